@@ -1,0 +1,75 @@
+"""create_app(settings) -> FastAPI: routers, error handlers, shared state."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import cityops
+from cityops import models  # noqa: F401  (registers every table and hook)
+from cityops.core.db import make_engine, make_sessionmaker
+from cityops.core.errors import CityOpsError, error_body
+from cityops.core.settings import Settings
+
+log = logging.getLogger("cityops")
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CityOpsError)
+    async def _business(_: Request, exc: CityOpsError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": e.get("msg", "")} for e in exc.errors()]
+        first = errors[0] if errors else {"field": "body", "reason": "invalid"}
+        detail = f"{first['field']}: {first['reason']}"
+        return JSONResponse(error_body("ValidationError", detail, field=first["field"], errors=errors), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
+        return JSONResponse(
+            error_body(names.get(exc.status_code, "HTTPError"), str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(error_body("InternalError", "服务器内部错误 / Internal server error."), status_code=500)
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = engine or make_engine(settings.database_url)
+    app = FastAPI(
+        title="cityops 城市运行和治理平台",
+        version=cityops.__version__,
+        description="City operation and governance platform: org tree, closed-loop events, sensing, plans, KPIs.",
+        docs_url="/docs",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+
+    from cityops.core.api import router as core_router
+    from cityops.org.api import router as org_router
+
+    app.include_router(core_router)
+    app.include_router(org_router)
+    return app

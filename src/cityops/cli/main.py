@@ -1,0 +1,217 @@
+"""The `cityops` command: serve, worker, db, user, audit, org."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cityops.cli.demo import demo
+from cityops.core.settings import Settings
+
+app = typer.Typer(
+    help="cityops — 城市运行和治理平台 / city operation and governance platform",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+org_app = typer.Typer(help="Org tree and geography.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(org_app, name="org")
+app.command("demo")(demo)
+console = Console()
+
+
+def _factory(settings: Settings):  # type: ignore[no-untyped-def]
+    from cityops import models  # noqa: F401
+    from cityops.core.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    return engine, make_sessionmaker(engine)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database (CITYOPS_DATABASE_URL) to the latest schema."""
+    from cityops.core.migrate import upgrade
+
+    settings = Settings()
+    engine, _ = _factory(settings)
+    upgrade(engine, revision)
+    console.print(f"[green]database at {revision}[/green] ({settings.backend})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+    migrate: Annotated[bool, typer.Option(help="run migrations first")] = True,
+    workers: Annotated[int, typer.Option(help="HTTP worker processes")] = 1,
+) -> None:
+    """Serve the API and the web pages."""
+    import uvicorn
+
+    settings = Settings()
+    if migrate:
+        db_upgrade()
+    console.print(f"cityops at http://{host or settings.host}:{port or settings.port}  (API docs: /docs)")
+    uvicorn.run(
+        "cityops.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@app.command()
+def worker(once: Annotated[bool, typer.Option(help="one pass, then exit")] = False) -> None:
+    """Run periodic jobs, queued jobs and outbox deliveries until stopped."""
+    from cityops.core.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    settings = Settings()
+    _, factory = _factory(settings)
+    w = Worker(factory, lease_seconds=settings.lease_seconds, max_attempts=settings.outbox_max_attempts)
+    if once:
+        w.ensure_schedules()
+        done = w.tick()
+        console.print(f"did {done} units of work")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    w.run_forever(stop, poll_seconds=settings.worker_poll_seconds)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    roles: Annotated[str, typer.Option(help="comma-separated roles, e.g. dispatcher,leader")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    unit_code: Annotated[str, typer.Option(help="NBS code of the user's org unit, e.g. 500103")] = "",
+    display_name: str = "",
+) -> None:
+    """Create a staff user."""
+    from cityops.core.actor import Role, system_actor
+    from cityops.core.auth import create_user
+    from cityops.core.db import session_scope
+    from cityops.core.errors import CityOpsError
+    from cityops.org import service as org_service
+
+    settings = Settings()
+    _, factory = _factory(settings)
+    try:
+        with session_scope(factory) as s:
+            unit_id = None
+            if unit_code:
+                unit = org_service.get_by_code(s, unit_code)
+                if unit is None:
+                    raise typer.BadParameter(f"no org unit with code {unit_code}", param_hint="--unit-code")
+                unit_id = unit.id
+            user = create_user(
+                s,
+                system_actor("system:cli"),
+                username=username,
+                password=password,
+                roles=[Role(r.strip()) for r in roles.split(",") if r.strip()],
+                display_name=display_name,
+                unit_id=unit_id,
+            )
+            console.print(f"created user {user.username} (id {user.id})")
+    except (CityOpsError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain; exit 1 naming the first broken entry."""
+    from cityops.core import audit
+    from cityops.core.db import session_scope
+
+    _, factory = _factory(Settings())
+    with session_scope(factory, write=False) as s:
+        result = audit.verify(s)
+    if result.ok:
+        console.print(f"[green]audit chain intact[/green]: {result.checked} entries")
+        return
+    console.print(
+        f"[red]audit chain broken at entry seq={result.broken_seq}[/red]: {result.reason} "
+        f"({result.checked} entries verified before it)"
+    )
+    raise typer.Exit(1)
+
+
+@org_app.command("import")
+def org_import(
+    region: Annotated[str, typer.Argument(help="only 'chongqing' ships with cityops")] = "chongqing",
+    grids: Annotated[int | None, typer.Option(help="grids generated per community")] = None,
+) -> None:
+    """Load the real hierarchy (NBS 2023), district polygons, departments and centres. Idempotent."""
+    from cityops.core.actor import system_actor
+    from cityops.core.db import session_scope
+    from cityops.org.loader import import_chongqing
+
+    if region != "chongqing":
+        raise typer.BadParameter("only 'chongqing' is available", param_hint="REGION")
+    settings = Settings()
+    _, factory = _factory(settings)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("导入 / importing", total=5)
+
+        def tick(label: str, n: int) -> None:
+            bar.update(task, advance=1, description=f"{label}: {n:,}")
+
+        with session_scope(factory) as s:
+            report = import_chongqing(
+                s,
+                system_actor("system:import"),
+                grids_per_community=settings.grids_per_community if grids is None else grids,
+                zones_file=settings.special_zones_file,
+                progress=tick,
+            )
+    console.print(
+        f"inserted {report.inserted}; departments +{report.departments}; centres +{report.centres}; "
+        f"polygons +{report.geometries}"
+    )
+
+
+@org_app.command("stats")
+def org_stats() -> None:
+    """Counts of units and centres per level."""
+    from cityops.core.db import session_scope
+    from cityops.org import service
+    from cityops.org.models import LEVEL_NAMES
+
+    _, factory = _factory(Settings())
+    with session_scope(factory, write=False) as s:
+        units, centres = service.counts_by_level(s), service.centre_counts(s)
+    table = Table(title="重庆市 org tree")
+    table.add_column("level")
+    table.add_column("units", justify="right")
+    table.add_column("centres", justify="right")
+    for level, label in LEVEL_NAMES.items():
+        table.add_row(f"{label} {level}", f"{units.get(level, 0):,}", f"{centres.get(level, 0):,}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

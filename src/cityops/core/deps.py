@@ -1,0 +1,125 @@
+"""Request boundary: one session per request, committed by the route after the handler returns.
+
+The commit happens before the response is sent, so a failing commit turns into an error response
+rather than a success that was never stored (FastAPI's yield-dependency timing has varied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from cityops.core import auth
+from cityops.core.actor import Actor, Role
+from cityops.core.db import begin_write
+from cityops.core.errors import CityOpsError, Conflict, Forbidden, Unauthorized, Unavailable
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_COOKIE = "cityops_session"
+
+
+def _finish(request: Request, *, commit: bool) -> None:
+    session: Session | None = getattr(request.state, "_db_session", None)
+    if session is None:
+        return
+    try:
+        if commit:
+            try:
+                session.commit()
+            except sa_exc.IntegrityError as exc:
+                session.rollback()
+                raise Conflict(
+                    "数据冲突，未保存 / The change conflicts with stored data and was not saved.",
+                    reason=str(exc.orig)[:300],
+                ) from exc
+            except Exception as exc:  # any failure at commit: nothing was stored, say so
+                session.rollback()
+                raise Unavailable(
+                    "数据库提交失败，未保存 / The database did not accept the change; nothing was saved.",
+                    reason=type(exc).__name__,
+                ) from exc
+        else:
+            session.rollback()
+    finally:
+        session.close()
+        request.state._db_session = None
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                response = await inner(request)
+            except BaseException as exc:
+                keep = isinstance(exc, CityOpsError) and exc.keeps_changes
+                await run_in_threadpool(_finish, request, commit=keep)
+                raise
+            # Error responses rendered by handlers (status >= 400) must not commit partial work.
+            await run_in_threadpool(_finish, request, commit=response.status_code < 400)
+            return response
+
+        return handler
+
+
+def get_session(request: Request) -> Session:
+    session: Session | None = getattr(request.state, "_db_session", None)
+    if session is None:
+        session = request.app.state.sessionmaker()
+        if request.method not in SAFE_METHODS:
+            begin_write(session)
+        request.state._db_session = session
+    return session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _token_from(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
+    cached: Actor | None = getattr(request.state, "_actor", None)
+    if cached is not None:
+        return cached
+    token = _token_from(request)
+    if not token:
+        return None
+    user = auth.user_for_token(session, token)
+    if user is None:
+        return None
+    actor = auth.actor_for(session, user)
+    request.state._actor = actor
+    return actor
+
+
+def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+    if actor is None:
+        raise Unauthorized("请先登录 / Log in first (Bearer token or session cookie).")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
+
+
+def require(*roles: Role) -> Callable[[Actor], Actor]:
+    """Dependency: the actor must hold one of `roles`."""
+
+    def check(actor: ActorDep) -> Actor:
+        if not actor.has(*roles):
+            raise Forbidden("无此权限 / Your role may not do this.", needs=[r.value for r in roles])
+        return actor
+
+    return check

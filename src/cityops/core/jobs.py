@@ -1,0 +1,96 @@
+"""Jobs: one-off tasks enqueued by services, and periodic jobs run by `cityops worker`.
+
+Periodic jobs are claimed by advancing `job_schedule.next_run_at` with a conditional UPDATE, so with
+several workers each due run happens once; they must be idempotent because a crash mid-run means
+the next tick runs them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from cityops.core import clock
+from cityops.core.db import Base, JSONText
+from cityops.core.leases import LeasedMixin
+
+TaskFn = Callable[[Session, dict[str, Any]], None]
+PeriodicFn = Callable[[Session, datetime], None]
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: timedelta
+    fn: PeriodicFn
+
+
+TASKS: dict[str, TaskFn] = {}
+PERIODIC: dict[str, Periodic] = {}
+
+
+class Job(LeasedMixin, Base):
+    __tablename__ = "job"
+    __table_args__ = (UniqueConstraint("dedupe_key", name="uq_job_dedupe_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[Any] = mapped_column(JSONText)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160))
+    created_at: Mapped[datetime]
+
+
+class JobSchedule(Base):
+    __tablename__ = "job_schedule"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_run_at: Mapped[datetime]
+    last_run_at: Mapped[datetime | None]
+    last_owner: Mapped[str | None]
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+    runs: Mapped[int] = mapped_column(default=0)
+
+
+def task(name: str) -> Callable[[TaskFn], TaskFn]:
+    """Register a one-off task handler."""
+
+    def register(fn: TaskFn) -> TaskFn:
+        TASKS[name] = fn
+        return fn
+
+    return register
+
+
+def periodic(name: str, *, every: timedelta) -> Callable[[PeriodicFn], PeriodicFn]:
+    """Register a periodic job `fn(session, now)`."""
+
+    def register(fn: PeriodicFn) -> PeriodicFn:
+        PERIODIC[name] = Periodic(name, every, fn)
+        return fn
+
+    return register
+
+
+def enqueue(
+    session: Session,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    run_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> Job:
+    """Queue a task in the caller's transaction; a repeated `dedupe_key` returns the existing job."""
+    if name not in TASKS:
+        raise KeyError(f"unknown task {name!r}")
+    if dedupe_key is not None:
+        existing = session.scalars(select(Job).where(Job.dedupe_key == dedupe_key)).one_or_none()
+        if existing is not None:
+            return existing
+    now = clock.now()
+    job = Job(name=name, payload=payload or {}, dedupe_key=dedupe_key, created_at=now, available_at=run_at or now)
+    session.add(job)
+    session.flush()
+    return job

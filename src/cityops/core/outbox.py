@@ -1,0 +1,67 @@
+"""Transactional outbox: side effects are rows written with the change, delivered by the worker.
+
+A crash between the change and its notification cannot lose the notification, and a handler that
+fails is retried with backoff; handlers must be idempotent (delivery is at least once; handlers that
+only write to this database are exactly once, because they run in the transaction that marks the
+row done).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, insert
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from cityops.core import clock
+from cityops.core.db import Base, JSONText
+from cityops.core.leases import LeasedMixin
+
+OutboxHandler = Callable[[Session, dict[str, Any]], None]
+HANDLERS: dict[str, OutboxHandler] = {}
+
+
+class OutboxMessage(LeasedMixin, Base):
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[Any] = mapped_column(JSONText)
+    created_at: Mapped[datetime]
+
+
+def handler(topic: str) -> Callable[[OutboxHandler], OutboxHandler]:
+    """Register the function that delivers messages of `topic`."""
+
+    def register(fn: OutboxHandler) -> OutboxHandler:
+        HANDLERS[topic] = fn
+        return fn
+
+    return register
+
+
+def add(session: Session, topic: str, **payload: Any) -> None:
+    """Queue a side effect in the caller's transaction."""
+    now = clock.now()
+    session.add(OutboxMessage(topic=topic, payload=payload, created_at=now, available_at=now))
+
+
+def add_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> None:
+    if not payloads:
+        return
+    now = clock.now()
+    session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "topic": topic,
+                "payload": p,
+                "created_at": now,
+                "available_at": now,
+                "status": "pending",
+                "attempts": 0,
+            }
+            for p in payloads
+        ],
+    )

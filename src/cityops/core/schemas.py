@@ -1,0 +1,21 @@
+"""Shared Pydantic base: from_attributes, stripped strings, forbid unknown fields on input."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True, str_strip_whitespace=True)
+
+
+class InSchema(BaseModel):
+    """Request bodies: unknown fields are an error that names the field, not silently ignored."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str
+    data: dict[str, object] = {}

@@ -1,0 +1,40 @@
+"""Settings from the environment (prefix CITYOPS_); built once by the app or CLI, never at import."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYOPS_", env_file=".env", extra="ignore")
+
+    env: str = Field("dev", description="dev | test | production")
+    database_url: str = "sqlite:///./cityops.db"
+    secret_key: str = DEV_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Sessions and API tokens live this long.
+    token_ttl_hours: int = 12
+    # The web session cookie is marked Secure in production (served over HTTPS there).
+    cookie_secure: bool = False
+    # Worker: how long a claimed job or outbox row is leased before another worker may take it.
+    lease_seconds: int = 60
+    worker_poll_seconds: float = 1.0
+    outbox_max_attempts: int = 8
+    # Grids generated per community when the operator has not configured real ones.
+    grids_per_community: int = 2
+    # Operator file assigning streets to the special zones (两江新区 etc.); empty = none assigned.
+    special_zones_file: str = ""
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("CITYOPS_SECRET_KEY must be set in production")
+        return self
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url.startswith("postgresql") else "sqlite"

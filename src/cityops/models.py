@@ -1,0 +1,5 @@
+"""Imports every domain's models so metadata (and Alembic) see all tables."""
+
+from cityops.core import audit, auth, jobs, outbox  # noqa: F401
+from cityops.org import models as org_models  # noqa: F401
+from cityops.org import service as org_service  # noqa: F401  (registers the unit lookup for auth)

@@ -1,0 +1,324 @@
+"""Org services: jurisdiction scoping, unit access, search, departments, centres, unit changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from cityops.core import audit, auth, clock
+from cityops.core.actor import Actor, Role
+from cityops.core.db import AnySelect
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.org.models import LEVEL_DEPTH, Centre, Department, OrgLevel, OrgUnit, UnitChange
+from cityops.org.naming import strip_suffix
+
+
+class UnitNotFound(NotFound):
+    message = "单位不存在 / Org unit not found."
+
+
+# -- scoping ---------------------------------------------------------------------------------------
+def in_subtree(path_col: Any, prefix: str) -> ColumnElement[bool]:
+    """`path_col` lies under `prefix` ("/1/23/"): a range, so an index serves it on both backends."""
+    if not prefix:
+        return literal(False)
+    return and_(path_col >= prefix, path_col < prefix[:-1] + "0")
+
+
+def scoped(stmt: AnySelect, path_col: Any, actor: Actor) -> AnySelect:
+    """Filter any statement to the actor's subtree (no jurisdiction -> nothing)."""
+    return stmt.where(in_subtree(path_col, actor.unit_path))
+
+
+def access_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
+    """The unit if it lies in the actor's subtree; 404 otherwise (same answer for absent and not yours)."""
+    unit = session.get(OrgUnit, unit_id)
+    if unit is None or not actor.sees_path(unit.path):
+        raise UnitNotFound(unit_id=unit_id)
+    return unit
+
+
+def _lookup_for_auth(session: Session, unit_id: int) -> tuple[str, str]:
+    unit = session.get(OrgUnit, unit_id)
+    return ("", "") if unit is None else (unit.path, unit.level)
+
+
+auth.register_unit_lookup(_lookup_for_auth)
+
+
+# -- reading -----------------------------------------------------------------------------------------
+def city(session: Session) -> OrgUnit | None:
+    return session.scalars(select(OrgUnit).where(OrgUnit.level == OrgLevel.city)).first()
+
+
+def get_by_code(session: Session, code: str) -> OrgUnit | None:
+    return session.scalars(select(OrgUnit).where(OrgUnit.code == code)).one_or_none()
+
+
+def list_children(session: Session, actor: Actor, unit: OrgUnit) -> AnySelect:
+    stmt = select(OrgUnit).where(OrgUnit.parent_id == unit.id, OrgUnit.valid_to.is_(None))
+    return scoped(stmt, OrgUnit.path, actor).order_by(OrgUnit.code, OrgUnit.id)
+
+
+def search_units(session: Session, actor: Actor, *, q: str = "", level: str | None = None) -> AnySelect:
+    stmt = select(OrgUnit).where(OrgUnit.valid_to.is_(None))
+    if q:
+        stmt = stmt.where(or_(OrgUnit.name.contains(q, autoescape=True), OrgUnit.code.startswith(q, autoescape=True)))
+    if level:
+        stmt = stmt.where(OrgUnit.level == level)
+    return scoped(stmt, OrgUnit.path, actor).order_by(OrgUnit.path)
+
+
+def ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    found = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def counts_by_level(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OrgUnit.level, func.count()).where(OrgUnit.valid_to.is_(None)).group_by(OrgUnit.level)
+    ).all()
+    return {level: int(n) for level, n in rows}
+
+
+def centre_counts(session: Session) -> dict[str, int]:
+    return {level: int(n) for level, n in session.execute(select(Centre.level, func.count()).group_by(Centre.level))}
+
+
+def list_departments(session: Session, actor: Actor, *, unit_id: int | None = None) -> AnySelect:
+    """Departments serving units the actor can see, or those above the actor (a street deals with its district's)."""
+    visible = or_(
+        in_subtree(Department.unit_path, actor.unit_path),
+        literal(actor.unit_path).startswith(Department.unit_path),
+    )
+    stmt = select(Department).where(visible)
+    if unit_id is not None:
+        stmt = stmt.where(Department.unit_id == unit_id)
+    return stmt.order_by(Department.unit_path, Department.code)
+
+
+def access_department(session: Session, actor: Actor, department_id: int) -> Department:
+    dept: Department | None = session.scalars(
+        list_departments(session, actor).where(Department.id == department_id)
+    ).one_or_none()
+    if dept is None:
+        raise NotFound("部门不存在 / Department not found.", department_id=department_id)
+    return dept
+
+
+def centre_for(session: Session, unit: OrgUnit) -> Centre | None:
+    """The governance centre responsible for a unit: its own, or the nearest one above it."""
+    ids = [int(p) for p in unit.path.strip("/").split("/") if p]
+    rows = {c.unit_id: c for c in session.scalars(select(Centre).where(Centre.unit_id.in_(ids)))}
+    for unit_id in reversed(ids):
+        if unit_id in rows:
+            return rows[unit_id]
+    return None
+
+
+# -- changes with history ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnitReference:
+    """A column in another domain that points at an org unit (and optionally caches its path)."""
+
+    unit_col: InstrumentedAttribute[Any]
+    path_col: InstrumentedAttribute[Any] | None = None
+
+
+UNIT_REFERENCES: list[UnitReference] = [
+    UnitReference(auth.User.unit_id),
+    UnitReference(Department.unit_id, Department.unit_path),
+]
+PATH_COLUMNS: list[InstrumentedAttribute[Any]] = [Department.unit_path]
+
+
+def register_unit_reference(
+    unit_col: InstrumentedAttribute[Any], path_col: InstrumentedAttribute[Any] | None = None
+) -> None:
+    """Domains holding unit ids call this so merges and moves carry their rows along."""
+    UNIT_REFERENCES.append(UnitReference(unit_col, path_col))
+    if path_col is not None:
+        PATH_COLUMNS.append(path_col)
+
+
+def _require_admin(actor: Actor) -> None:
+    if not actor.has(Role.sysadmin):
+        raise Forbidden("仅系统管理员可调整区划 / Only a sysadmin may change org units.")
+
+
+def _history(
+    session: Session, actor: Actor, kind: str, unit: OrgUnit, other: OrgUnit | None = None, **data: Any
+) -> None:
+    session.add(
+        UnitChange(
+            at=clock.now(),
+            kind=kind,
+            unit_id=unit.id,
+            other_unit_id=other.id if other else None,
+            data=data,
+            actor_name=actor.username,
+        )
+    )
+    audit.record(session, actor, f"org.{kind}", unit, other_unit_id=other.id if other else None, **data)
+
+
+def rename(session: Session, actor: Actor, unit: OrgUnit, name: str) -> OrgUnit:
+    _require_admin(actor)
+    name = name.strip()
+    if not name:
+        raise Invalid("名称不能为空 / Name is required.", field="name")
+    old = unit.name
+    unit.name, unit.short_name = name, strip_suffix(name)
+    _history(session, actor, "rename", unit, old_name=old, new_name=name)
+    return unit
+
+
+def _repath(session: Session, old_prefix: str, new_prefix: str) -> None:
+    """Rewrite every cached path under `old_prefix` (units and registered domain columns)."""
+    cut = len(old_prefix) + 1
+    for col in [OrgUnit.path, *PATH_COLUMNS]:
+        table = col.class_
+        session.execute(
+            update(table)
+            .where(in_subtree(col, old_prefix))
+            .values({col.key: literal(new_prefix) + func.substr(col, cut)})
+            .execution_options(synchronize_session=False)
+        )
+    session.expire_all()
+
+
+def move(session: Session, actor: Actor, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
+    """Move a unit (and its subtree) under another parent one level up, e.g. a street into a special zone."""
+    _require_admin(actor)
+    if LEVEL_DEPTH[OrgLevel(new_parent.level)] != LEVEL_DEPTH[OrgLevel(unit.level)] - 1:
+        raise Invalid("上级单位层级不符 / The new parent must be exactly one level above.", field="parent_id")
+    if new_parent.path.startswith(unit.path):
+        raise Invalid("不能移入自身下级 / Cannot move a unit under itself.", field="parent_id")
+    old_parent_id, old_path, unit_id = unit.parent_id, unit.path, unit.id
+    new_path = f"{new_parent.path}{unit.id}/"
+    session.execute(update(OrgUnit).where(OrgUnit.id == unit_id).values(parent_id=new_parent.id))
+    _repath(session, old_path, new_path)
+    moved = session.get(OrgUnit, unit_id)
+    assert moved is not None
+    _history(
+        session,
+        actor,
+        "move",
+        moved,
+        new_parent,
+        old_parent_id=old_parent_id,
+        old_path=old_path,
+        new_path=new_path,
+    )
+    return moved
+
+
+def merge(session: Session, actor: Actor, source: OrgUnit, target: OrgUnit) -> OrgUnit:
+    """Merge `source` into `target` (same level): children and every reference follow the target."""
+    _require_admin(actor)
+    if source.id == target.id or source.level != target.level:
+        raise Invalid(
+            "只能合并同级的两个不同单位 / Merge needs two different units of the same level.",
+            field="target_id",
+        )
+    if source.valid_to is not None or target.valid_to is not None:
+        raise Conflict("单位已撤销 / One of the units is no longer current.")
+    source_id, target_id = source.id, target.id
+    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == source_id, OrgUnit.valid_to.is_(None))))
+    for child in children:
+        _move_quietly(session, child, target)
+    target = session.get(OrgUnit, target_id)  # type: ignore[assignment]
+    for ref in UNIT_REFERENCES:
+        values: dict[str, Any] = {ref.unit_col.key: target_id}
+        if ref.path_col is not None:
+            values[ref.path_col.key] = target.path
+        session.execute(
+            update(ref.unit_col.class_)
+            .where(ref.unit_col == source_id)
+            .values(values)
+            .execution_options(synchronize_session=False)
+        )
+    session.execute(update(OrgUnit).where(OrgUnit.id == source_id).values(valid_to=clock.now(), successor_id=target_id))
+    session.expire_all()
+    merged = session.get(OrgUnit, source_id)
+    assert merged is not None
+    _history(session, actor, "merge", merged, target, children_moved=len(children))
+    return target
+
+
+def _move_quietly(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> None:
+    old_path, unit_id = unit.path, unit.id
+    session.execute(update(OrgUnit).where(OrgUnit.id == unit_id).values(parent_id=new_parent.id))
+    _repath(session, old_path, f"{new_parent.path}{unit_id}/")
+
+
+def split(
+    session: Session,
+    actor: Actor,
+    source: OrgUnit,
+    *,
+    name: str,
+    child_ids: list[int],
+    code: str | None = None,
+) -> OrgUnit:
+    """Create a sibling of `source` named `name` and move the listed children of `source` into it."""
+    _require_admin(actor)
+    if not name.strip():
+        raise Invalid("名称不能为空 / Name is required.", field="name")
+    children = list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(child_ids))))
+    if len(children) != len(set(child_ids)) or any(c.parent_id != source.id for c in children):
+        raise Invalid("只能拆分出本单位的直属下级 / child_ids must be direct children of the unit.", field="child_ids")
+    parent = session.get(OrgUnit, source.parent_id) if source.parent_id else None
+    if parent is None:
+        raise Invalid("市级单位不能拆分 / The city unit cannot be split.", field="unit_id")
+    new = OrgUnit(
+        code=code,
+        name=name.strip(),
+        short_name=strip_suffix(name.strip()),
+        level=source.level,
+        kind=source.kind,
+        parent_id=parent.id,
+        path="",
+        generated=False,
+        valid_from=clock.now(),
+    )
+    session.add(new)
+    session.flush()
+    new.path = f"{parent.path}{new.id}/"
+    if source.level in (OrgLevel.district, OrgLevel.street):
+        session.add(
+            Centre(
+                unit_id=new.id,
+                level=source.level,
+                name=f"{new.name}数字化城市运行和治理中心",
+                state="operating",
+            )
+        )
+    session.flush()
+    for child in children:
+        _move_quietly(session, child, new)
+    source_id, new_id = source.id, new.id
+    session.expire_all()
+    src, created = session.get(OrgUnit, source_id), session.get(OrgUnit, new_id)
+    assert src is not None and created is not None
+    _history(session, actor, "split", src, created, children_moved=len(children), new_name=created.name)
+    return created
+
+
+def history(session: Session, unit: OrgUnit) -> list[UnitChange]:
+    stmt = select(UnitChange).where(or_(UnitChange.unit_id == unit.id, UnitChange.other_unit_id == unit.id))
+    return list(session.scalars(stmt.order_by(UnitChange.at, UnitChange.id)))
+
+
+def current(session: Session, unit_id: int) -> OrgUnit | None:
+    """Follow merges to the unit that took over (open matters follow the successor)."""
+    unit = session.get(OrgUnit, unit_id)
+    seen = set()
+    while unit is not None and unit.successor_id is not None and unit.id not in seen:
+        seen.add(unit.id)
+        unit = session.get(OrgUnit, unit.successor_id)
+    return unit

@@ -1,0 +1,159 @@
+"""A fresh database per test, cloned from a migrated template (SQLite file copy, or PostgreSQL
+CREATE DATABASE … TEMPLATE). CI runs the suite twice: SQLite, then PostgreSQL
+(CITYOPS_TEST_DATABASE_URL names a PostgreSQL server; its database part is the admin database).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from cityops import models  # noqa: F401
+from cityops.app import create_app
+from cityops.core import clock
+from cityops.core.actor import system_actor
+from cityops.core.db import make_engine, make_sessionmaker, session_scope
+from cityops.core.migrate import upgrade
+from cityops.core.settings import Settings
+from cityops.org.loader import import_chongqing
+
+PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
+IS_PG = PG_ADMIN_URL.startswith("postgresql")
+
+
+class Templates:
+    """Builds each template once per test session, then clones it per test."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.built: dict[str, str] = {}
+        self.run_id = uuid.uuid4().hex[:8]
+        self.admin: Engine | None = None
+        if IS_PG:
+            self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1)
+
+    def _pg_url(self, dbname: str) -> str:
+        return make_url(PG_ADMIN_URL).set(database=dbname).render_as_string(hide_password=False)
+
+    def _create_pg(self, name: str, template: str | None = None) -> str:
+        assert self.admin is not None
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        return self._pg_url(name)
+
+    def template(self, kind: str) -> str:
+        if kind in self.built:
+            return self.built[kind]
+        if IS_PG:
+            name = f"cityops_tpl_{kind}_{self.run_id}"
+            url = self._create_pg(name)
+        else:
+            name = str(self.tmp / f"template_{kind}.db")
+            url = f"sqlite:///{name}"
+        engine = make_engine(url)
+        upgrade(engine)
+        if kind == "chongqing":
+            with session_scope(make_sessionmaker(engine)) as s:
+                import_chongqing(s, system_actor("system:test"), grids_per_community=1)
+        engine.dispose()
+        self.built[kind] = name
+        return name
+
+    def clone(self, kind: str) -> str:
+        source = self.template(kind)
+        if IS_PG:
+            return self._create_pg(f"cityops_t_{uuid.uuid4().hex[:12]}", source)
+        target = self.tmp / f"test_{uuid.uuid4().hex[:12]}.db"
+        shutil.copyfile(source, target)
+        return f"sqlite:///{target}"
+
+    def drop(self, url: str) -> None:
+        if IS_PG and self.admin is not None:
+            with self.admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        else:
+            path = Path(make_url(url).database or "")
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.admin is not None:
+            with self.admin.connect() as c:
+                for name in self.built.values():
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    t = Templates(tmp_path_factory.mktemp("db"))
+    yield t
+    t.close()
+
+
+def _database(templates: Templates, kind: str) -> Iterator[str]:
+    url = templates.clone(kind)
+    yield url
+    templates.drop(url)
+
+
+@pytest.fixture
+def empty_url(templates: Templates) -> Iterator[str]:
+    """A migrated database with no data."""
+    yield from _database(templates, "empty")
+
+
+@pytest.fixture
+def db_url(templates: Templates) -> Iterator[str]:
+    """A migrated database holding the Chongqing org tree (one grid per community)."""
+    yield from _database(templates, "chongqing")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    s = factory()
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(env="test", database_url=db_url)
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, engine=engine)) as c:
+        yield c
+
+
+@pytest.fixture
+def frozen() -> Iterator[clock.FrozenClock]:
+    """Freeze time at a Monday morning in Chongqing (02:00 UTC = 10:00 CST)."""
+    fc = clock.freeze(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    yield fc
+    clock.set_source(None)

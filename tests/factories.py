@@ -1,0 +1,71 @@
+"""Typed helpers that create rows through the services and commit (no factory magic)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from cityops.core.actor import Role, system_actor
+from cityops.core.auth import create_user
+from cityops.core.db import session_scope
+from cityops.org import service as org
+from cityops.org.models import OrgUnit
+
+PASSWORD = "Chongqing2026"
+
+
+@dataclass
+class Login:
+    username: str
+    user_id: int
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def unit(session: Session, code: str) -> OrgUnit:
+    found = org.get_by_code(session, code)
+    assert found is not None, code
+    return found
+
+
+def make_user(
+    factory: sessionmaker[Session],
+    username: str,
+    roles: list[Role],
+    *,
+    unit_code: str | None = None,
+    department_id: int | None = None,
+) -> int:
+    with session_scope(factory) as s:
+        unit_id = unit(s, unit_code).id if unit_code else None
+        user = create_user(
+            s,
+            system_actor("system:test"),
+            username=username,
+            password=PASSWORD,
+            roles=roles,
+            unit_id=unit_id,
+            department_id=department_id,
+        )
+        return user.id
+
+
+def login(
+    client: TestClient,
+    factory: sessionmaker[Session],
+    username: str,
+    roles: list[Role],
+    *,
+    unit_code: str | None = None,
+    department_id: int | None = None,
+) -> Login:
+    user_id = make_user(factory, username, roles, unit_code=unit_code, department_id=department_id)
+    r = client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client.cookies.clear()  # tests authenticate with the bearer token, explicitly
+    return Login(username, user_id, r.json()["token"])
