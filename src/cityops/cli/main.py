@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cityops.cli.bench import bench_app
 from cityops.cli.demo import demo
 from cityops.core.settings import Settings
 
@@ -29,6 +30,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
 app.command("demo")(demo)
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 

@@ -1,0 +1,43 @@
+"""`cityops bench …`: benchmarks that print our figure, the same-run baseline and the ratio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cityops.bench import BenchResult, machine
+from cityops.core.settings import Settings
+
+bench_app = typer.Typer(
+    help="Benchmarks: our figure, a raw baseline from the same run, and the ratio.", no_args_is_help=True
+)
+console = Console()
+
+
+def _report(results: list[BenchResult], out: Path | None) -> None:
+    lines = ["# cityops benchmarks", f"machine: {machine()}", ""]
+    for r in results:
+        lines += [*r.lines(), ""]
+    text = "\n".join(lines)
+    console.print(text)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"report written to {out}")
+
+
+@bench_app.command("geo")
+def bench_geo(
+    points: Annotated[int, typer.Option(help="points in the batch")] = 10_000,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """Point → district for a batch of points (vectorised STRtree vs per-point loop)."""
+    from cityops import models  # noqa: F401
+    from cityops.bench import geo
+    from cityops.core.db import make_engine, make_sessionmaker, session_scope
+
+    factory = make_sessionmaker(make_engine(Settings().database_url))
+    with session_scope(factory, write=False) as s:
+        _report([geo.run(s, points=points)], out)
