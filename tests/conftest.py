@@ -25,6 +25,7 @@ from cityops.core.actor import system_actor
 from cityops.core.db import make_engine, make_sessionmaker, session_scope
 from cityops.core.migrate import upgrade
 from cityops.core.settings import Settings
+from cityops.events.catalogue import seed_defaults
 from cityops.org.loader import import_chongqing
 
 PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
@@ -66,6 +67,7 @@ class Templates:
         if kind == "chongqing":
             with session_scope(make_sessionmaker(engine)) as s:
                 import_chongqing(s, system_actor("system:test"), grids_per_community=1)
+                seed_defaults(s, system_actor("system:test"))
         engine.dispose()
         self.built[kind] = name
         return name

@@ -69,3 +69,28 @@ def login(
     assert r.status_code == 200, r.text
     client.cookies.clear()  # tests authenticate with the bearer token, explicitly
     return Login(username, user_id, r.json()["token"])
+
+
+def department_id(session: Session, unit_code: str, code: str) -> int:
+    from sqlalchemy import select
+
+    from cityops.org.models import Department
+
+    found = session.scalar(
+        select(Department.id).where(Department.unit_id == unit(session, unit_code).id, Department.code == code)
+    )
+    assert found is not None
+    return int(found)
+
+
+def report(client: TestClient, headers: dict[str, str], **fields: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "category": "municipal.streetlight_fault",
+        "description": "临江支路路灯不亮已三天",
+        "address": "渝中区解放碑街道临江支路28号",
+        "reporter_phone": "13812345678",
+    }
+    body.update(fields)
+    r = client.post("/api/events", headers=headers, json=body)
+    assert r.status_code in (200, 201), r.text
+    return dict(r.json())

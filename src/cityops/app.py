@@ -68,8 +68,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
 
     from cityops.core.api import router as core_router
+    from cityops.events.api import router as events_router
     from cityops.org.api import router as org_router
 
     app.include_router(core_router)
     app.include_router(org_router)
+    app.include_router(events_router)
     return app

@@ -29,6 +29,7 @@ def demo(
     from cityops.core.migrate import upgrade
     from cityops.core.worker import Worker
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
+    from cityops.events.catalogue import seed_defaults
     from cityops.org.loader import import_chongqing
 
     settings = Settings()
@@ -41,6 +42,7 @@ def demo(
         report = import_chongqing(
             s, actor, grids_per_community=settings.grids_per_community, zones_file=settings.special_zones_file
         )
+        seed_defaults(s, actor)
         users = ensure_demo_users(s, actor)
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")

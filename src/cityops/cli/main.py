@@ -25,10 +25,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 org_app = typer.Typer(help="Org tree and geography.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Event catalogue and duty lists.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
+app.add_typer(catalogue_app, name="catalogue")
 app.command("demo")(demo)
 app.add_typer(bench_app, name="bench")
 console = Console()
@@ -213,6 +215,19 @@ def org_stats() -> None:
     for level, label in LEVEL_NAMES.items():
         table.add_row(f"{label} {level}", f"{units.get(level, 0):,}", f"{centres.get(level, 0):,}")
     console.print(table)
+
+
+@catalogue_app.command("seed")
+def catalogue_seed() -> None:
+    """Load the default Chinese event catalogue and its default duty lists (existing codes are kept)."""
+    from cityops.core.actor import system_actor
+    from cityops.core.db import session_scope
+    from cityops.events.catalogue import seed_defaults
+
+    _, factory = _factory(Settings())
+    with session_scope(factory) as s:
+        added = seed_defaults(s, system_actor("system:seed"))
+    console.print(f"catalogue: +{added} categories")
 
 
 if __name__ == "__main__":

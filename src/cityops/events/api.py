@@ -1,0 +1,452 @@
+"""Events routes: intake (single and batch), list, detail with timeline, actions, duplicates, export,
+catalogue, duty lists, working calendar and metrics."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cityops.core import audit, clock
+from cityops.core.actor import Actor, Role
+from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
+from cityops.core.errors import CityOpsError, Invalid, NotFound
+from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.events import catalogue, importer, intake, merge, metrics, service
+from cityops.events.calendar import CST
+from cityops.events.flow import EVENT_FLOW, PERMISSIONS
+from cityops.events.models import Category, Duty, Event, Status, WorkCalendarDay
+from cityops.events.schemas import (
+    ActionIn,
+    BatchResult,
+    BatchRowError,
+    CalendarDayIn,
+    CategoryRead,
+    CategoryUpdate,
+    DuplicateCandidate,
+    DutyIn,
+    DutyRead,
+    EventCreate,
+    EventDetail,
+    EventPage,
+    EventRead,
+    MetricsOut,
+    TimelineEntry,
+)
+from cityops.org import service as org
+from cityops.org.models import Department, OrgUnit
+from cityops.workflow.engine import describe
+
+router = APIRouter(prefix="/api", tags=["events"], route_class=TransactionalRoute)
+PageDep = Annotated[PageParams, Depends(page_params)]
+AdminDep = Annotated[Actor, Depends(require(Role.sysadmin, Role.app_admin))]
+
+
+def read_events(session: Session, events: list[Event], *, reveal: bool = False) -> list[EventRead]:
+    """Events as API objects, with names resolved in three queries for the whole page."""
+    cats = catalogue.view(session).by_id
+    unit_ids = {e.unit_id for e in events} | {e.owner_unit_id for e in events}
+    units = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))).all())
+    dept_ids = {e.owner_department_id for e in events if e.owner_department_id}
+    depts = (
+        dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all())
+        if dept_ids
+        else {}
+    )
+    out = []
+    for e in events:
+        r = EventRead.model_validate(e)
+        cat = cats.get(e.category_id)
+        r.category, r.category_name = (cat.code, cat.name) if cat else ("", "")
+        r.unit_name = units.get(e.unit_id, "")
+        r.owner_name = depts.get(e.owner_department_id or 0) or f"{units.get(e.owner_unit_id, '')}治理中心"
+        r.reporter_phone = e.reporter_phone if reveal else service.mask_phone(e.reporter_phone)
+        out.append(r)
+    return out
+
+
+@router.post(
+    "/events",
+    status_code=201,
+    responses={
+        200: {"description": "repeated idempotency key: the original"},
+        422: {"description": "invalid field (named in data.field)"},
+    },
+)
+def create_event(
+    body: EventCreate,
+    response: Response,
+    session: SessionDep,
+    actor: ActorDep,
+    idempotency_key: Annotated[str | None, Header(max_length=120)] = None,
+    triage: Annotated[bool, Query(description="unlocatable reports go to the city centre")] = True,
+) -> EventRead:
+    """Report a problem through any channel (the source must be one the caller may use)."""
+    item = importer.to_item(body.model_dump(), reporter_user_id=actor.user_id if actor.has(Role.citizen) else None)
+    item.idempotency_key = idempotency_key or item.idempotency_key
+    result = intake.intake_one(session, actor, item, triage=triage)
+    if not result.created:
+        response.status_code = 200
+    event = session.get(Event, result.event_id)
+    assert event is not None
+    out = read_events(session, [event])[0]
+    out.created = result.created
+    return out
+
+
+@router.post("/events/batch", responses={413: {"description": "too many rows"}})
+async def batch_intake(
+    request: Request, session: SessionDep, actor: ActorDep, triage: Annotated[bool, Query()] = True
+) -> BatchResult:
+    """Bulk intake: a JSON array, JSON lines (application/x-ndjson) or CSV (text/csv). Valid rows go in;
+    invalid rows come back with their row number, field and reason."""
+    body = await request.body()
+    if len(body) > 50 * 1024 * 1024:
+        raise Invalid("请求体超过50MB / body larger than 50 MB", field="body")
+    rows = importer.parse(body, request.headers.get("content-type", "application/json"))
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(_batch, session, actor, rows, triage)
+
+
+def _batch(
+    session: Session, actor: Actor, rows: list[tuple[int, dict[str, Any] | None, dict[str, Any] | None]], triage: bool
+) -> BatchResult:
+    errors: list[BatchRowError] = []
+    items, numbers = [], []
+    citizen = actor.user_id if actor.has(Role.citizen) else None
+    for n, raw, err in rows:
+        if err is not None or raw is None:
+            errors.append(BatchRowError(row=n, **(err or {"field": "row", "reason": "empty", "error": "Invalid"})))
+            continue
+        try:
+            items.append(importer.to_item(raw, reporter_user_id=citizen))
+            numbers.append(n)
+        except CityOpsError as exc:
+            errors.append(BatchRowError(row=n, field=str(exc.data.get("field", "")), reason=exc.detail, error=exc.name))
+    results = intake.intake_many(session, actor, items, triage=triage)
+    created = duplicates = 0
+    events = []
+    for n, res in zip(numbers, results, strict=True):
+        if res.error is not None:
+            errors.append(
+                BatchRowError(row=n, field=res.error["field"], reason=res.error["reason"], error=res.error["error"])
+            )
+            continue
+        created += int(res.created)
+        duplicates += int(not res.created)
+        events.append({"row": n, "id": res.event_id, "ref": res.ref, "created": res.created})
+    errors.sort(key=lambda e: e.row)
+    return BatchResult(
+        received=len(rows), created=created, duplicates=duplicates, failed=len(errors), events=events, errors=errors
+    )
+
+
+def _filter(
+    status: Annotated[list[str] | None, Query(description="one or more statuses")] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    family: Annotated[str | None, Query(max_length=40, description="事件大类, e.g. 市政设施")] = None,
+    unit_id: Annotated[int | None, Query(description="only this unit's subtree")] = None,
+    department_id: Annotated[int | None, Query()] = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    source: Annotated[str | None, Query(max_length=16)] = None,
+    since: Annotated[datetime | None, Query(description="received at or after (ISO-8601)")] = None,
+    until: Annotated[datetime | None, Query(description="received before (ISO-8601)")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="text in title, description, address, or a ref")] = None,
+    needs_review: Annotated[bool | None, Query(description="rated unsatisfied, awaiting the centre")] = None,
+    open_only: Annotated[bool, Query(description="exclude closed, merged and voided")] = False,
+) -> service.EventFilter:
+    for s in status or []:
+        if s not in Status.__members__:
+            raise Invalid(f"未知状态 / unknown status {s!r}", field="status", allowed=list(Status.__members__))
+    return service.EventFilter(
+        status=status,
+        category=category,
+        family=family,
+        unit_id=unit_id,
+        department_id=department_id,
+        overdue=overdue,
+        source=source,
+        since=since,
+        until=until,
+        q=q,
+        needs_review=needs_review,
+        open_only=open_only,
+    )
+
+
+FilterDep = Annotated[service.EventFilter, Depends(_filter)]
+
+
+@router.get("/events")
+def list_events(session: SessionDep, actor: ActorDep, page: PageDep, f: FilterDep) -> EventPage:
+    """Events in the caller's jurisdiction (or assigned to its department), newest first, with filters."""
+    rows, total = paginate(session, service.list_events(session, actor, f), page)
+    return EventPage(items=read_events(session, rows), total=total, limit=page.limit, offset=page.offset)
+
+
+EXPORT_COLUMNS = (
+    "ref",
+    "received_at",
+    "status",
+    "category_name",
+    "severity",
+    "unit_name",
+    "owner_name",
+    "address",
+    "title",
+    "due_at",
+    "overdue",
+    "closed_at",
+    "rating",
+    "reporter_phone",
+)
+
+
+@router.get("/events/export.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}})
+def export_events(
+    session: SessionDep, actor: ActorDep, f: FilterDep, limit: Annotated[int, Query(ge=1, le=200_000)] = 50_000
+) -> Response:
+    """CSV export of the same scoped, filtered list (phones masked)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    stmt = service.list_events(session, actor, f).limit(limit)
+    batch: list[Event] = []
+    for event in session.scalars(stmt.execution_options(yield_per=2000)):
+        batch.append(event)
+        if len(batch) == 2000:
+            _write(writer, read_events(session, batch))
+            batch = []
+    _write(writer, read_events(session, batch))
+    audit.record(session, actor, "event.exported", ("event", "*"), rows=out.getvalue().count("\n") - 1)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="events.csv"'},
+    )
+
+
+def _write(writer: Any, rows: list[EventRead]) -> None:
+    for r in rows:
+        writer.writerow([getattr(r, c) if getattr(r, c) is not None else "" for c in EXPORT_COLUMNS])
+
+
+@router.get("/events/flow", tags=["events"])
+def event_flow() -> dict[str, Any]:
+    """The workflow table (state × action → state) and who may take each action."""
+    return {
+        **describe(EVENT_FLOW),
+        "permissions": {
+            a: {"roles": sorted(r.roles), "relation": r.relation, "note": r.note} for a, r in PERMISSIONS.items()
+        },
+    }
+
+
+@router.get("/events/{event_id}", responses={404: {"description": "absent or not yours"}})
+def get_event(
+    event_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    reveal_phone: Annotated[bool, Query(description="show the reporter's phone (audited)")] = False,
+    reason: Annotated[str, Query(max_length=200)] = "",
+) -> EventDetail:
+    """One event with its timeline and the actions the caller may take now."""
+    event = service.access_event(session, actor, event_id)
+    allowed = service.allowed_actions(event, actor, session)
+    reveal = False
+    if reveal_phone:
+        if not allowed or actor.has(Role.citizen):
+            raise NotFound("无权查看号码 / you may not see this phone number", field="reveal_phone")
+        if not reason.strip():
+            raise Invalid("查看号码须说明理由 / give a reason to see the phone number", field="reason")
+        audit.record(session, actor, "event.phone_revealed", event, reason=reason.strip())
+        reveal = True
+    base = read_events(session, [event], reveal=reveal)[0]
+    base.allowed_actions = allowed
+    entries = service.timeline(session, event)
+    if actor.has(Role.citizen) and not actor.has(*[r for r in Role if r != Role.citizen]):
+        entries = [e for e in entries if e.public]
+    return EventDetail(**base.model_dump(), timeline=[TimelineEntry.model_validate(e) for e in entries])
+
+
+@router.post(
+    "/events/{event_id}/actions/{action}",
+    responses={
+        404: {"description": "absent, not yours, or unknown action"},
+        409: {"description": "not allowed in this state (allowed listed), or stale version"},
+        403: {"description": "your role or unit may not take this action"},
+        422: {"description": "a required reason or field is missing"},
+    },
+)
+def act_on_event(
+    event_id: int, action: str, session: SessionDep, actor: ActorDep, body: Annotated[ActionIn | None, Body()] = None
+) -> EventRead:
+    """Take a workflow action: accept, dispatch, sign, start, report, verify, reject, close, rate, return,
+    reassign, request_extension, approve_extension, deny_extension, suspend, resume, supervise, urge,
+    escalate, merge, reopen, void."""
+    event = service.access_event(session, actor, event_id)
+    service.act(session, actor, event, action, service.ActionInput(**(body or ActionIn()).model_dump()))
+    out = read_events(session, [event])[0]
+    out.allowed_actions = service.allowed_actions(event, actor, session)
+    return out
+
+
+@router.get("/events/{event_id}/duplicates", responses={404: {"description": "absent or not yours"}})
+def duplicates(event_id: int, session: SessionDep, actor: ActorDep) -> list[DuplicateCandidate]:
+    """Likely duplicates (same family, ≤200 m, ≤48 h, similar text) for a dispatcher to merge."""
+    event = service.access_event(session, actor, event_id)
+    found = merge.candidates(session, actor, event)
+    reads = read_events(session, [c.event for c in found])
+    return [
+        DuplicateCandidate(event=r, distance_m=c.distance_m, hours_apart=c.hours_apart, similarity=c.similarity)
+        for r, c in zip(reads, found, strict=True)
+    ]
+
+
+# -- catalogue, duties, calendar --------------------------------------------------------------------------
+@router.get("/catalogue/categories", tags=["catalogue"])
+def list_categories(session: SessionDep, _: ActorDep) -> list[CategoryRead]:
+    """The event catalogue: families and categories, with deadlines and required fields."""
+    rows = session.scalars(select(Category).order_by(Category.parent_id.is_not(None), Category.code))
+    return [CategoryRead.model_validate(c) for c in rows]
+
+
+@router.patch("/catalogue/categories/{code}", tags=["catalogue"])
+def update_category(code: str, body: CategoryUpdate, session: SessionDep, actor: AdminDep) -> CategoryRead:
+    """Edit a category (admins): deadlines per severity and stage, keywords, required fields, active."""
+    cat = session.scalars(select(Category).where(Category.code == code)).one_or_none()
+    if cat is None:
+        raise catalogue.CategoryNotFound(field="code")
+    changes = body.model_dump(exclude_none=True)
+    return CategoryRead.model_validate(catalogue.update_category(session, actor, cat, changes))
+
+
+@router.get("/duties", tags=["catalogue"])
+def list_duties(session: SessionDep, _: ActorDep, page: PageDep) -> list[DutyRead]:
+    """三级职责清单: who handles each category, by default and for specific units."""
+    rows, _n = paginate(session, select(Duty).order_by(Duty.category_id, Duty.id), page)
+    return [DutyRead.model_validate(d) for d in rows]
+
+
+@router.put("/duties", tags=["catalogue"])
+def set_duty(body: DutyIn, session: SessionDep, actor: AdminDep) -> DutyRead:
+    """Create or replace the duty for a category (everywhere, or for one unit's subtree)."""
+    cat = session.scalars(select(Category).where(Category.code == body.category)).one_or_none()
+    if cat is None:
+        raise catalogue.CategoryNotFound(field="category")
+    unit = None
+    if body.unit_code:
+        unit = org.get_by_code(session, body.unit_code)
+        if unit is None:
+            raise Invalid("未知单位代码 / unknown unit_code", field="unit_code")
+    duty = catalogue.set_duty(
+        session,
+        actor,
+        category=cat,
+        unit=unit,
+        level=body.level,
+        assignee=body.assignee,
+        department_code=body.department_code,
+        note=body.note,
+    )
+    return DutyRead.model_validate(duty)
+
+
+@router.get(
+    "/duties/export.csv",
+    tags=["catalogue"],
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_duties(session: SessionDep, _: ActorDep) -> Response:
+    """The duty lists as CSV (category, unit_code, level, assignee, department_code, note)."""
+    return Response(catalogue.export_duties_csv(session), media_type="text/csv; charset=utf-8")
+
+
+@router.post("/duties/import", tags=["catalogue"])
+async def import_duties(request: Request, session: SessionDep, actor: AdminDep) -> dict[str, Any]:
+    """Apply a duty CSV (same columns as the export); bad rows are reported by row, field and reason."""
+    text = (await request.body()).decode("utf-8-sig", errors="replace")
+    from starlette.concurrency import run_in_threadpool
+
+    applied, errors = await run_in_threadpool(catalogue.import_duties_csv, session, actor, text)
+    return {"applied": applied, "errors": errors}
+
+
+@router.get("/calendar", tags=["catalogue"])
+def list_calendar(session: SessionDep, _: ActorDep) -> list[dict[str, Any]]:
+    """Holidays and make-up working days that deadlines in working days respect."""
+    return [
+        {"day": d.day.isoformat(), "kind": d.kind, "name": d.name}
+        for d in session.scalars(select(WorkCalendarDay).order_by(WorkCalendarDay.day))
+    ]
+
+
+@router.put("/calendar", tags=["catalogue"])
+def set_calendar_day(body: CalendarDayIn, session: SessionDep, actor: AdminDep) -> dict[str, Any]:
+    """Mark a day as a holiday (休) or a make-up working day (班)."""
+    if body.kind not in ("holiday", "workday"):
+        raise Invalid("kind 须为 holiday 或 workday", field="kind")
+    try:
+        day = date.fromisoformat(body.day)
+    except ValueError:
+        raise Invalid("日期无效 / invalid date", field="day") from None
+    row = session.get(WorkCalendarDay, day)
+    if row is None:
+        session.add(WorkCalendarDay(day=day, kind=body.kind, name=body.name))
+    else:
+        row.kind, row.name = body.kind, body.name
+    audit.record(session, actor, "events.calendar_set", ("work_calendar_day", body.day), kind=body.kind)
+    return {"day": body.day, "kind": body.kind, "name": body.name}
+
+
+# -- metrics -----------------------------------------------------------------------------------------------
+@router.get("/metrics", tags=["metrics"])
+def get_metrics(
+    session: SessionDep,
+    actor: ActorDep,
+    unit_id: Annotated[int | None, Query(description="default: the caller's own unit")] = None,
+    since: Annotated[date | None, Query(description="first local day (default: 30 days ago)")] = None,
+    until: Annotated[date | None, Query(description="last local day (default: today)")] = None,
+    category: Annotated[str | None, Query()] = None,
+) -> MetricsOut:
+    """Received, closed, on-time closure rate, average handling time, return rate, satisfaction rate and
+    overdue — for a unit's subtree, its child units, categories and departments, from incremental counters."""
+    unit = org.access_unit(session, actor, unit_id if unit_id is not None else (actor.unit_id or 0))
+    today = clock.now().astimezone(CST).date()
+    until = until or today
+    since = since or (until - timedelta(days=29))
+    if since > until:
+        raise Invalid("since 不能晚于 until / since is after until", field="since")
+    cat_ids = [catalogue.view(session).category(category).id] if category else None
+    children = list(
+        session.scalars(org.list_children(session, actor, unit).where(OrgUnit.level.in_(["district", "street"])))
+    )
+    figs = metrics.figures(session, [unit.id, *(c.id for c in children)], since, until, category_ids=cat_ids)
+    cats = catalogue.view(session).by_id
+    depts = list(session.scalars(select(Department).where(Department.unit_id == unit.id)))
+    dept_figs = metrics.by_department(session, [d.id for d in depts], since, until)
+    return MetricsOut(
+        unit_id=unit.id,
+        unit_name=unit.name,
+        since=since.isoformat(),
+        until=until.isoformat(),
+        figures=figs[unit.id].as_dict(),
+        children=[{"unit_id": c.id, "name": c.name, **figs[c.id].as_dict()} for c in children],
+        by_category=[
+            {
+                "category": cats[c].code if c in cats else str(c),
+                "name": cats[c].name if c in cats else "",
+                "received": n,
+            }
+            for c, n in metrics.by_category(session, unit.id, since, until)
+        ],
+        by_department=[{"department_id": d.id, "name": d.name, **dept_figs.get(d.id, {})} for d in depts],
+    )

@@ -1,0 +1,306 @@
+"""The catalogue and duty lists: seeding the defaults, editing, CSV import/export, and the in-memory
+view that intake and routing read (rebuilt when the tables change)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cityops.core import audit
+from cityops.core.actor import Actor, Role
+from cityops.core.errors import Forbidden, Invalid, NotFound
+from cityops.events.calendar import parse_duration
+from cityops.events.catalogue_data import FAMILIES
+from cityops.events.models import Category, Duty, Severity
+from cityops.org.models import OrgLevel, OrgUnit
+
+STAGES = ("accept", "sign", "handle", "verify")
+DUTY_LEVELS = (OrgLevel.street.value, OrgLevel.district.value, OrgLevel.city.value)
+
+
+class CategoryNotFound(NotFound):
+    message = "事项分类不存在 / Unknown event category."
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: int
+    code: str
+    name: str
+    family: str
+    family_code: str
+    default_severity: str
+    deadlines: dict[str, dict[str, str]]
+    required_fields: tuple[dict[str, str], ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DutyView:
+    level: str
+    assignee: str
+    department_code: str | None
+    specific: bool
+
+
+@dataclass
+class CatalogueView:
+    signature: tuple[int, int, int, int]
+    by_code: dict[str, CategoryView] = field(default_factory=dict)
+    by_id: dict[int, CategoryView] = field(default_factory=dict)
+    duties: dict[tuple[int, int | None], DutyView] = field(default_factory=dict)
+
+    def category(self, code: str) -> CategoryView:
+        view = self.by_code.get(code)
+        if view is None:
+            raise CategoryNotFound(f"事项分类不存在 / Unknown category {code!r}.", field="category")
+        return view
+
+
+_lock = threading.Lock()
+_cache: CatalogueView | None = None
+
+
+def _signature(session: Session) -> tuple[int, int, int, int]:
+    c_n, c_max = session.execute(select(func.count(Category.id), func.max(Category.id))).one()
+    d_n, d_max = session.execute(select(func.count(Duty.id), func.max(Duty.id))).one()
+    return int(c_n or 0), int(c_max or 0), int(d_n or 0), int(d_max or 0)
+
+
+def view(session: Session) -> CatalogueView:
+    global _cache
+    sig = _signature(session)
+    with _lock:
+        if _cache is None or _cache.signature != sig:
+            _cache = _build(session, sig)
+        return _cache
+
+
+def invalidate() -> None:
+    """Edits that keep counts and ids (e.g. changing a deadline) call this."""
+    global _cache
+    with _lock:
+        _cache = None
+
+
+def _build(session: Session, sig: tuple[int, int, int, int]) -> CatalogueView:
+    v = CatalogueView(signature=sig)
+    families = {c.id: c for c in session.scalars(select(Category).where(Category.parent_id.is_(None)))}
+    for c in session.scalars(select(Category).where(Category.parent_id.is_not(None), Category.active.is_(True))):
+        fam = families.get(c.parent_id or 0)
+        cv = CategoryView(
+            c.id,
+            c.code,
+            c.name,
+            c.family,
+            fam.code if fam else "",
+            c.default_severity,
+            c.deadlines or {},
+            tuple(c.required_fields or ()),
+            tuple(c.keywords or ()),
+        )
+        v.by_code[c.code] = cv
+        v.by_id[c.id] = cv
+    for d in session.scalars(select(Duty)):
+        v.duties[(d.category_id, d.unit_id)] = DutyView(d.level, d.assignee, d.department_code, d.unit_id is not None)
+    return v
+
+
+def seed_defaults(session: Session, actor: Actor) -> int:
+    """Insert the default catalogue and its default duties; existing codes are left as they are."""
+    have = set(session.scalars(select(Category.code)))
+    added = 0
+    for fam_code, (fam_name, fam_en, specs) in FAMILIES.items():
+        fam = session.scalars(select(Category).where(Category.code == fam_code)).one_or_none()
+        if fam is None:
+            fam = Category(
+                code=fam_code,
+                name=fam_name,
+                name_en=fam_en,
+                parent_id=None,
+                family=fam_name,
+                default_severity=Severity.normal,
+                keywords=[],
+                required_fields=[],
+                deadlines={},
+                active=True,
+            )
+            session.add(fam)
+            session.flush()
+        for spec in specs:
+            code = f"{fam_code}.{spec.code}"
+            if code in have:
+                continue
+            cat = Category(
+                code=code,
+                name=spec.name,
+                name_en=spec.name_en,
+                parent_id=fam.id,
+                family=fam_name,
+                default_severity=spec.severity,
+                keywords=list(spec.keywords),
+                required_fields=[{"code": c, "name": n, "type": t} for c, n, t in spec.required],
+                deadlines=spec.deadlines,
+                active=True,
+            )
+            session.add(cat)
+            session.flush()
+            level, assignee, dept = spec.owner
+            session.add(
+                Duty(
+                    category_id=cat.id,
+                    unit_id=None,
+                    level=level,
+                    assignee=assignee,
+                    department_code=dept,
+                    note="默认职责 / default duty",
+                )
+            )
+            added += 1
+    if added:
+        audit.record(session, actor, "events.catalogue_seeded", ("category", "*"), added=added)
+    session.flush()
+    return added
+
+
+# -- editing ----------------------------------------------------------------------------------------------
+def _require_admin(actor: Actor) -> None:
+    if not actor.has(Role.sysadmin, Role.app_admin):
+        raise Forbidden("仅管理员可修改事项目录和职责清单 / Only admins edit the catalogue and duty lists.")
+
+
+def validate_deadlines(deadlines: dict[str, dict[str, str]]) -> None:
+    for severity, stages in deadlines.items():
+        if severity not in Severity.__members__:
+            raise Invalid(f"未知紧急程度 / unknown severity {severity!r}", field=f"deadlines.{severity}")
+        for stage, text in stages.items():
+            if stage not in STAGES:
+                raise Invalid(f"未知环节 / unknown stage {stage!r}", field=f"deadlines.{severity}.{stage}")
+            parse_duration(text, field_name=f"deadlines.{severity}.{stage}")
+
+
+def update_category(session: Session, actor: Actor, category: Category, changes: dict[str, Any]) -> Category:
+    _require_admin(actor)
+    if "deadlines" in changes:
+        validate_deadlines(changes["deadlines"])
+    before = {k: getattr(category, k) for k in changes}
+    for key, value in changes.items():
+        setattr(category, key, value)
+    audit.record(session, actor, "events.category_updated", category, before=before, after=changes)
+    invalidate()
+    return category
+
+
+def set_duty(
+    session: Session,
+    actor: Actor,
+    *,
+    category: Category,
+    unit: OrgUnit | None,
+    level: str,
+    assignee: str,
+    department_code: str | None,
+    note: str = "",
+) -> Duty:
+    """Create or replace the duty for (category, unit); unit None sets the default for everywhere."""
+    _require_admin(actor)
+    if level not in DUTY_LEVELS:
+        raise Invalid("层级须为 street、district 或 city / level must be street, district or city", field="level")
+    if assignee not in ("centre", "department"):
+        raise Invalid("assignee 须为 centre 或 department", field="assignee")
+    if assignee == "department" and not department_code:
+        raise Invalid("部门职责须给出部门代码 / department_code is required", field="department_code")
+    if assignee == "department" and level == OrgLevel.street:
+        raise Invalid("镇街一级没有部门 / streets have no departments; use level district", field="level")
+    unit_id = unit.id if unit else None
+    duty = session.scalars(
+        select(Duty).where(
+            Duty.category_id == category.id, Duty.unit_id.is_(None) if unit_id is None else Duty.unit_id == unit_id
+        )
+    ).one_or_none()
+    if duty is None:
+        duty = Duty(
+            category_id=category.id,
+            unit_id=unit_id,
+            level=level,
+            assignee=assignee,
+            department_code=department_code if assignee == "department" else None,
+            note=note,
+        )
+        session.add(duty)
+    else:
+        duty.level, duty.assignee, duty.note = level, assignee, note
+        duty.department_code = department_code if assignee == "department" else None
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "events.duty_set",
+        duty,
+        category=category.code,
+        unit_id=unit_id,
+        level=level,
+        assignee=assignee,
+        department_code=department_code,
+    )
+    invalidate()
+    return duty
+
+
+DUTY_CSV_FIELDS = ("category", "unit_code", "level", "assignee", "department_code", "note")
+
+
+def export_duties_csv(session: Session) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DUTY_CSV_FIELDS)
+    rows = session.execute(
+        select(Category.code, OrgUnit.code, Duty.level, Duty.assignee, Duty.department_code, Duty.note)
+        .join(Category, Category.id == Duty.category_id)
+        .outerjoin(OrgUnit, OrgUnit.id == Duty.unit_id)
+        .order_by(Category.code, OrgUnit.code)
+    ).all()
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return out.getvalue()
+
+
+def import_duties_csv(session: Session, actor: Actor, text: str) -> tuple[int, list[dict[str, Any]]]:
+    """Apply a duty CSV; good rows are applied, bad rows reported with row number, field and reason."""
+    _require_admin(actor)
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [f for f in ("category", "level", "assignee") if f not in (reader.fieldnames or [])]
+    if missing:
+        raise Invalid(f"CSV 缺少列 / CSV lacks column {missing[0]}", field=missing[0])
+    applied, errors = 0, []
+    for n, row in enumerate(reader, start=2):
+        try:
+            cat = session.scalars(select(Category).where(Category.code == (row.get("category") or "").strip())).first()
+            if cat is None:
+                raise Invalid("未知事项分类 / unknown category", field="category")
+            unit = None
+            if (row.get("unit_code") or "").strip():
+                unit = session.scalars(select(OrgUnit).where(OrgUnit.code == row["unit_code"].strip())).first()
+                if unit is None:
+                    raise Invalid("未知单位代码 / unknown unit_code", field="unit_code")
+            with session.begin_nested():
+                set_duty(
+                    session,
+                    actor,
+                    category=cat,
+                    unit=unit,
+                    level=(row.get("level") or "").strip(),
+                    assignee=(row.get("assignee") or "").strip(),
+                    department_code=(row.get("department_code") or "").strip() or None,
+                    note=(row.get("note") or "").strip(),
+                )
+            applied += 1
+        except Invalid as exc:
+            errors.append({"row": n, "field": exc.data.get("field", ""), "reason": exc.detail})
+    return applied, errors

@@ -1,0 +1,220 @@
+"""Incremental metrics: services add deltas, which are summed per transaction and upserted just before
+COMMIT. Figures for any unit's subtree are then sums over a few counter rows, never a scan of events.
+
+Counters are kept for each centre unit above an event's location (city, district, street), per local
+day and category; gauges hold the current open and overdue counts per unit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cityops.events.calendar import CST
+from cityops.events.models import DepartmentStat, EventGauge, EventStat
+
+_STATS, _GAUGES, _DEPTS = "metrics_stats", "metrics_gauges", "metrics_depts"
+STAT_FIELDS = (
+    "received",
+    "closed",
+    "closed_on_time",
+    "handling_seconds",
+    "returned",
+    "went_overdue",
+    "rated",
+    "satisfied",
+)
+SATISFIED = frozenset({"satisfied", "basically_satisfied"})
+
+
+def centre_units(path: str) -> list[int]:
+    """City, district and street ids above (and including) a location."""
+    return [int(p) for p in path.strip("/").split("/") if p][:3]
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(CST).date()
+
+
+def count(session: Session, path: str, at: datetime, category_id: int, **deltas: float) -> None:
+    acc: dict[tuple[int, date, int], dict[str, float]] = session.info.setdefault(_STATS, {})
+    day = local_day(at)
+    for unit_id in centre_units(path):
+        row = acc.setdefault((unit_id, day, category_id), defaultdict(float))
+        for name, value in deltas.items():
+            row[name] += value
+
+
+def gauge(session: Session, path: str, *, open: int = 0, overdue: int = 0) -> None:
+    acc: dict[int, list[int]] = session.info.setdefault(_GAUGES, {})
+    for unit_id in centre_units(path):
+        row = acc.setdefault(unit_id, [0, 0])
+        row[0] += open
+        row[1] += overdue
+
+
+def count_department(session: Session, department_id: int | None, at: datetime, **deltas: int) -> None:
+    if department_id is None:
+        return
+    acc: dict[tuple[int, date], dict[str, int]] = session.info.setdefault(_DEPTS, {})
+    row = acc.setdefault((department_id, local_day(at)), defaultdict(int))
+    for name, value in deltas.items():
+        row[name] += value
+
+
+def _upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]], fields: list[str]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(model)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={f: getattr(model, f) + getattr(stmt.excluded, f) for f in fields}
+    )
+    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # a fixed order: concurrent upserts cannot deadlock
+    session.execute(stmt, rows)
+
+
+def flush(session: Session) -> None:
+    stats = session.info.pop(_STATS, None)
+    gauges = session.info.pop(_GAUGES, None)
+    depts = session.info.pop(_DEPTS, None)
+    if stats:
+        rows = [
+            {"unit_id": u, "day": d, "category_id": c, **{f: 0 for f in STAT_FIELDS}, **vals}
+            for (u, d, c), vals in stats.items()
+        ]
+        _upsert(session, EventStat, ["unit_id", "day", "category_id"], rows, list(STAT_FIELDS))
+    if gauges:
+        rows = [{"unit_id": u, "open": o, "overdue": v} for u, (o, v) in gauges.items() if o or v]
+        _upsert(session, EventGauge, ["unit_id"], rows, ["open", "overdue"])
+    if depts:
+        fields = ["assigned", "closed", "closed_on_time", "returned"]
+        rows = [{"department_id": d, "day": day, **{f: 0 for f in fields}, **vals} for (d, day), vals in depts.items()]
+        _upsert(session, DepartmentStat, ["department_id", "day"], rows, fields)
+
+
+def _discard(session: Session) -> None:
+    for key in (_STATS, _GAUGES, _DEPTS):
+        session.info.pop(key, None)
+
+
+if not sa_event.contains(Session, "before_commit", flush):
+    sa_event.listen(Session, "before_commit", flush)
+    sa_event.listen(Session, "after_rollback", _discard)
+
+
+# -- reading -------------------------------------------------------------------------------------------
+@dataclass
+class Figures:
+    received: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    handling_seconds: float = 0
+    returned: int = 0
+    went_overdue: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.closed_on_time / self.closed, 4) if self.closed else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return round(self.satisfied / self.rated, 4) if self.rated else None
+
+    @property
+    def return_rate(self) -> float | None:
+        return round(self.returned / self.received, 4) if self.received else None
+
+    @property
+    def avg_handling_hours(self) -> float | None:
+        return round(self.handling_seconds / self.closed / 3600, 2) if self.closed else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "closed": self.closed,
+            "closed_on_time": self.closed_on_time,
+            "on_time_rate": self.on_time_rate,
+            "avg_handling_hours": self.avg_handling_hours,
+            "returned": self.returned,
+            "return_rate": self.return_rate,
+            "went_overdue": self.went_overdue,
+            "rated": self.rated,
+            "satisfied": self.satisfied,
+            "satisfaction_rate": self.satisfaction_rate,
+            "open": self.open,
+            "overdue": self.overdue,
+        }
+
+
+def _sums(stmt_where: list[Any], group: Any | None = None) -> Any:
+    cols = [func.coalesce(func.sum(getattr(EventStat, f)), 0) for f in STAT_FIELDS]
+    stmt = select(*(([group] if group is not None else []) + cols)).where(*stmt_where)
+    return stmt.group_by(group) if group is not None else stmt
+
+
+def figures(
+    session: Session, unit_ids: list[int], since: date, until: date, *, category_ids: list[int] | None = None
+) -> dict[int, Figures]:
+    """Flow figures for each unit's subtree over [since, until] plus its current gauges."""
+    where = [EventStat.unit_id.in_(unit_ids), EventStat.day >= since, EventStat.day <= until]
+    if category_ids:
+        where.append(EventStat.category_id.in_(category_ids))
+    out = {u: Figures() for u in unit_ids}
+    for row in session.execute(_sums(where, EventStat.unit_id)):
+        f = out[row[0]]
+        for name, value in zip(STAT_FIELDS, row[1:], strict=True):
+            setattr(f, name, float(value) if name == "handling_seconds" else int(value))
+    for unit_id, open_, overdue in session.execute(
+        select(EventGauge.unit_id, EventGauge.open, EventGauge.overdue).where(EventGauge.unit_id.in_(unit_ids))
+    ):
+        out[unit_id].open, out[unit_id].overdue = int(open_), int(overdue)
+    return out
+
+
+def by_category(session: Session, unit_id: int, since: date, until: date, limit: int = 10) -> list[tuple[int, int]]:
+    total = func.sum(EventStat.received)
+    stmt = (
+        select(EventStat.category_id, total)
+        .where(EventStat.unit_id == unit_id, EventStat.day >= since, EventStat.day <= until)
+        .group_by(EventStat.category_id)
+        .order_by(total.desc())
+        .limit(limit)
+    )
+    return [(int(c), int(n)) for c, n in session.execute(stmt)]
+
+
+def trend(session: Session, unit_id: int, since: date, until: date) -> list[tuple[date, int, int]]:
+    stmt = (
+        select(EventStat.day, func.sum(EventStat.received), func.sum(EventStat.closed))
+        .where(EventStat.unit_id == unit_id, EventStat.day >= since, EventStat.day <= until)
+        .group_by(EventStat.day)
+        .order_by(EventStat.day)
+    )
+    return [(d, int(r), int(c)) for d, r, c in session.execute(stmt)]
+
+
+def by_department(session: Session, department_ids: list[int], since: date, until: date) -> dict[int, dict[str, int]]:
+    fields = ("assigned", "closed", "closed_on_time", "returned")
+    stmt = (
+        select(DepartmentStat.department_id, *[func.sum(getattr(DepartmentStat, f)) for f in fields])
+        .where(
+            DepartmentStat.department_id.in_(department_ids), DepartmentStat.day >= since, DepartmentStat.day <= until
+        )
+        .group_by(DepartmentStat.department_id)
+    )
+    return {
+        int(row[0]): {f: int(v or 0) for f, v in zip(fields, row[1:], strict=True)} for row in session.execute(stmt)
+    }

@@ -1,0 +1,54 @@
+"""Workflows as data: a table {(state, action): next_state} with guards; knows no domain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from cityops.core.errors import Conflict
+
+Guard = Callable[..., None]  # raises a CityOpsError when the action is not allowed here
+
+
+class InvalidTransition(Conflict):
+    message = "当前状态下不能执行该操作 / This action is not allowed in the current state."
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    table: Mapping[tuple[str, str], str]
+    # States whose next state is decided by the caller (e.g. "resume" returns to the state before suspend).
+    dynamic: frozenset[str] = field(default_factory=frozenset)
+    STAY: ClassVar[str] = "="
+
+    def allowed(self, state: str) -> list[str]:
+        return sorted({action for (s, action) in self.table if s == state})
+
+    def next_state(self, state: str, action: str) -> str:
+        target = self.table.get((state, action))
+        if target is None:
+            raise InvalidTransition(
+                f"「{state}」状态下不能「{action}」 / cannot {action} an item that is {state}",
+                state=state,
+                action=action,
+                allowed=self.allowed(state),
+            )
+        return state if target == self.STAY else target
+
+    def actions(self) -> list[str]:
+        return sorted({a for (_, a) in self.table})
+
+    def states(self) -> list[str]:
+        return sorted({s for (s, _) in self.table} | {t for t in self.table.values() if t != self.STAY})
+
+
+def describe(flow: Flow) -> dict[str, Any]:
+    """The table as JSON for docs and the UI."""
+    return {
+        "name": flow.name,
+        "transitions": [
+            {"from": s, "action": a, "to": s if t == Flow.STAY else t} for (s, a), t in sorted(flow.table.items())
+        ],
+    }
