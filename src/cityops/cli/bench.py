@@ -41,3 +41,26 @@ def bench_geo(
     factory = make_sessionmaker(make_engine(Settings().database_url))
     with session_scope(factory, write=False) as s:
         _report([geo.run(s, points=points)], out)
+
+
+@bench_app.command("intake")
+def bench_intake(
+    events: Annotated[int, typer.Option(help="events to take in")] = 100_000,
+    batch: Annotated[int, typer.Option(help="events per transaction")] = 5_000,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """Bulk intake on a fresh SQLite database (in a temporary folder) vs plain executemany of the same rows."""
+    import tempfile
+
+    from cityops import models  # noqa: F401
+    from cityops.bench import intake
+    from cityops.core.db import make_engine, make_sessionmaker
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        factory = make_sessionmaker(engine)
+        console.print("preparing a fresh database (schema, Chongqing tree, catalogue)…")
+        intake.setup_database(engine, factory)
+        result = intake.run(engine, factory, events=events, batch=batch)
+        engine.dispose()
+    _report([result], out)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, insert, select, update
+from sqlalchemy import BigInteger, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
 from cityops.core.actor import Actor
-from cityops.core.db import Base
+from cityops.core.db import Base, bulk_insert
 
 GENESIS = "0" * 64
 _PENDING = "audit_pending"
@@ -40,7 +40,7 @@ class AuditEntry(Base):
     at: Mapped[datetime]
     actor_id: Mapped[int | None]
     actor_name: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64))
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(40))
     data: Mapped[str] = mapped_column(Text)
@@ -110,7 +110,7 @@ def flush_pending(session: Session) -> int:
         digest = _digest(seq, e, prev)
         rows.append({**e, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    session.execute(insert(AuditEntry), rows)
+    bulk_insert(session, AuditEntry, rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
     return len(rows)
 

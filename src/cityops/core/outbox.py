@@ -12,11 +12,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, insert
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
-from cityops.core.db import Base, JSONText
+from cityops.core.db import Base, JSONText, bulk_insert
 from cityops.core.leases import LeasedMixin
 
 OutboxHandler = Callable[[Session, dict[str, Any]], None]
@@ -51,8 +51,9 @@ def add_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> No
     if not payloads:
         return
     now = clock.now()
-    session.execute(
-        insert(OutboxMessage),
+    bulk_insert(
+        session,
+        OutboxMessage,
         [
             {
                 "topic": topic,

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, outbox
 from cityops.core.actor import system_actor
+from cityops.core.db import bulk_insert
 from cityops.events import metrics
 from cityops.events.models import Event, EventLog, Status
 from cityops.org.models import OrgLevel, OrgUnit
@@ -139,7 +140,7 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
         )
     result.overdue = len(due_rows)
     if logs:
-        session.execute(insert(EventLog), logs)
+        bulk_insert(session, EventLog, logs)
     return result
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
+from cityops.core.db import bulk_insert
 from cityops.core.errors import CityOpsError, Invalid
 from cityops.events import catalogue, metrics, routing
 from cityops.events.calendar import WorkCalendar, load_calendar, parse_duration
@@ -393,8 +394,8 @@ def intake_many(session: Session, actor: Actor, items: list[IntakeItem], *, tria
         metrics.gauge(session, unit.path, open=1)
         results[i].event_id, results[i].ref, results[i].created = event_id, ref, True
 
-    session.execute(insert(Event), events)
-    session.execute(insert(EventLog), logs)
+    bulk_insert(session, Event, events)
+    bulk_insert(session, EventLog, logs)
     audit.record_many(session, entries)
     outbox.add_many(session, "event.received", messages)
     _fill_repeats(results, repeats)

@@ -81,6 +81,8 @@ class Duty(Base):
 
 
 class Event(Base):
+    # Few indexes on purpose: every one costs on bulk intake. Scoped lists use (unit_path, received_at) or
+    # owner_path; the deadline sweep uses (status, due_at).
     __tablename__ = "event"
     __table_args__ = (
         Index("ix_event_open_due", "status", "due_at"),
@@ -89,8 +91,8 @@ class Event(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     ref: Mapped[str] = mapped_column(String(24), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    source: Mapped[str] = mapped_column(String(16), index=True)
-    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
     severity: Mapped[str] = mapped_column(String(12))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
@@ -98,11 +100,11 @@ class Event(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     # Where it happened (deepest unit resolved) and its cached path, for jurisdiction scoping.
-    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     unit_path: Mapped[str] = mapped_column(PathString)
     locate_reason: Mapped[str] = mapped_column(String(300), default="")
     # Who owns it now: a centre's unit, and optionally one of the departments under it.
-    owner_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    owner_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     owner_path: Mapped[str] = mapped_column(PathString, index=True)
     owner_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     dispatcher_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))  # centre that dispatched

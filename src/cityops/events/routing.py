@@ -44,12 +44,16 @@ class RoutingContext:
     signature: tuple[int, int, int]
     units: dict[int, UnitInfo] = field(default_factory=dict)
     departments: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)  # (unit, code) -> (id, name)
+    _chains: dict[int, list[UnitInfo]] = field(default_factory=dict)
 
     def unit(self, unit_id: int) -> UnitInfo:
         return self.units[unit_id]
 
     def chain(self, unit: UnitInfo) -> list[UnitInfo]:
-        return [self.units[i] for i in unit.ancestor_ids() if i in self.units]
+        found = self._chains.get(unit.id)
+        if found is None:
+            found = self._chains[unit.id] = [self.units[i] for i in unit.ancestor_ids() if i in self.units]
+        return found
 
     def lowest_common(self, units: list[UnitInfo]) -> UnitInfo:
         """The deepest unit whose subtree holds all of `units` (cross-jurisdiction events)."""

@@ -79,6 +79,8 @@ class GeoIndex:
     names: dict[str, list[tuple[int, bool]]] = field(default_factory=lambda: defaultdict(list))
     district_ids: list[int] = field(default_factory=list)
     tree: shapely.STRtree | None = None
+    first_chars: set[str] = field(default_factory=set)
+    lengths: list[int] = field(default_factory=list)
     city_id: int | None = None
 
     def lineage(self, u: _Unit) -> tuple[int | None, int | None, int | None]:
@@ -156,6 +158,8 @@ def _build(session: Session, sig: tuple[int, int, int]) -> GeoIndex:
         for zone_name, short in SPECIAL_ZONES:
             if name == zone_name:
                 idx.names[short].append((uid, False))
+    idx.first_chars = {name[0] for name in idx.names}
+    idx.lengths = sorted({len(name) for name in idx.names if len(name) <= MAX_NAME}, reverse=True)
     geoms = session.execute(select(UnitGeometry.unit_id, UnitGeometry.geojson)).all()
     if geoms:
         idx.district_ids = [uid for uid, _ in geoms]
@@ -186,13 +190,19 @@ def districts_for_points(idx: GeoIndex, lons: Sequence[float], lats: Sequence[fl
 
 # -- text --------------------------------------------------------------------------------------------------
 def _scan(idx: GeoIndex, text: str) -> list[_Match]:
+    """Every unit name occurring in `text` (only positions that can start a name, only lengths names have)."""
     found: list[_Match] = []
     n = len(text)
-    for i in range(n):
-        for j in range(min(n, i + MAX_NAME), i + 1, -1):
-            hits = idx.names.get(text[i:j])
+    names, starts, lengths = idx.names, idx.first_chars, idx.lengths
+    for i in range(n - 1):
+        if text[i] not in starts:
+            continue
+        for length in lengths:
+            if i + length > n:
+                continue
+            hits = names.get(text[i : i + length])
             if hits:
-                found.extend(_Match(i, j, idx.units[uid], full) for uid, full in hits)
+                found.extend(_Match(i, i + length, idx.units[uid], full) for uid, full in hits)
     return found
 
 

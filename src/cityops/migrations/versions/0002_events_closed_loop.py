@@ -172,15 +172,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("ref", name=op.f("uq_event_ref")),
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_event_category_id"), ["category_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_merged_into_id"), ["merged_into_id"], unique=False)
         batch_op.create_index("ix_event_open_due", ["status", "due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_owner_department_id"), ["owner_department_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_owner_path"), ["owner_path"], unique=False)
-        batch_op.create_index(batch_op.f("ix_event_owner_unit_id"), ["owner_unit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_received_at"), ["received_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_event_source"), ["source"], unique=False)
-        batch_op.create_index(batch_op.f("ix_event_unit_id"), ["unit_id"], unique=False)
         batch_op.create_index("ix_event_unit_path_received", ["unit_path", "received_at"], unique=False)
 
     op.create_table(
@@ -211,15 +207,11 @@ def downgrade() -> None:
     op.drop_table("event_log")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index("ix_event_unit_path_received")
-        batch_op.drop_index(batch_op.f("ix_event_unit_id"))
-        batch_op.drop_index(batch_op.f("ix_event_source"))
         batch_op.drop_index(batch_op.f("ix_event_received_at"))
-        batch_op.drop_index(batch_op.f("ix_event_owner_unit_id"))
         batch_op.drop_index(batch_op.f("ix_event_owner_path"))
         batch_op.drop_index(batch_op.f("ix_event_owner_department_id"))
         batch_op.drop_index("ix_event_open_due")
         batch_op.drop_index(batch_op.f("ix_event_merged_into_id"))
-        batch_op.drop_index(batch_op.f("ix_event_category_id"))
 
     op.drop_table("event")
     with op.batch_alter_table("duty", schema=None) as batch_op:
