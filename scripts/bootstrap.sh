@@ -34,6 +34,12 @@ if [ -f package.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
     echo "$npm_want" > "$npm_stamp"
   fi
+  # Serve the built files from the package's static folder (ignored by git).
+  vendor=src/cityops/web/static/vendor
+  mkdir -p "$vendor"
+  for f in node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js; do
+    cmp -s "$f" "$vendor/$(basename "$f")" || cp "$f" "$vendor/"
+  done
 fi
 
 [ "$want_test" = 1 ] || exit 0
@@ -41,6 +47,8 @@ fi
 # -- system packages for the tests ------------------------------------------------------------------------
 apt_pkgs=()
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_pkgs+=(postgresql)
+[ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || apt_pkgs+=(fonts-wqy-microhei)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "missing system packages: ${apt_pkgs[*]} (run as root, or install them)" >&2

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,11 +28,28 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return not (path.startswith("/api") or path.startswith("/static") or path in ("/docs", "/openapi.json"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CityOpsError)
-    async def _business(_: Request, exc: CityOpsError) -> JSONResponse:
+    async def _business(request: Request, exc: CityOpsError) -> Response:
+        if _is_page(request):
+            from cityops.web.pages import html_error
+
+            return html_error(request, exc)
         headers = {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    from cityops.web.pages import LoginRequired
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _: LoginRequired) -> Response:
+        if request.url.path.endswith("/stream") or request.url.path.endswith(".json"):
+            return JSONResponse(error_body("Unauthorized", "请先登录 / Log in first."), status_code=401)
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -39,7 +59,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("ValidationError", detail, field=first["field"], errors=errors), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_page(request) and exc.status_code == 404:
+            from cityops.core.errors import NotFound
+            from cityops.web.pages import html_error
+
+            return html_error(request, NotFound())
         names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized", 403: "Forbidden"}
         return JSONResponse(
             error_body(names.get(exc.status_code, "HTTPError"), str(exc.detail)),
@@ -70,8 +95,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.core.api import router as core_router
     from cityops.events.api import router as events_router
     from cityops.org.api import router as org_router
+    from cityops.web.pages import router as pages_router
 
     app.include_router(core_router)
     app.include_router(org_router)
     app.include_router(events_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

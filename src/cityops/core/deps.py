@@ -62,8 +62,10 @@ class TransactionalRoute(APIRoute):
                 keep = isinstance(exc, CityOpsError) and exc.keeps_changes
                 await run_in_threadpool(_finish, request, commit=keep)
                 raise
-            # Error responses rendered by handlers (status >= 400) must not commit partial work.
-            await run_in_threadpool(_finish, request, commit=response.status_code < 400)
+            # Error responses rendered by handlers (status >= 400) must not commit partial work, unless the
+            # handler asked to keep it (e.g. a failed login's counter).
+            keep = bool(getattr(request.state, "keep_changes", False))
+            await run_in_threadpool(_finish, request, commit=response.status_code < 400 or keep)
             return response
 
         return handler

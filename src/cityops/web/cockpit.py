@@ -1,0 +1,130 @@
+"""What a cockpit shows for one unit: KPI tiles, child units, top categories, trend, latest events.
+
+Everything comes from the metrics counters and gauges (a few indexed rows), except the latest-events
+list, which reads the newest rows of the unit's subtree through the (unit_path, received_at) index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cityops.core import clock
+from cityops.core.actor import Actor
+from cityops.events import catalogue, metrics
+from cityops.events.calendar import CST
+from cityops.events.models import TERMINAL, Event
+from cityops.events.service import visible
+from cityops.org import service as org
+from cityops.org.models import OrgLevel, OrgUnit
+
+
+@dataclass
+class Summary:
+    unit: OrgUnit
+    today: metrics.Figures
+    month: metrics.Figures
+    children: list[dict[str, Any]]
+    top_categories: list[dict[str, Any]]
+    trend: list[dict[str, Any]]
+    since: date
+    until: date
+
+    def tiles(self) -> dict[str, Any]:
+        return {
+            "received_today": self.today.received,
+            "closed_today": self.today.closed,
+            "open": self.month.open,
+            "overdue": self.month.overdue,
+            "on_time_rate": self.month.on_time_rate,
+            "satisfaction": self.month.satisfaction_rate,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unit": {"id": self.unit.id, "name": self.unit.name, "level": self.unit.level},
+            "tiles": self.tiles(),
+            "children": self.children,
+            "top_categories": self.top_categories,
+            "trend": self.trend,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+        }
+
+
+def summary(session: Session, actor: Actor, unit: OrgUnit) -> Summary:
+    today = clock.now().astimezone(CST).date()
+    since = today - timedelta(days=29)
+    children: list[OrgUnit] = []
+    if unit.level in (OrgLevel.city, OrgLevel.district):
+        children = list(session.scalars(org.list_children(session, actor, unit)))
+    ids = [unit.id, *(c.id for c in children)]
+    month = metrics.figures(session, ids, since, today)
+    day = metrics.figures(session, [unit.id], today, today)[unit.id]
+    cats = catalogue.view(session).by_id
+    return Summary(
+        unit=unit,
+        today=day,
+        month=month[unit.id],
+        since=since,
+        until=today,
+        children=[
+            {
+                "id": c.id,
+                "name": c.name,
+                "code": c.code,
+                "level": c.level,
+                "open": month[c.id].open,
+                "overdue": month[c.id].overdue,
+                "received": month[c.id].received,
+                "on_time_rate": month[c.id].on_time_rate,
+            }
+            for c in children
+        ],
+        top_categories=[
+            {"name": cats[c].name if c in cats else str(c), "count": n}
+            for c, n in metrics.by_category(session, unit.id, since, today)
+        ],
+        trend=_trend(metrics.trend(session, unit.id, since, today), since, today),
+    )
+
+
+def _trend(rows: list[tuple[date, int, int]], since: date, until: date) -> list[dict[str, Any]]:
+    by_day = {d: (r, c) for d, r, c in rows}
+    out, day = [], since
+    while day <= until:
+        r, c = by_day.get(day, (0, 0))
+        out.append({"day": day.isoformat(), "received": r, "closed": c})
+        day += timedelta(days=1)
+    return out
+
+
+def latest_events(session: Session, actor: Actor, unit: OrgUnit, limit: int = 15) -> list[Event]:
+    stmt = (
+        select(Event)
+        .where(visible(actor), org.in_subtree(Event.unit_path, unit.path))
+        .order_by(Event.received_at.desc(), Event.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def community_counts(session: Session, actor: Actor, street: OrgUnit) -> list[dict[str, Any]]:
+    """Open events per community of a street (a bounded scan of one street's subtree)."""
+    communities = list(session.scalars(org.list_children(session, actor, street)))
+    counts: dict[int, int] = {}
+    open_events = (
+        select(Event.unit_path, func.count())
+        .where(org.in_subtree(Event.unit_path, street.path), Event.status.not_in([s.value for s in TERMINAL]))
+        .group_by(Event.unit_path)
+    )
+    for path, n in session.execute(open_events):
+        parts = path.strip("/").split("/")
+        if len(parts) >= 4:
+            cid = int(parts[3])
+            counts[cid] = counts.get(cid, 0) + int(n)
+    return [{"id": c.id, "name": c.name, "open": counts.get(c.id, 0)} for c in communities]

@@ -1,0 +1,353 @@
+"""Server-rendered pages: login, cockpits (city, district, street), event list and detail, live feed.
+
+Pages call the same services as the API; every figure, list and stream is scoped to the user's subtree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from cityops.core import audit, auth
+from cityops.core.actor import Actor
+from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError
+from cityops.events import service as events
+from cityops.events.api import read_events
+from cityops.events.calendar import CST
+from cityops.events.models import Event, EventLog
+from cityops.events.service import EventFilter
+from cityops.org import service as org
+from cityops.org.models import OrgLevel
+from cityops.web import cockpit, csrf
+from cityops.web.i18n import ACTIONS, STATUS, lang_of, translator
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _local(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    """Times on pages are China Standard Time (the API speaks UTC)."""
+    return value.astimezone(CST).strftime(fmt) if value is not None else "—"
+
+
+templates.env.filters["local"] = _local
+FEED_ACTIONS = ("receive", "overdue", "escalate", "return", "close", "supervise", "alarm")
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app turns it into a redirect to /login."""
+
+
+def page_actor(actor: OptionalActorDep) -> Actor:
+    if actor is None:
+        raise LoginRequired()
+    return actor
+
+
+PageActor = Annotated[Actor, Depends(page_actor)]
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    context.setdefault("actor", None)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "t": translator(lang),
+            "lang": lang,
+            "csrf_token": csrf.token_for(request),
+            "status_names": STATUS,
+            "action_names": ACTIONS,
+            "li": 1 if lang == "en" else 0,
+            **context,
+        },
+        status_code=status_code,
+    )
+    csrf.set_cookie(request, response)
+    if request.query_params.get("lang") in ("zh", "en"):
+        response.set_cookie("lang", request.query_params["lang"], samesite="lax")
+    return response
+
+
+def html_error(request: Request, exc: CityOpsError) -> HTMLResponse:
+    return render(request, "error.html", status_code=exc.status_code, error=exc)
+
+
+@router.get("/", response_class=RedirectResponse)
+def home() -> RedirectResponse:
+    return RedirectResponse("/cockpit", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/cockpit") -> HTMLResponse:
+    return render(request, "login.html", next=next if next.startswith("/") else "/cockpit", failed=False)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/cockpit",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        user = auth.authenticate(session, username, password)
+    except auth.LoginFailed:
+        request.state.keep_changes = True
+        return render(request, "login.html", status_code=401, next=next, failed=True)
+    settings = request.app.state.settings
+    ttl = timedelta(hours=settings.token_ttl_hours)
+    token = auth.issue_token(session, user, kind="session", ttl=ttl)
+    audit.record(session, auth.actor_for(session, user), "auth.login", user, via="web")
+    response = RedirectResponse(next if next.startswith("/") else "/cockpit", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return response
+
+
+@router.post("/logout", response_class=RedirectResponse)
+def logout(request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
+    csrf.check(request, csrf_token)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        auth.revoke_token(session, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/cockpit", response_class=RedirectResponse)
+def my_cockpit(actor: PageActor) -> RedirectResponse:
+    return RedirectResponse(f"/cockpit/{actor.unit_id or 0}", status_code=303)
+
+
+@router.get("/cockpit/{unit_id}", response_class=HTMLResponse)
+def cockpit_page(unit_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    unit = org.access_unit(session, actor, unit_id)
+    summary = cockpit.summary(session, actor, unit)
+    ancestors = [a for a in org.ancestors(session, unit)[:-1] if actor.sees_path(a.path)]
+    latest = read_events(session, cockpit.latest_events(session, actor, unit))
+    communities = cockpit.community_counts(session, actor, unit) if unit.level == OrgLevel.street else []
+    return render(
+        request,
+        "cockpit.html",
+        actor=actor,
+        unit=unit,
+        summary=summary,
+        tiles=summary.tiles(),
+        ancestors=ancestors,
+        latest=latest,
+        communities=communities,
+        summary_json=json.dumps(summary.as_dict(), ensure_ascii=False),
+    )
+
+
+@router.get("/cockpit/{unit_id}/summary.json", response_class=JSONResponse)
+def cockpit_summary(unit_id: int, session: SessionDep, actor: PageActor) -> JSONResponse:
+    unit = org.access_unit(session, actor, unit_id)
+    return JSONResponse(cockpit.summary(session, actor, unit).as_dict())
+
+
+@router.get("/cockpit/{unit_id}/stream")
+async def cockpit_stream(unit_id: int, request: Request, session: SessionDep, actor: PageActor) -> StreamingResponse:
+    """Server-sent events: new events, overdue escalations and alarms in this unit's subtree."""
+    unit = await run_in_threadpool(org.access_unit, session, actor, unit_id)
+    path = unit.path
+    last = await run_in_threadpool(lambda: session.scalar(select(EventLog.id).order_by(EventLog.id.desc()).limit(1)))
+    factory = request.app.state.sessionmaker
+    poll = float(getattr(request.app.state.settings, "feed_poll_seconds", 1.0))
+
+    def fetch(after: int) -> list[dict[str, Any]]:
+        with factory() as s:
+            rows = s.execute(
+                select(
+                    EventLog.id,
+                    EventLog.at,
+                    EventLog.action,
+                    EventLog.note,
+                    Event.id,
+                    Event.ref,
+                    Event.title,
+                    Event.severity,
+                    Event.status,
+                )
+                .join(Event, Event.id == EventLog.event_id)
+                .where(
+                    EventLog.id > after,
+                    EventLog.action.in_(FEED_ACTIONS),
+                    org.in_subtree(Event.unit_path, path),
+                    events.visible(actor),
+                )
+                .order_by(EventLog.id)
+                .limit(50)
+            ).all()
+        return [
+            {
+                "log_id": r[0],
+                "at": r[1].isoformat(),
+                "action": r[2],
+                "note": r[3][:120],
+                "event_id": r[4],
+                "ref": r[5],
+                "title": r[6],
+                "severity": r[7],
+                "status": r[8],
+            }
+            for r in rows
+        ]
+
+    async def stream() -> AsyncIterator[str]:
+        after, idle = int(last or 0), 0.0
+        yield "retry: 3000\n\n"
+        while not await request.is_disconnected():
+            items = await run_in_threadpool(fetch, after)
+            for item in items:
+                after = item["log_id"]
+                yield f"event: feed\ndata: {json.dumps(item, ensure_ascii=False)}\n\n"
+            idle = 0.0 if items else idle + poll
+            if idle >= 15:
+                idle = 0.0
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(poll)
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+@router.get("/events", response_class=HTMLResponse)
+def events_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    status: Annotated[str, Query(max_length=16)] = "",
+    overdue: Annotated[str, Query()] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    unit_id: Annotated[int | None, Query()] = None,
+) -> HTMLResponse:
+    f = EventFilter(
+        status=[status] if status in STATUS else None,
+        overdue=True if overdue == "1" else None,
+        q=q or None,
+        unit_id=unit_id,
+    )
+    size = 25
+    stmt = events.list_events(session, actor, f)
+    rows = list(session.scalars(stmt.limit(size + 1).offset((page - 1) * size)))
+    more = len(rows) > size
+    query = "&".join(
+        f"{k}={quote(str(v))}"
+        for k, v in {"status": status, "overdue": overdue, "q": q, "unit_id": unit_id or ""}.items()
+        if v
+    )
+    return render(
+        request,
+        "events.html",
+        actor=actor,
+        items=read_events(session, rows[:size]),
+        page=page,
+        more=more,
+        status=status,
+        overdue=overdue,
+        q=q,
+        query=query,
+    )
+
+
+@router.get("/events/{event_id}", response_class=HTMLResponse)
+def event_page(event_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    event = events.access_event(session, actor, event_id)
+    return _event_detail(request, session, actor, event)
+
+
+def _master_id(session: Any, actor: Actor, text: str) -> int | None:
+    """The merge form accepts an event id or its reference (CQ…)."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if text:
+        found = session.scalar(select(Event.id).where(Event.ref == text, events.visible(actor)))
+        return int(found) if found is not None else -1
+    return None
+
+
+def _event_detail(
+    request: Request, session: Any, actor: Actor, event: Event, error: str = "", status_code: int = 200
+) -> HTMLResponse:
+    detail = read_events(session, [event])[0]
+    allowed = events.allowed_actions(event, actor, session)
+    timeline = events.timeline(session, event)
+    departments = (
+        list(session.scalars(org.list_departments(session, actor).limit(200)))
+        if ({"dispatch", "reassign"} & set(allowed))
+        else []
+    )
+    return render(
+        request,
+        "event.html",
+        status_code=status_code,
+        actor=actor,
+        event=detail,
+        allowed=allowed,
+        timeline=timeline,
+        departments=departments,
+        error=error,
+        partial=request.headers.get("HX-Request") == "true",
+    )
+
+
+@router.post("/events/{event_id}/act", response_class=HTMLResponse)
+def event_act(
+    event_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    action: Annotated[str, Form(max_length=24)],
+    csrf_token: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    version: Annotated[int | None, Form()] = None,
+    department_id: Annotated[str, Form()] = "",
+    duration: Annotated[str, Form(max_length=10)] = "",
+    rating: Annotated[str, Form(max_length=24)] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    event = events.access_event(session, actor, event_id)
+    body = events.ActionInput(
+        note=note,
+        version=version,
+        duration=duration or None,
+        rating=rating or None,
+        department_id=int(department_id) if department_id.isdigit() else None,
+    )
+    try:
+        events.act(session, actor, event, action, body)
+    except CityOpsError as exc:
+        session.rollback()
+        event = events.access_event(session, actor, event_id)
+        return _event_detail(request, session, actor, event, error=exc.detail, status_code=exc.status_code)
+    if request.headers.get("HX-Request") == "true":
+        return _event_detail(request, session, actor, event)
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
