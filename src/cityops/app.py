@@ -30,7 +30,7 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 
 def _is_page(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith("/api") or path.startswith("/static") or path in ("/docs", "/openapi.json"))
+    return not (path.startswith(("/api", "/static", "/open311")) or path in ("/docs", "/openapi.json"))
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -94,12 +94,18 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     from cityops.core.api import router as core_router
     from cityops.events.api import router as events_router
+    from cityops.events.open311.api import admin as open311_admin
+    from cityops.events.open311.api import router as open311_router
     from cityops.org.api import router as org_router
     from cityops.web.pages import router as pages_router
+    from cityops.web.public import router as public_router
 
     app.include_router(core_router)
     app.include_router(org_router)
     app.include_router(events_router)
+    app.include_router(open311_router)
+    app.include_router(open311_admin)
     app.include_router(pages_router)
+    app.include_router(public_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

@@ -27,8 +27,9 @@ def test_pages_need_login_and_forms_need_csrf(client: TestClient, factory: sessi
     token = _csrf(client)
     bad = client.post("/login", data={"username": "web1", "password": "wrong-pass-1", "csrf_token": token})
     assert bad.status_code == 401 and "用户名或密码错误" in bad.text
-    ok = client.post("/login", data={"username": "web1", "password": PASSWORD, "csrf_token": token},
-                     follow_redirects=False)
+    ok = client.post(
+        "/login", data={"username": "web1", "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
     assert ok.status_code == 303 and "cityops_session" in ok.cookies
     cockpit = client.get("/cockpit", follow_redirects=True)
     assert cockpit.status_code == 200 and "渝中区" in cockpit.text

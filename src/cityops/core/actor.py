@@ -31,6 +31,8 @@ class Actor:
     unit_path: str = ""
     unit_level: str = ""
     department_id: int | None = None
+    # An anonymous citizen who proved to be the reporter of this event (reference + phone digits).
+    reporter_of: int | None = None
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)

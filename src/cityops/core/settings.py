@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     grids_per_community: int = 2
     # Operator file assigning streets to the special zones (两江新区 etc.); empty = none assigned.
     special_zones_file: str = ""
+    # Open311: the jurisdiction_id this endpoint answers to, and public rate limits per client address.
+    open311_jurisdiction: str = "chongqing"
+    public_per_minute: int = 120
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

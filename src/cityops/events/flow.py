@@ -114,6 +114,7 @@ def relation_holds(
     owner_unit_id: int,
     owner_department_id: int | None,
     reporter_user_id: int | None,
+    event_id: int = 0,
 ) -> bool:
     if relation == "centre":
         return actor.sees_path(dispatcher_path)
@@ -125,6 +126,8 @@ def relation_holds(
         return actor.unit_id == owner_unit_id and actor.department_id is None
     if relation == "reporter_or_centre":
         if actor.has(Role.citizen):
+            if actor.reporter_of is not None:
+                return actor.reporter_of == event_id
             return reporter_user_id is not None and actor.user_id == reporter_user_id
         return actor.sees_path(dispatcher_path)
     return False

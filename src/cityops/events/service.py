@@ -119,19 +119,19 @@ def timeline(session: Session, event: Event, *, public: bool = False) -> list[Ev
 
 def allowed_actions(event: Event, actor: Actor, session: Session) -> list[str]:
     """What this actor may do to this event now (drives the buttons in the cockpit)."""
-    dispatcher_path = _path_of(session, event.dispatcher_unit_id or event.owner_unit_id)
-    return [
-        a
-        for a in EVENT_FLOW.allowed(event.status)
-        if permitted(
-            actor,
-            a,
-            dispatcher_path=dispatcher_path,
-            owner_unit_id=event.owner_unit_id,
-            owner_department_id=event.owner_department_id,
-            reporter_user_id=event.reporter_user_id,
-        )
-    ]
+    relation = _relation(session, event)
+    return [a for a in EVENT_FLOW.allowed(event.status) if permitted(actor, a, **relation)]
+
+
+def _relation(session: Session, event: Event) -> dict[str, Any]:
+    """What the permission rules need to know about an event's place in the org."""
+    return {
+        "dispatcher_path": _path_of(session, event.dispatcher_unit_id or event.owner_unit_id),
+        "owner_unit_id": event.owner_unit_id,
+        "owner_department_id": event.owner_department_id,
+        "reporter_user_id": event.reporter_user_id,
+        "event_id": event.id,
+    }
 
 
 def _path_of(session: Session, unit_id: int) -> str:
@@ -244,13 +244,7 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
         raise NotFound(f"未知操作 / unknown action {action!r}", action=action, allowed=EVENT_FLOW.actions())
     if body.version is not None and body.version != event.version:
         raise StaleVersion(current_version=event.version, your_version=body.version)
-    dispatcher_path = _path_of(session, event.dispatcher_unit_id or event.owner_unit_id)
-    relation = {
-        "dispatcher_path": dispatcher_path,
-        "owner_unit_id": event.owner_unit_id,
-        "owner_department_id": event.owner_department_id,
-        "reporter_user_id": event.reporter_user_id,
-    }
+    relation = _relation(session, event)
     if not permitted(actor, action, **relation):
         raise Forbidden(
             f"您无权对此事件执行「{action}」/ you may not {action} this event ({PERMISSIONS[action].note})",
