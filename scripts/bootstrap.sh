@@ -48,6 +48,7 @@ fi
 apt_pkgs=()
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_pkgs+=(postgresql)
 [ -x /usr/bin/chromium ] || apt_pkgs+=(chromium)
+[ -x /usr/sbin/mosquitto ] || apt_pkgs+=(mosquitto)
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || apt_pkgs+=(fonts-wqy-microhei)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

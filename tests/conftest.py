@@ -31,6 +31,7 @@ from cityops.core.migrate import upgrade
 from cityops.core.settings import Settings
 from cityops.events.catalogue import seed_defaults
 from cityops.org.loader import import_chongqing
+from cityops.sensing.service import seed_types
 
 PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
 IS_PG = PG_ADMIN_URL.startswith("postgresql")
@@ -72,6 +73,7 @@ class Templates:
             with session_scope(make_sessionmaker(engine)) as s:
                 import_chongqing(s, system_actor("system:test"), grids_per_community=1)
                 seed_defaults(s, system_actor("system:test"))
+                seed_types(s, system_actor("system:test"))
         engine.dispose()
         self.built[kind] = name
         return name
@@ -186,3 +188,13 @@ def live_url(db_url: str) -> Iterator[str]:
     server.should_exit = True
     thread.join(10)
     app.state.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> None:
+    """Each test has its own database: drop every in-process cache built from another one."""
+    from cityops.core.cache import invalidate_all
+    from cityops.sensing.registry import REGISTRY
+
+    invalidate_all()
+    REGISTRY.__init__()  # type: ignore[misc]

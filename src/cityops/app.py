@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.events.open311.api import admin as open311_admin
     from cityops.events.open311.api import router as open311_router
     from cityops.org.api import router as org_router
+    from cityops.sensing.api import router as sensing_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
 
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(events_router)
     app.include_router(open311_router)
     app.include_router(open311_admin)
+    app.include_router(sensing_router)
     app.include_router(pages_router)
     app.include_router(public_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")

@@ -7,3 +7,5 @@ from cityops.events import models as event_models  # noqa: F401
 from cityops.events.open311 import models as open311_models  # noqa: F401
 from cityops.org import models as org_models  # noqa: F401
 from cityops.org import service as org_service  # noqa: F401  (registers the unit lookup for auth)
+from cityops.sensing import jobs as sensing_jobs  # noqa: F401  (offline detection, retention)
+from cityops.sensing import models as sensing_models  # noqa: F401

@@ -31,6 +31,7 @@ def demo(
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
     from cityops.events.catalogue import seed_defaults
     from cityops.org.loader import import_chongqing
+    from cityops.sensing.service import seed_types
 
     settings = Settings()
     engine = make_engine(settings.database_url)
@@ -43,6 +44,7 @@ def demo(
             s, actor, grids_per_community=settings.grids_per_community, zones_file=settings.special_zones_file
         )
         seed_defaults(s, actor)
+        seed_types(s, actor)
         users = ensure_demo_users(s, actor)
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")

@@ -93,12 +93,13 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
     """Hot-path batch insert: one DBAPI executemany, with each column's bind processing done once per value.
 
     Every row must carry the same keys (columns left out get NULL or the database default, not
-    Python-side defaults). Measured by `cityops bench intake`; SQLAlchemy's generic executemany spends
-    most of its time building parameters.
+    Python-side defaults). `suffix` may add an ON CONFLICT clause (same syntax on SQLite and PostgreSQL).
+    Measured by `cityops bench intake`: SQLAlchemy's generic executemany spends most of its time
+    building parameters.
     """
     if not rows:
         return
@@ -111,7 +112,7 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> Non
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-        f"VALUES ({', '.join(mark for _ in cols)})"
+        f"VALUES ({', '.join(mark for _ in cols)}) {suffix}"
     )
     getter = itemgetter(*cols)
     data: list[Any] = []

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Open311: the jurisdiction_id this endpoint answers to, and public rate limits per client address.
     open311_jurisdiction: str = "chongqing"
     public_per_minute: int = 120
+    # Raw sensor readings are kept this long; minute and hour rollups are kept.
+    reading_retention_days: int = 7
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

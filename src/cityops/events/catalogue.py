@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit
 from cityops.core.actor import Actor, Role
+from cityops.core.cache import VersionedCache
 from cityops.core.errors import Forbidden, Invalid, NotFound
 from cityops.events.calendar import parse_duration
 from cityops.events.catalogue_data import FAMILIES
@@ -51,7 +52,7 @@ class DutyView:
 
 @dataclass
 class CatalogueView:
-    signature: tuple[int, int, int, int]
+    signature: Hashable
     by_code: dict[str, CategoryView] = field(default_factory=dict)
     by_id: dict[int, CategoryView] = field(default_factory=dict)
     duties: dict[tuple[int, int | None], DutyView] = field(default_factory=dict)
@@ -63,8 +64,13 @@ class CatalogueView:
         return view
 
 
-_lock = threading.Lock()
-_cache: CatalogueView | None = None
+def view(session: Session) -> CatalogueView:
+    return _CACHE.get(session)
+
+
+def invalidate() -> None:
+    """Edits that keep counts and ids (e.g. changing a deadline) call this."""
+    _CACHE.invalidate()
 
 
 def _signature(session: Session) -> tuple[int, int, int, int]:
@@ -73,23 +79,7 @@ def _signature(session: Session) -> tuple[int, int, int, int]:
     return int(c_n or 0), int(c_max or 0), int(d_n or 0), int(d_max or 0)
 
 
-def view(session: Session) -> CatalogueView:
-    global _cache
-    sig = _signature(session)
-    with _lock:
-        if _cache is None or _cache.signature != sig:
-            _cache = _build(session, sig)
-        return _cache
-
-
-def invalidate() -> None:
-    """Edits that keep counts and ids (e.g. changing a deadline) call this."""
-    global _cache
-    with _lock:
-        _cache = None
-
-
-def _build(session: Session, sig: tuple[int, int, int, int]) -> CatalogueView:
+def _build(session: Session, sig: Hashable) -> CatalogueView:
     v = CatalogueView(signature=sig)
     families = {c.id: c for c in session.scalars(select(Category).where(Category.parent_id.is_(None)))}
     for c in session.scalars(select(Category).where(Category.parent_id.is_not(None), Category.active.is_(True))):
@@ -167,6 +157,9 @@ def seed_defaults(session: Session, actor: Actor) -> int:
         audit.record(session, actor, "events.catalogue_seeded", ("category", "*"), added=added)
     session.flush()
     return added
+
+
+_CACHE: VersionedCache[CatalogueView] = VersionedCache(_signature, _build)
 
 
 # -- editing ----------------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ class IntakeItem:
     lon: float | None = None
     lat: float | None = None
     unit_code: str | None = None  # an explicit location unit, e.g. the grid worker's own grid
+    unit_id: int | None = None  # the same by id (sensors know their unit)
     related_unit_codes: list[str] = field(default_factory=list)  # a matter spanning several units
     reporter_name: str = ""
     reporter_phone: str = ""
@@ -112,7 +113,7 @@ def _validate(item: IntakeItem, cats: CatalogueView, sources: frozenset[str]) ->
         raise Invalid(f"描述不超过{MAX_DESCRIPTION}字 / description is too long", field="description")
     if item.reporter_phone and not PHONE.match(item.reporter_phone.strip()):
         raise Invalid("电话号码格式不正确 / reporter_phone is not a Chinese phone number", field="reporter_phone")
-    if item.lon is None and item.lat is None and not item.address.strip() and not item.unit_code:
+    if item.lon is None and item.lat is None and not item.address.strip() and not item.unit_code and not item.unit_id:
         raise Invalid("请提供位置：坐标、地址或单位代码 / give lon/lat, an address or a unit_code", field="address")
     if (item.lon is None) != (item.lat is None):
         raise Invalid("经纬度须同时提供 / lon and lat go together", field="lat" if item.lat is None else "lon")
@@ -227,7 +228,7 @@ def intake_many(session: Session, actor: Actor, items: list[IntakeItem], *, tria
         c for _, it, _ in fresh for c in it.related_unit_codes
     }
     unit_ids = _unit_ids_for_codes(session, codes)
-    to_resolve = [(i, it) for i, it, _ in fresh if not it.unit_code]
+    to_resolve = [(i, it) for i, it, _ in fresh if not it.unit_code and not it.unit_id]
     resolved = geo.resolve_many(
         session, [(it.lon, it.lat, it.address or None) for _, it in to_resolve], fallback=triage
     )
@@ -238,7 +239,12 @@ def intake_many(session: Session, actor: Actor, items: list[IntakeItem], *, tria
         elif res.unit_id in ctx.units:
             located[i] = (ctx.unit(res.unit_id), f"{res.reason}（置信度 {res.confidence:.2f}）")
     for i, it, _ in fresh:
-        if it.unit_code:
+        if it.unit_id:
+            if it.unit_id not in ctx.units:
+                results[i].error = {"error": "Invalid", "field": "unit_id", "reason": "未知单位 / unknown unit_id"}
+            else:
+                located[i] = (ctx.unit(it.unit_id), "按设备所属单位定位 / located by the device's unit")
+        elif it.unit_code:
             uid = unit_ids.get(it.unit_code)
             if uid is None or uid not in ctx.units:
                 results[i].error = {

@@ -6,14 +6,16 @@ of events routes without a query per event.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cityops.core.cache import VersionedCache
 from cityops.events.catalogue import CatalogueView, CategoryView, DutyView
-from cityops.org.models import Department, OrgLevel, OrgUnit, UnitChange
+from cityops.org.models import Department, OrgLevel, OrgUnit
+from cityops.org.service import org_signature
 
 LEVEL_LABEL = {"city": "市级", "district": "区县级", "street": "镇街级"}
 
@@ -41,7 +43,7 @@ class Route:
 
 @dataclass
 class RoutingContext:
-    signature: tuple[int, int, int]
+    signature: Hashable
     units: dict[int, UnitInfo] = field(default_factory=dict)
     departments: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)  # (unit, code) -> (id, name)
     _chains: dict[int, list[UnitInfo]] = field(default_factory=dict)
@@ -66,33 +68,25 @@ class RoutingContext:
         return self.units[common[-1]]
 
 
-_lock = threading.Lock()
-_cache: RoutingContext | None = None
+def _build(session: Session, sig: Hashable) -> RoutingContext:
+    ctx = RoutingContext(signature=sig)
+    rows = session.execute(
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.level, OrgUnit.path).where(OrgUnit.valid_to.is_(None))
+    )
+    for uid, name, level, path in rows:
+        ctx.units[uid] = UnitInfo(uid, name, level, path)
+    for did, unit_id, code, name in session.execute(
+        select(Department.id, Department.unit_id, Department.code, Department.name)
+    ):
+        ctx.departments[(unit_id, code)] = (did, name)
+    return ctx
 
 
-def _signature(session: Session) -> tuple[int, int, int]:
-    n, top = session.execute(select(func.count(OrgUnit.id), func.max(OrgUnit.id))).one()
-    changes = session.scalar(select(func.count(UnitChange.id))) or 0
-    return int(n or 0), int(top or 0), int(changes)
+_CACHE: VersionedCache[RoutingContext] = VersionedCache(org_signature, _build)
 
 
 def context(session: Session) -> RoutingContext:
-    global _cache
-    sig = _signature(session)
-    with _lock:
-        if _cache is None or _cache.signature != sig:
-            ctx = RoutingContext(signature=sig)
-            rows = session.execute(
-                select(OrgUnit.id, OrgUnit.name, OrgUnit.level, OrgUnit.path).where(OrgUnit.valid_to.is_(None))
-            )
-            for uid, name, level, path in rows:
-                ctx.units[uid] = UnitInfo(uid, name, level, path)
-            for did, unit_id, code, name in session.execute(
-                select(Department.id, Department.unit_id, Department.code, Department.name)
-            ):
-                ctx.departments[(unit_id, code)] = (did, name)
-            _cache = ctx
-        return _cache
+    return _CACHE.get(session)
 
 
 def _duty_for(catalogue: CatalogueView, category: CategoryView, chain: list[UnitInfo]) -> DutyView | None:

@@ -551,3 +551,29 @@ _HANDLERS = {
     "supervise": _supervise,
     "urge": _urge,
 }
+
+
+def note(
+    session: Session,
+    actor: Actor,
+    event_id: int,
+    action: str,
+    text: str,
+    *,
+    data: dict[str, Any] | None = None,
+    public: bool = False,
+) -> None:
+    """Add a timeline entry without changing state (e.g. an alarm's history on the event it opened)."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise EventNotFound(event_id=event_id)
+    _log(session, event, actor, action, event.status, text, data=data, public=public)
+    outbox.add(session, "event.noted", event_id=event.id, ref=event.ref, action=action, unit_path=event.unit_path)
+
+
+def open_among(session: Session, event_ids: list[int]) -> set[int]:
+    """Which of these events are still open."""
+    if not event_ids:
+        return set()
+    stmt = select(Event.id).where(Event.id.in_(event_ids), Event.status.not_in([s.value for s in TERMINAL]))
+    return set(session.scalars(stmt))

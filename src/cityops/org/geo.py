@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cityops.core.cache import VersionedCache
 from cityops.core.errors import Invalid
 from cityops.org.defaults import OLD_NAMES, SPECIAL_ZONES
-from cityops.org.models import OrgLevel, OrgUnit, UnitChange, UnitGeometry
+from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
 from cityops.org.naming import aliases
+from cityops.org.service import org_signature
 
 MAX_NAME = 14
 CONFIDENCE = {  # (level, matched the full name?) -> confidence
@@ -74,7 +75,7 @@ class _Match:
 
 @dataclass
 class GeoIndex:
-    signature: tuple[int, int, int]
+    signature: Hashable
     units: dict[int, _Unit] = field(default_factory=dict)
     names: dict[str, list[tuple[int, bool]]] = field(default_factory=lambda: defaultdict(list))
     district_ids: list[int] = field(default_factory=list)
@@ -105,26 +106,11 @@ class GeoIndex:
         )
 
 
-_lock = threading.Lock()
-_cache: GeoIndex | None = None
-
-
-def _signature(session: Session) -> tuple[int, int, int]:
-    n, top = session.execute(select(func.count(OrgUnit.id), func.max(OrgUnit.id))).one()
-    changes = session.scalar(select(func.count(UnitChange.id))) or 0
-    return int(n or 0), int(top or 0), int(changes)
-
-
 def index(session: Session) -> GeoIndex:
-    global _cache
-    sig = _signature(session)
-    with _lock:
-        if _cache is None or _cache.signature != sig:
-            _cache = _build(session, sig)
-        return _cache
+    return _CACHE.get(session)
 
 
-def _build(session: Session, sig: tuple[int, int, int]) -> GeoIndex:
+def _build(session: Session, sig: Hashable) -> GeoIndex:
     idx = GeoIndex(signature=sig)
     rows = session.execute(
         select(
@@ -165,6 +151,13 @@ def _build(session: Session, sig: tuple[int, int, int]) -> GeoIndex:
         idx.district_ids = [uid for uid, _ in geoms]
         idx.tree = shapely.STRtree([shape(json.loads(g)) for _, g in geoms])
     return idx
+
+
+_CACHE: VersionedCache[GeoIndex] = VersionedCache(org_signature, _build)
+
+
+def invalidate() -> None:
+    _CACHE.invalidate()
 
 
 # -- points ----------------------------------------------------------------------------------------------

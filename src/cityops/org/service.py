@@ -49,6 +49,20 @@ def _lookup_for_auth(session: Session, unit_id: int) -> tuple[str, str]:
 auth.register_unit_lookup(_lookup_for_auth)
 
 
+def org_signature(session: Session) -> tuple[int, int, int]:
+    """Changes whenever units are added or changed (caches of the tree compare it)."""
+    n, top = session.execute(select(func.count(OrgUnit.id), func.max(OrgUnit.id))).one()
+    changes = session.scalar(select(func.count(UnitChange.id))) or 0
+    return int(n or 0), int(top or 0), int(changes)
+
+
+def _changed() -> None:
+    """Drop this process's caches of the tree at once (other processes notice within their TTL)."""
+    from cityops.core.cache import invalidate_all
+
+    invalidate_all()
+
+
 # -- reading -----------------------------------------------------------------------------------------
 def city(session: Session) -> OrgUnit | None:
     return session.scalars(select(OrgUnit).where(OrgUnit.level == OrgLevel.city)).first()
@@ -164,6 +178,7 @@ def _history(
         )
     )
     audit.record(session, actor, f"org.{kind}", unit, other_unit_id=other.id if other else None, **data)
+    _changed()
 
 
 def rename(session: Session, actor: Actor, unit: OrgUnit, name: str) -> OrgUnit:

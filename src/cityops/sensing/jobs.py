@@ -1,0 +1,51 @@
+"""Periodic sensing work: devices that fell silent go offline (and raise their offline alarm); raw
+readings older than the retention are deleted (rollups stay)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from cityops.core import jobs
+from cityops.core.settings import Settings
+from cityops.sensing import alarms
+from cityops.sensing.models import Device, DeviceType, Reading
+from cityops.sensing.registry import REGISTRY
+from cityops.sensing.rules import compile_rules
+
+
+@jobs.periodic("sensing.detect_offline", every=timedelta(minutes=1))
+def detect_offline(session: Session, now: datetime) -> None:
+    for dtype in session.scalars(select(DeviceType)):
+        rule = next((r for r in compile_rules(dtype.rules or []) if r.kind == "offline"), None)
+        if rule is None:
+            continue
+        cutoff = now - timedelta(seconds=rule.intervals * dtype.expected_interval_s)
+        silent = session.execute(
+            select(Device.code, Device.last_ts)
+            .where(Device.type_code == dtype.code, Device.status == "active", Device.last_ts < cutoff)
+            .limit(5000)
+        ).all()
+        if not silent:
+            continue
+        devices = REGISTRY.lookup(session, {code for code, _ in silent})
+        for code, last_ts in silent:
+            info = devices.get(code)
+            if info is None:
+                continue
+            alarms.start_offline(session, info, now, (now - last_ts).total_seconds() if last_ts else 0.0)
+            info.status = "offline"
+        session.execute(
+            update(Device)
+            .where(Device.code.in_([c for c, _ in silent]))
+            .values(status="offline")
+            .execution_options(synchronize_session=False)
+        )
+
+
+@jobs.periodic("sensing.retention", every=timedelta(hours=1))
+def retention(session: Session, now: datetime) -> None:
+    days = Settings().reading_retention_days
+    session.execute(delete(Reading).where(Reading.ts < now - timedelta(days=days)))

@@ -1,0 +1,172 @@
+"""MQTT ingest: subscribe (reconnecting), batch messages, ingest each batch in one transaction, and only
+then acknowledge QoS 1 messages, so a crash before the commit lets the broker deliver them again.
+
+A message is one reading object, a JSON array of them, or JSON lines; a reading without "device" takes
+the last topic level as its device code (cityops/readings/CQ-RD-0001).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy.orm import Session, sessionmaker
+
+from cityops.core.db import session_scope
+from cityops.sensing import ingest
+
+log = logging.getLogger("cityops.mqtt")
+
+
+@dataclass
+class MqttStats:
+    messages: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    batches: int = 0
+    failures: int = 0
+    events_opened: list[int] = field(default_factory=list)
+
+
+def decode(payload: bytes, topic: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """-> (reading objects, reasons for what could not be read)."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return [], ["malformed"]
+    device = topic.rsplit("/", 1)[-1]
+    objs: list[Any]
+    try:
+        data = json.loads(text)
+        objs = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        objs, bad = [], []
+        for line in text.splitlines():
+            if line.strip():
+                try:
+                    objs.append(json.loads(line))
+                except json.JSONDecodeError:
+                    bad.append("malformed")
+        if bad and not objs:
+            return [], bad
+    out, bad = [], []
+    for obj in objs:
+        if not isinstance(obj, dict):
+            bad.append("malformed")
+            continue
+        obj.setdefault("device", device)
+        out.append(obj)
+    return out, bad
+
+
+class MqttIngest:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        url: str,
+        topic: str,
+        *,
+        qos: int = 1,
+        batch: int = 2000,
+        flush_seconds: float = 0.2,
+        client_id: str = "",
+    ) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
+            raise ValueError(f"use mqtt://host:port, not {url!r}")
+        self.host, self.port = parsed.hostname, parsed.port or 1883
+        self.factory, self.topic, self.qos = factory, topic, qos
+        self.batch, self.flush_seconds = batch, flush_seconds
+        self.inbox: queue.Queue[tuple[str, bytes, int, int]] = queue.Queue()
+        self.stats = MqttStats()
+        self.connected = threading.Event()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id or "", manual_ack=qos > 0)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        client.subscribe(self.topic, qos=self.qos)  # again after every reconnect
+        self.connected.set()
+        log.info("connected to %s:%s, subscribed to %s", self.host, self.port, self.topic)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self.connected.clear()
+        log.warning("disconnected (%s); reconnecting", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        self.inbox.put((msg.topic, bytes(msg.payload), msg.mid, msg.qos))
+
+    def start(self) -> None:
+        self.client.connect_async(self.host, self.port, keepalive=30)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+    def drain_once(self, timeout: float | None = None) -> int:
+        """Collect up to `batch` messages (waiting at most flush_seconds after the first) and ingest them."""
+        taken: list[tuple[str, bytes, int, int]] = []
+        try:
+            taken.append(self.inbox.get(timeout=timeout if timeout is not None else self.flush_seconds))
+        except queue.Empty:
+            return 0
+        deadline = time.monotonic() + self.flush_seconds
+        while len(taken) < self.batch:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                taken.append(self.inbox.get(timeout=left))
+            except queue.Empty:
+                break
+        self._ingest(taken)
+        return len(taken)
+
+    def _ingest(self, taken: list[tuple[str, bytes, int, int]]) -> None:
+        items: list[tuple[int, dict[str, Any]]] = []
+        rejects: list[dict[str, Any]] = []
+        n = 0
+        for topic, payload, _, _ in taken:
+            objs, bad = decode(payload, topic)
+            for obj in objs:
+                n += 1
+                items.append((n, obj))
+            for reason in bad:
+                n += 1
+                rejects.append({"line": n, "reason": reason, "detail": topic[-64:]})
+        while True:
+            try:
+                with session_scope(self.factory) as s:
+                    result = ingest.ingest(s, items, source="mqtt", rejects=rejects)
+                break
+            except Exception:  # e.g. the database is briefly away: keep the batch, retry, never drop it
+                self.stats.failures += 1
+                log.exception("batch of %s messages failed; retrying", len(taken))
+                time.sleep(min(5.0, 0.5 * self.stats.failures))
+        for _, _, mid, qos in taken:
+            if qos > 0:
+                self.client.ack(mid, qos)
+        self.stats.messages += len(taken)
+        self.stats.batches += 1
+        self.stats.accepted += result.accepted
+        self.stats.rejected += len(result.rejected)
+        self.stats.events_opened.extend(result.events_opened)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        self.start()
+        try:
+            while not stop.is_set():
+                self.drain_once(timeout=0.5)
+        finally:
+            self.stop()
