@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +31,7 @@ from cityops.core.db import make_engine, make_sessionmaker, session_scope
 from cityops.core.migrate import upgrade
 from cityops.core.settings import Settings
 from cityops.events.catalogue import seed_defaults
+from cityops.indicators.service import seed as seed_indicators
 from cityops.org.loader import import_chongqing
 from cityops.sensing.service import seed_types
 
@@ -74,6 +76,7 @@ class Templates:
                 import_chongqing(s, system_actor("system:test"), grids_per_community=1)
                 seed_defaults(s, system_actor("system:test"))
                 seed_types(s, system_actor("system:test"))
+                seed_indicators(s, system_actor("system:test"))
         engine.dispose()
         self.built[kind] = name
         return name
@@ -198,3 +201,25 @@ def fresh_caches() -> None:
 
     invalidate_all()
     REGISTRY.__init__()  # type: ignore[misc]
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: the README's test command installs Debian's chromium")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()

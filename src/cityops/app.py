@@ -96,10 +96,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.events.api import router as events_router
     from cityops.events.open311.api import admin as open311_admin
     from cityops.events.open311.api import router as open311_router
+    from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
+    from cityops.web.runways import router as runways_router
 
     app.include_router(core_router)
     app.include_router(org_router)
@@ -107,7 +109,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(open311_router)
     app.include_router(open311_admin)
     app.include_router(sensing_router)
+    app.include_router(indicators_router)
     app.include_router(pages_router)
     app.include_router(public_router)
+    app.include_router(runways_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

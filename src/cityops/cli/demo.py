@@ -18,6 +18,9 @@ def demo(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
     setup_only: Annotated[bool, typer.Option(help="build the demo database and exit")] = False,
+    speed: Annotated[float, typer.Option(help="simulated seconds per real second (60: an hour a minute)")] = 60.0,
+    scale: Annotated[float, typer.Option(help="share of Chongqing's report volume to simulate")] = 0.05,
+    simulate: Annotated[bool, typer.Option(help="run the living-city simulation")] = True,
 ) -> None:
     """Build the Chongqing demo (hierarchy, map, departments, centres, users) and serve it."""
     import uvicorn
@@ -30,6 +33,7 @@ def demo(
     from cityops.core.worker import Worker
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
     from cityops.events.catalogue import seed_defaults
+    from cityops.indicators.service import seed as seed_indicators
     from cityops.org.loader import import_chongqing
     from cityops.sensing.service import seed_types
 
@@ -45,6 +49,7 @@ def demo(
         )
         seed_defaults(s, actor)
         seed_types(s, actor)
+        seed_indicators(s, actor)
         users = ensure_demo_users(s, actor)
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")
@@ -57,11 +62,27 @@ def demo(
         return
 
     stop = threading.Event()
+    threads = []
+    if simulate:
+        from cityops.core import clock
+        from cityops.sim.live import Simulation
+
+        # Deadlines, sweeps and sensors all run on the simulated clock, from this morning 08:30 China time.
+        clock.set_source(clock.AcceleratedClock(speed, start=Simulation.start_time(clock.now())))
+        sim = Simulation(factory, scale=scale)
+        threads.append(threading.Thread(target=sim.run_forever, args=(stop,), name="cityops-sim", daemon=True))
+        console.print(
+            f"simulation: ×{speed:g} time ({speed / 60:g} simulated hours per real minute), "
+            f"{scale:g} of Chongqing's report volume, sensors with a rainstorm every 8 simulated hours"
+        )
     worker = Worker(factory, lease_seconds=settings.lease_seconds, max_attempts=settings.outbox_max_attempts)
-    thread = threading.Thread(
-        target=worker.run_forever, args=(stop,), kwargs={"poll_seconds": 1.0}, name="cityops-worker", daemon=True
+    threads.append(
+        threading.Thread(
+            target=worker.run_forever, args=(stop,), kwargs={"poll_seconds": 1.0}, name="cityops-worker", daemon=True
+        )
     )
-    thread.start()
+    for thread in threads:
+        thread.start()
     bind_host, bind_port = host or settings.host, port or settings.port
     console.print(
         f"[green]cityops running at http://{bind_host}:{bind_port}[/green]  "
@@ -71,6 +92,7 @@ def demo(
         uvicorn.run(create_app(settings, engine=engine), host=bind_host, port=bind_port, log_level="warning")
     finally:
         stop.set()
-        thread.join(10)
+        for thread in threads:
+            thread.join(10)
         engine.dispose()
         console.print("stopped")

@@ -228,12 +228,14 @@ def catalogue_seed() -> None:
     from cityops.events.catalogue import seed_defaults
 
     _, factory = _factory(Settings())
+    from cityops.indicators.service import seed as seed_indicators
     from cityops.sensing.service import seed_types
 
     with session_scope(factory) as s:
         added = seed_defaults(s, system_actor("system:seed"))
         types = seed_types(s, system_actor("system:seed"))
-    console.print(f"catalogue: +{added} categories; device types: +{types}")
+        indicators = seed_indicators(s, system_actor("system:seed"))
+    console.print(f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}")
 
 
 @ingest_app.command("mqtt")

@@ -45,3 +45,20 @@ def freeze(at: datetime) -> FrozenClock:
 def as_utc(value: datetime) -> datetime:
     """Treat naive datetimes (as SQLite returns them) as UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AcceleratedClock:
+    """Simulated time running `speed` times faster than real time (the demo: 1 simulated hour per minute)."""
+
+    def __init__(self, speed: float, start: datetime | None = None) -> None:
+        import time
+
+        self.speed = speed
+        self.start_sim = (start or datetime.now(UTC)).astimezone(UTC)
+        self._start_real = time.monotonic()
+
+    def __call__(self) -> datetime:
+        import time
+        from datetime import timedelta
+
+        return self.start_sim + timedelta(seconds=(time.monotonic() - self._start_real) * self.speed)

@@ -33,6 +33,7 @@ class Summary:
     trend: list[dict[str, Any]]
     since: date
     until: date
+    alarms: int = 0
 
     def tiles(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class Summary:
             "closed_today": self.today.closed,
             "open": self.month.open,
             "overdue": self.month.overdue,
+            "alarms": self.alarms,
             "on_time_rate": self.month.on_time_rate,
             "satisfaction": self.month.satisfaction_rate,
         }
@@ -90,7 +92,20 @@ def summary(session: Session, actor: Actor, unit: OrgUnit) -> Summary:
             for c, n in metrics.by_category(session, unit.id, since, today)
         ],
         trend=_trend(metrics.trend(session, unit.id, since, today), since, today),
+        alarms=active_alarms(session, unit),
     )
+
+
+def active_alarms(session: Session, unit: OrgUnit) -> int:
+    """Active sensor alarms in the unit's subtree (indexed by path; few rows are ever active)."""
+    from cityops.sensing.models import Alarm
+
+    stmt = (
+        select(func.count())
+        .select_from(Alarm)
+        .where(Alarm.cleared.is_(False), org.in_subtree(Alarm.unit_path, unit.path))
+    )
+    return int(session.scalar(stmt) or 0)
 
 
 def _trend(rows: list[tuple[date, int, int]], since: date, until: date) -> list[dict[str, Any]]:

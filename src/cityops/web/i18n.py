@@ -20,6 +20,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "open": ("在办", "Open"),
     "overdue": ("超期", "Overdue"),
     "on_time_rate": ("按期办结率", "On-time closure"),
+    "alarms": ("感知告警", "Sensor alarms"),
     "satisfaction": ("满意率", "Satisfaction"),
     "last_30": ("近30天", "last 30 days"),
     "map": ("一张图", "One map"),

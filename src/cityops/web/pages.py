@@ -28,6 +28,7 @@ from cityops.events.api import read_events
 from cityops.events.calendar import CST
 from cityops.events.models import Event, EventLog
 from cityops.events.service import EventFilter
+from cityops.indicators.api import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
@@ -155,6 +156,7 @@ def cockpit_page(unit_id: int, request: Request, session: SessionDep, actor: Pag
         "cockpit.html",
         actor=actor,
         unit=unit,
+        runways=[r for b in boards_for(session, actor, unit) for r in b["runways"] if r["indicators"]],
         summary=summary,
         tiles=summary.tiles(),
         ancestors=ancestors,

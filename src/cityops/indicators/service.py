@@ -1,0 +1,453 @@
+"""Indicators: default boards and runways, the 经济运行 runway from Chongqing's reports, values computed
+from events, alarms and readings (incrementally, by a periodic job), statuses, and risk prompts."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cityops.core import audit, clock, outbox
+from cityops.core.actor import Actor
+from cityops.events import metrics
+from cityops.events.calendar import CST
+from cityops.indicators.models import Board, Indicator, IndicatorValue, RiskPrompt, Runway
+from cityops.org import service as org
+from cityops.org.loader import data_path
+from cityops.org.models import OrgLevel, OrgUnit
+
+BOARDS: list[dict[str, Any]] = [
+    {
+        "code": "facilities",
+        "name": "设施运行",
+        "runways": [
+            {
+                "code": "lifeline",
+                "name": "城市生命线",
+                "indicators": [
+                    {
+                        "code": "lifeline_critical_alarms",
+                        "name": "生命线严重告警数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": 0,
+                        "source": {"type": "alarms", "severity": ["critical"], "sectors": ["水", "气", "电", "桥"]},
+                    },
+                    {
+                        "code": "max_rainfall",
+                        "name": "最大小时雨量",
+                        "kind": "vital_sign",
+                        "unit": "mm/h",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": 20,
+                        "source": {"type": "readings", "device_type": "rainfall", "agg": "max"},
+                    },
+                ],
+            },
+            {
+                "code": "disposal",
+                "name": "问题闭环处置",
+                "indicators": [
+                    {
+                        "code": "on_time_rate",
+                        "name": "事件按期办结率",
+                        "kind": "kpi",
+                        "unit": "%",
+                        "period": "day",
+                        "direction": "higher",
+                        "target": 0.9,
+                        "drill_level": "street",
+                        "source": {"type": "events", "metric": "on_time_live"},
+                    },
+                    {
+                        "code": "return_rate",
+                        "name": "事件退单率",
+                        "kind": "kpi",
+                        "unit": "%",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": 0.05,
+                        "source": {"type": "events", "metric": "return_rate"},
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "code": "services",
+        "name": "生产生活服务",
+        "runways": [
+            {
+                "code": "mhww",
+                "name": "民呼我为",
+                "indicators": [
+                    {
+                        "code": "satisfaction",
+                        "name": "群众满意率",
+                        "kind": "kpi",
+                        "unit": "%",
+                        "period": "day",
+                        "direction": "higher",
+                        "target": 0.9,
+                        "source": {"type": "events", "metric": "satisfaction_rate"},
+                    },
+                    {
+                        "code": "received",
+                        "name": "受理量",
+                        "kind": "vital_sign",
+                        "unit": "件",
+                        "period": "day",
+                        "direction": "higher",
+                        "target": None,
+                        "source": {"type": "events", "metric": "received"},
+                    },
+                ],
+            }
+        ],
+    },
+    {
+        "code": "emergency",
+        "name": "应急动员",
+        "runways": [
+            {
+                "code": "geohazard",
+                "name": "地灾与内涝",
+                "indicators": [
+                    {
+                        "code": "geohazard_alarms",
+                        "name": "危岩与水位告警数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": 0,
+                        "source": {"type": "alarms", "severity": ["major", "critical"], "sectors": None},
+                    }
+                ],
+            }
+        ],
+    },
+    {"code": "economy", "name": "经济运行", "runways": [{"code": "economy", "name": "经济运行监测", "indicators": []}]},
+]
+LOWER_IS_BETTER = ("失业率", "居民消费价格", "能耗", "PM2.5", "负债率")
+
+
+def seed(session: Session, actor: Actor) -> int:
+    """Default boards, runways and indicators, and the 经济运行 runway from the seeds; idempotent."""
+    city = org.city(session)
+    if city is None:
+        raise RuntimeError("import the org tree first")
+    have = set(session.scalars(select(Indicator.code)))
+    added = 0
+    for b_sort, board in enumerate(BOARDS):
+        b = session.scalars(select(Board).where(Board.code == board["code"])).one_or_none()
+        if b is None:
+            b = Board(code=board["code"], name=board["name"], sort=b_sort)
+            session.add(b)
+            session.flush()
+        for r_sort, runway in enumerate(board["runways"]):
+            r = session.scalars(select(Runway).where(Runway.code == runway["code"])).one_or_none()
+            if r is None:
+                r = Runway(board_id=b.id, code=runway["code"], name=runway["name"], sort=r_sort)
+                session.add(r)
+                session.flush()
+            for spec in runway["indicators"]:
+                if spec["code"] not in have:
+                    session.add(
+                        Indicator(
+                            runway_id=r.id,
+                            owner_unit_id=city.id,
+                            name_en="",
+                            green_score=1.0,
+                            amber_score=0.9,
+                            drill_level=spec.get("drill_level"),
+                            **{k: v for k, v in spec.items() if k != "drill_level"},
+                        )
+                    )
+                    added += 1
+    session.flush()
+    added += _load_economy(session, city.id, have)
+    if added:
+        audit.record(session, actor, "indicators.seeded", ("indicator", "*"), added=added)
+    return added
+
+
+def _load_economy(session: Session, city_id: int, have: set[str]) -> int:
+    runway = session.scalars(select(Runway).where(Runway.code == "economy")).one()
+    with open(data_path("chongqing_indicators.csv"), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    by_code: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_code.setdefault(row["indicator_id"], []).append(row)
+    added = 0
+    now = clock.now()
+    for code, items in by_code.items():
+        full = f"economy.{code}"
+        if full in have:
+            continue
+        first = items[0]
+        lower = any(k in first["indicator_zh"] for k in LOWER_IS_BETTER)
+        ind = Indicator(
+            runway_id=runway.id,
+            code=full,
+            name=first["indicator_zh"],
+            name_en=first["indicator_en"],
+            kind="kpi",
+            unit=first["unit"],
+            period="year",
+            direction="lower" if lower else "higher",
+            target=None,
+            green_score=1.0,
+            amber_score=0.9,
+            source={"type": "external", "dataset": "seeds"},
+            owner_unit_id=city_id,
+            drill_level=None,
+        )
+        session.add(ind)
+        session.flush()
+        years: dict[str, dict[str, dict[str, str]]] = {}
+        for row in items:
+            years.setdefault(row["year"], {}).setdefault(row["kind"], row)
+        if any(row["kind"] == "target" and row["comparator"] == "<=" for row in items):
+            ind.direction = "lower"  # a ceiling (e.g. CPI rise ≤ 3%)
+        for year, kinds in sorted(years.items()):
+            target = kinds.get("target")
+            actual = kinds.get("actual") or kinds.get("expected")  # 预计 when the result is not out yet
+            value, goal = _number(actual), _number(target)
+            if value is None and goal is None:
+                continue
+            comparator = (target["comparator"] if target else "") or "="
+            score, status = assess(value, goal, ind.direction, ind.green_score, ind.amber_score)
+            session.add(
+                IndicatorValue(
+                    indicator_id=ind.id,
+                    unit_id=city_id,
+                    period_key=year,
+                    value=value,
+                    target=goal,
+                    comparator=comparator,
+                    score=score,
+                    status=status,
+                    computed_at=now,
+                    provenance={
+                        k: {
+                            "doc": r["source_doc"],
+                            "quote": r["source_quote"],
+                            "raw": r["value_raw"],
+                            "file": r["source_file"],
+                            "kind": r["kind"],
+                        }
+                        for k, r in (("target", target), ("value", actual))
+                        if r
+                    },
+                )
+            )
+        added += 1
+    return added
+
+
+def _number(row: dict[str, str] | None) -> float | None:
+    if row is None or not row["value"].strip():
+        return None
+    try:
+        return float(row["value"])
+    except ValueError:
+        return None
+
+
+def assess(
+    value: float | None, target: float | None, direction: str, green: float = 1.0, amber: float = 0.9
+) -> tuple[float | None, str]:
+    """score = value ÷ target (higher is better) or target ÷ value (lower); green ≥ 1, amber ≥ 0.9, else red."""
+    if value is None or target is None:
+        return None, "none"
+    if direction == "higher":
+        score = value / target if target else (1.0 if value >= 0 else 0.0)
+    else:
+        score = (target / value if value else 1.0) if target else (1.0 if value <= 0 else 0.0)
+    status = "green" if score >= green else "amber" if score >= amber else "red"
+    return round(score, 4), status
+
+
+# -- computing ------------------------------------------------------------------------------------------
+def period_key(period: str, at: datetime) -> tuple[str, date, date]:
+    local = at.astimezone(CST)
+    day = local.date()
+    if period == "year":
+        return str(day.year), date(day.year, 1, 1), date(day.year, 12, 31)
+    if period == "month":
+        start = day.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return f"{day:%Y-%m}", start, end
+    return day.isoformat(), day, day
+
+
+def _units_for(session: Session, ind: Indicator) -> list[OrgUnit]:
+    owner = session.get(OrgUnit, ind.owner_unit_id)
+    if owner is None:
+        return []
+    units = [owner]
+    if ind.drill_level:
+        stmt = select(OrgUnit).where(
+            OrgUnit.level == ind.drill_level, OrgUnit.valid_to.is_(None), org.in_subtree(OrgUnit.path, owner.path)
+        )
+        units += list(session.scalars(stmt))
+    return units
+
+
+def _values(
+    session: Session, ind: Indicator, units: list[OrgUnit], since: date, until: date
+) -> dict[int, float | None]:
+    src = ind.source or {}
+    kind = src.get("type")
+    if kind == "events":
+        figs = metrics.figures(
+            session, [u.id for u in units if u.level in ("city", "district", "street")], since, until
+        )
+        out: dict[int, float | None] = {}
+        for unit_id, f in figs.items():
+            metric = src.get("metric")
+            if metric == "on_time_live":  # overdue open matters count against the rate until closed
+                due = f.closed + f.overdue
+                out[unit_id] = round(f.closed_on_time / due, 4) if due else None
+            else:
+                out[unit_id] = getattr(f, str(metric))
+        return out
+    if kind == "alarms":
+        from cityops.sensing.models import Alarm
+
+        out = {}
+        for unit in units:
+            stmt = (
+                select(func.count())
+                .select_from(Alarm)
+                .where(Alarm.cleared.is_(False), org.in_subtree(Alarm.unit_path, unit.path))
+            )
+            if src.get("severity"):
+                stmt = stmt.where(Alarm.severity.in_(src["severity"]))
+            if src.get("sectors"):
+                stmt = stmt.where(Alarm.sector.in_(src["sectors"]))
+            out[unit.id] = float(session.scalar(stmt) or 0)
+        return out
+    if kind == "readings":
+        from cityops.sensing.models import Device, Rollup
+
+        out = {}
+        start = datetime(since.year, since.month, since.day, tzinfo=CST)
+        for unit in units:
+            top = (
+                select(func.max(Rollup.max_value))
+                .join(Device, Device.id == Rollup.device_id)
+                .where(
+                    Rollup.period == "h",
+                    Rollup.bucket >= start,
+                    Device.type_code == src.get("device_type"),
+                    org.in_subtree(Device.unit_path, unit.path),
+                )
+            )
+            value = session.scalar(top)
+            out[unit.id] = float(value) if value is not None else None
+        return out
+    return {}
+
+
+def compute(session: Session, now: datetime) -> int:
+    """Recompute the current period's value of every computed indicator; red values raise risk prompts once."""
+    written = 0
+    for ind in session.scalars(select(Indicator)):
+        if (ind.source or {}).get("type") in (None, "external"):
+            continue
+        key, since, until = period_key(ind.period, now)
+        units = _units_for(session, ind)
+        values = _values(session, ind, units, since, until)
+        existing = {
+            v.unit_id: v
+            for v in session.scalars(
+                select(IndicatorValue).where(IndicatorValue.indicator_id == ind.id, IndicatorValue.period_key == key)
+            )
+        }
+        paths = {u.id: u for u in units}
+        for unit_id, value in values.items():
+            score, status = assess(value, ind.target, ind.direction, ind.green_score, ind.amber_score)
+            row = existing.get(unit_id)
+            if row is None:
+                row = IndicatorValue(
+                    indicator_id=ind.id, unit_id=unit_id, period_key=key, comparator=">=", provenance={}
+                )
+                session.add(row)
+            elif row.value == value and row.status == status:
+                continue
+            row.value, row.target, row.score, row.status, row.computed_at = value, ind.target, score, status, now
+            written += 1
+            if status == "red":
+                _prompt(session, ind, paths[unit_id], key, value, now)
+    return written
+
+
+def _prompt(session: Session, ind: Indicator, unit: OrgUnit, key: str, value: float | None, now: datetime) -> None:
+    exists = session.scalar(
+        select(RiskPrompt.id).where(
+            RiskPrompt.indicator_id == ind.id, RiskPrompt.unit_id == unit.id, RiskPrompt.period_key == key
+        )
+    )
+    if exists is not None:
+        return
+    text = (
+        f"{unit.name}「{ind.name}」{key} 为 {value if value is not None else '—'}{ind.unit}，"
+        f"目标 {ind.target}{ind.unit}，已亮红灯 / {ind.name} is red for {unit.name}"
+    )
+    prompt = RiskPrompt(
+        indicator_id=ind.id,
+        unit_id=unit.id,
+        unit_path=unit.path,
+        period_key=key,
+        value=value,
+        text=text,
+        created_at=now,
+        status="open",
+    )
+    session.add(prompt)
+    session.flush()
+    from cityops.core.actor import system_actor
+
+    audit.record(
+        session,
+        system_actor("system:indicators"),
+        "indicators.risk_prompt",
+        prompt,
+        indicator=ind.code,
+        unit_id=unit.id,
+        period=key,
+    )
+    outbox.add(
+        session,
+        "indicators.risk_prompt",
+        prompt_id=prompt.id,
+        unit_id=unit.id,
+        unit_path=unit.path,
+        indicator=ind.code,
+        text=text,
+    )
+
+
+def latest_status(session: Session, indicator_ids: list[int], unit_id: int) -> dict[int, IndicatorValue]:
+    """The newest value of each indicator for one unit."""
+    out: dict[int, IndicatorValue] = {}
+    stmt = (
+        select(IndicatorValue)
+        .where(IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.unit_id == unit_id)
+        .order_by(IndicatorValue.indicator_id, IndicatorValue.period_key)
+    )
+    for v in session.scalars(stmt):
+        out[v.indicator_id] = v
+    return out
+
+
+def owner_level_ok(unit: OrgUnit) -> bool:
+    return unit.level in (OrgLevel.city, OrgLevel.district, OrgLevel.street)
