@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -113,3 +113,66 @@ def bench_mqtt(
         result = bench.run_mqtt(engine, factory, url, rate=rate, seconds=seconds)  # type: ignore[arg-type]
         engine.dispose()  # type: ignore[attr-defined]
     _report([result], out)
+
+
+@bench_app.command("sweep")
+def bench_sweep(
+    open_events: Annotated[int, typer.Option(help="open events in the database")] = 1_000_000,
+    due: Annotated[int, typer.Option(help="how many of them are past their deadline")] = 10_000,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """The deadline sweep over many open events vs a plain UPDATE of the same flags."""
+    import tempfile
+
+    from cityops.bench import sweep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, factory = _fresh_database(tmp)
+        console.print(f"filling {open_events:,} open events…")
+        result = sweep.run(engine, factory, open_events=open_events, due=due)  # type: ignore[arg-type]
+        engine.dispose()  # type: ignore[attr-defined]
+    _report([result], out)
+
+
+@bench_app.command("all")
+def bench_all(
+    out: Annotated[Path, typer.Option(help="the Markdown report")] = Path("bench-report.md"),
+    quick: Annotated[bool, typer.Option(help="smaller sizes, for a smoke run")] = False,
+) -> None:
+    """Every scenario in one run; writes one Markdown report with each figure, baseline, ratio and machine."""
+    import tempfile
+
+    from cityops.bench import geo, intake, readings, sweep
+    from cityops.bench.broker import local_mosquitto
+    from cityops.bench.readings import run_mqtt
+    from cityops.core.db import session_scope
+
+    scale = 10 if quick else 1
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, factory = _fresh_database(tmp)
+        with session_scope(factory, write=False) as s:  # type: ignore[arg-type]
+            results.append(geo.run(s))
+        results.append(intake.run(engine, factory, events=50_000 // scale))  # type: ignore[arg-type]
+        engine.dispose()  # type: ignore[attr-defined]
+
+    def run_readings(e: Any, f: Any) -> BenchResult:
+        return readings.run(e, f, readings=200_000 // scale)
+
+    def run_sweep(e: Any, f: Any) -> BenchResult:
+        return sweep.run(e, f, open_events=1_000_000 // scale, due=1_000 // scale)
+
+    for name, fn in (("readings", run_readings), ("sweep", run_sweep)):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine, factory = _fresh_database(tmp)
+            console.print(f"running {name}…")
+            results.append(fn(engine, factory))
+            engine.dispose()  # type: ignore[attr-defined]
+    try:
+        with tempfile.TemporaryDirectory() as tmp, local_mosquitto(tmp) as url:
+            engine, factory = _fresh_database(tmp)
+            results.append(run_mqtt(engine, factory, url, seconds=10 // scale or 1))  # type: ignore[arg-type]
+            engine.dispose()  # type: ignore[attr-defined]
+    except RuntimeError as exc:  # no broker on this machine: say so in the report
+        console.print(f"[yellow]mqtt skipped: {exc}[/yellow]")
+    _report(results, out)

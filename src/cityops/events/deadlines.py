@@ -62,6 +62,7 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
         .execution_options(synchronize_session=False)
     ).all()
     logs: list[dict[str, Any]] = []
+    warnings: list[dict[str, Any]] = []
     for eid, ref, stage, due, path in warn_rows:
         logs.append(
             _log(
@@ -72,7 +73,8 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
                 f" / the {stage} deadline is near",
             )
         )
-        outbox.add(session, "event.deadline_warning", event_id=eid, ref=ref, stage=stage, unit_path=path)
+        warnings.append({"event_id": eid, "ref": ref, "stage": stage, "unit_path": path})
+    outbox.add_many(session, "event.deadline_warning", warnings)
     result.warned = len(warn_rows)
 
     due_rows = session.execute(
@@ -100,6 +102,8 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
     ).all()
     centres = _centres(session) if due_rows else {}
     supervisors: dict[int, list[int]] = {}
+    entries: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
     for eid, ref, stage, path, category_id, dispatcher_id, owner_id, drill in due_rows:
         centre_id = dispatcher_id or owner_id
         _, parent, _ = centres.get(centre_id, ("", None, ""))
@@ -116,21 +120,25 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
                 {"stage": stage, "supervised_by_unit_id": upper_id},
             )
         )
-        audit.record(session, SWEEPER, "event.overdue", ("event", eid), stage=stage, escalated_to=upper_id)
-        outbox.add(
-            session,
-            "event.escalated",
-            event_id=eid,
-            ref=ref,
-            to_unit_id=upper_id,
-            reason="overdue",
-            stage=stage,
-            unit_path=path,
-            drill=drill,
+        entries.append(
+            audit.entry(SWEEPER, "event.overdue", ("event", eid), at=now, stage=stage, escalated_to=upper_id)
+        )
+        escalations.append(
+            {
+                "event_id": eid,
+                "ref": ref,
+                "to_unit_id": upper_id,
+                "reason": "overdue",
+                "stage": stage,
+                "unit_path": path,
+                "drill": drill,
+            }
         )
         metrics.count(session, path, now, category_id, went_overdue=1)
         metrics.gauge(session, path, overdue=1)
         result.escalated.append(eid)
+    audit.record_many(session, entries)
+    outbox.add_many(session, "event.escalated", escalations)
     for upper_id, ids in supervisors.items():
         session.execute(
             update(Event)
