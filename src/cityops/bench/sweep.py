@@ -36,7 +36,7 @@ def fill(engine: Engine, factory: sessionmaker[Session], *, open_events: int, du
             ],
         )
         template = s.execute(select(Event.__table__).where(Event.id == result[0].event_id)).mappings().one()
-    cols = [c for c in template.keys() if c != "id"]
+    cols = [c for c in template if c != "id"]
     con = sqlite3.connect(engine.url.database or "", isolation_level=None)
     row = dict(template)
     now = clock.now()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -12,7 +11,7 @@ from sqlalchemy import text
 import cityops
 from cityops.core import audit, auth
 from cityops.core.actor import Actor, Role
-from cityops.core.deps import SESSION_COOKIE, ActorDep, SessionDep, TransactionalRoute, require
+from cityops.core.deps import SESSION_COOKIE, ActorDep, SessionDep, TransactionalRoute, require, start_session
 from cityops.core.schemas import InSchema, Schema
 
 router = APIRouter(prefix="/api", route_class=TransactionalRoute)
@@ -75,21 +74,9 @@ class LoginOut(Schema):
 )
 def login(body: LoginIn, request: Request, response: Response, session: SessionDep) -> LoginOut:
     """Exchange a username and password for an API token; also sets the web session cookie."""
-    settings = request.app.state.settings
     user = auth.authenticate(session, body.username, body.password)
-    ttl = timedelta(hours=settings.token_ttl_hours)
-    token = auth.issue_token(session, user, kind="session", ttl=ttl)
-    actor = auth.actor_for(session, user)
-    audit.record(session, actor, "auth.login", user)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(ttl.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-    )
-    return LoginOut(token=token, expires_in=int(ttl.total_seconds()), actor=ActorOut.of(actor))
+    token, expires_in = start_session(request, response, session, user, via="api")
+    return LoginOut(token=token, expires_in=expires_in, actor=ActorOut.of(auth.actor_for(session, user)))
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204)

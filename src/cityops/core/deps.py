@@ -125,3 +125,26 @@ def require(*roles: Role) -> Callable[[Actor], Actor]:
         return actor
 
     return check
+
+
+def start_session(
+    request: Request, response: Response, session: Session, user: auth.User, *, via: str
+) -> tuple[str, int]:
+    """Issue a session token for a user who just proved their password, set the cookie, audit the login."""
+    from datetime import timedelta
+
+    from cityops.core import audit
+
+    settings = request.app.state.settings
+    ttl = timedelta(hours=settings.token_ttl_hours)
+    token = auth.issue_token(session, user, kind="session", ttl=ttl)
+    audit.record(session, auth.actor_for(session, user), "auth.login", user, via=via)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+    )
+    return token, int(ttl.total_seconds())

@@ -309,18 +309,7 @@ def _return(session: Session, actor: Actor, event: Event, body: ActionInput, now
     if event.return_count >= RETURNS_BEFORE_ESCALATION:
         upper = parent_centre(session, centre.id) if centre else None
         if upper is not None:
-            _move_to_centre(event, upper)
-            event.escalation_level += 1
-            data["escalated_to"] = upper.name
-            outbox.add(
-                session,
-                "event.escalated",
-                event_id=event.id,
-                ref=event.ref,
-                to_unit_id=upper.id,
-                reason="repeated_returns",
-                unit_path=event.unit_path,
-            )
+            data["escalated_to"] = _escalate_to(session, event, upper, "repeated_returns")
             return data
     if centre is not None:
         _move_to_centre(event, centre)
@@ -331,6 +320,11 @@ def _escalate(session: Session, actor: Actor, event: Event, body: ActionInput, n
     upper = parent_centre(session, event.dispatcher_unit_id or event.owner_unit_id)
     if upper is None:
         raise Conflict("市级中心没有上一级 / the city centre has no level above it")
+    return {"escalated_to": _escalate_to(session, event, upper, "manual")}
+
+
+def _escalate_to(session: Session, event: Event, upper: OrgUnit, reason: str) -> str:
+    """The upper centre takes over dispatching; it is told through the outbox."""
     _move_to_centre(event, upper)
     event.escalation_level += 1
     outbox.add(
@@ -339,10 +333,10 @@ def _escalate(session: Session, actor: Actor, event: Event, body: ActionInput, n
         event_id=event.id,
         ref=event.ref,
         to_unit_id=upper.id,
-        reason="manual",
+        reason=reason,
         unit_path=event.unit_path,
     )
-    return {"escalated_to": upper.name}
+    return upper.name
 
 
 def _request_extension(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -19,9 +19,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from cityops.core import audit, auth
+from cityops.core import auth
 from cityops.core.actor import Actor
-from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute
+from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute, start_session
 from cityops.core.errors import CityOpsError
 from cityops.events import service as events
 from cityops.events.api import read_events
@@ -112,19 +112,8 @@ def login_submit(
     except auth.LoginFailed:
         request.state.keep_changes = True
         return render(request, "login.html", status_code=401, next=next, failed=True)
-    settings = request.app.state.settings
-    ttl = timedelta(hours=settings.token_ttl_hours)
-    token = auth.issue_token(session, user, kind="session", ttl=ttl)
-    audit.record(session, auth.actor_for(session, user), "auth.login", user, via="web")
     response = RedirectResponse(next if next.startswith("/") else "/cockpit", status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(ttl.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-    )
+    start_session(request, response, session, user, via="web")
     return response
 
 
