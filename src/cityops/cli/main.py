@@ -161,6 +161,24 @@ def audit_verify() -> None:
     raise typer.Exit(1)
 
 
+@app.command("backup")
+def backup_cmd(target: Annotated[Path, typer.Argument(help="backup file to write")]) -> None:
+    """Back up the database (SQLite online backup; pg_dump -Fc for PostgreSQL)."""
+    from cityops.core.backup import backup
+
+    path = backup(Settings().database_url, target)
+    console.print(f"backup written to {path} ({path.stat().st_size:,} bytes)")
+
+
+@app.command("restore")
+def restore_cmd(source: Annotated[Path, typer.Argument(help="backup file to restore")]) -> None:
+    """Restore a backup over the configured database (stop the server and workers first)."""
+    from cityops.core.backup import restore
+
+    restore(Settings().database_url, source)
+    console.print(f"restored {source}")
+
+
 @org_app.command("import")
 def org_import(
     region: Annotated[str, typer.Argument(help="only 'chongqing' ships with cityops")] = "chongqing",

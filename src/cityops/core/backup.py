@@ -1,0 +1,56 @@
+"""`cityops backup` / `cityops restore`: SQLite's online backup API (consistent while the server runs),
+pg_dump / pg_restore (custom format) for PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+
+def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
+    u = make_url(url)
+    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    env = {"PGPASSWORD": u.password or ""}
+    return args, env
+
+
+def backup(url: str, target: Path) -> Path:
+    u = make_url(url)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if u.get_backend_name() == "sqlite":
+        source = sqlite3.connect(u.database or "")
+        dest = sqlite3.connect(str(target))
+        with dest:
+            source.backup(dest)  # page by page, consistent even with writers
+        dest.close()
+        source.close()
+        return target
+    args, env = _pg_args(url)
+    _run(["pg_dump", "-Fc", "-f", str(target), *args, u.database or ""], env)
+    return target
+
+
+def restore(url: str, source: Path) -> None:
+    if not source.exists():
+        raise FileNotFoundError(source)
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        db = Path(u.database or "")
+        for suffix in ("-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(source, db)
+        return
+    args, env = _pg_args(url)
+    _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "-d", u.database or "", *args, str(source)], env)
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    import os
+
+    done = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {done.stderr.strip()[:500]}")
