@@ -33,6 +33,7 @@ from cityops.core.settings import Settings
 from cityops.events.catalogue import seed_defaults
 from cityops.indicators.service import seed as seed_indicators
 from cityops.org.loader import import_chongqing
+from cityops.plans.service import seed_defaults as seed_plans
 from cityops.sensing.service import seed_types
 
 PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
@@ -77,6 +78,7 @@ class Templates:
                 seed_defaults(s, system_actor("system:test"))
                 seed_types(s, system_actor("system:test"))
                 seed_indicators(s, system_actor("system:test"))
+                seed_plans(s, system_actor("system:test"))
         engine.dispose()
         self.built[kind] = name
         return name

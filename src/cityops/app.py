@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.events.open311.api import router as open311_router
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
+    from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
@@ -126,8 +127,39 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(open311_admin)
     app.include_router(sensing_router)
     app.include_router(indicators_router)
+    app.include_router(plans_router)
     app.include_router(pages_router)
     app.include_router(public_router)
     app.include_router(runways_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    """Describe our one error shape in the OpenAPI schema: every 4xx of the API answers `ErrorOut`
+    (validation errors included, which FastAPI would otherwise document as its own shape)."""
+    from fastapi.openapi.utils import get_openapi
+
+    from cityops.core.schemas import ErrorOut
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ErrorOut"] = ErrorOut.model_json_schema()
+        components["HTTPValidationError"] = ErrorOut.model_json_schema()
+        error = {
+            "description": "error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue  # Open311 documents its own GeoReport error arrays
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault("4XX", error)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -35,6 +35,7 @@ def demo(
     from cityops.events.catalogue import seed_defaults
     from cityops.indicators.service import seed as seed_indicators
     from cityops.org.loader import import_chongqing
+    from cityops.plans.service import seed_defaults as seed_plans
     from cityops.sensing.service import seed_types
 
     settings = Settings()
@@ -50,6 +51,7 @@ def demo(
         seed_defaults(s, actor)
         seed_types(s, actor)
         seed_indicators(s, actor)
+        seed_plans(s, actor)
         users = ensure_demo_users(s, actor)
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")

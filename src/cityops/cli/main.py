@@ -28,12 +28,14 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 org_app = typer.Typer(help="Org tree and geography.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Event catalogue and duty lists.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Sensor reading ingest.", no_args_is_help=True)
+plans_app = typer.Typer(help="Contingency plans (预案): YAML import and export.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(plans_app, name="plans")
 app.command("demo")(demo)
 app.add_typer(bench_app, name="bench")
 console = Console()
@@ -247,13 +249,46 @@ def catalogue_seed() -> None:
 
     _, factory = _factory(Settings())
     from cityops.indicators.service import seed as seed_indicators
+    from cityops.plans.service import seed_defaults as seed_plans
     from cityops.sensing.service import seed_types
 
     with session_scope(factory) as s:
         added = seed_defaults(s, system_actor("system:seed"))
         types = seed_types(s, system_actor("system:seed"))
         indicators = seed_indicators(s, system_actor("system:seed"))
-    console.print(f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}")
+        plans = seed_plans(s, system_actor("system:seed"))
+    console.print(f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}; plans: +{plans}")
+
+
+@plans_app.command("import")
+def plans_import(
+    path: Annotated[Path, typer.Argument(help="YAML file: plans: [{key, unit, name, trigger, steps}]")],
+) -> None:
+    """Create or change plan configurations from YAML (city templates first, then overrides)."""
+    from cityops.core.actor import system_actor
+    from cityops.core.db import session_scope
+    from cityops.plans import service, spec
+
+    _, factory = _factory(Settings())
+    with session_scope(factory) as s:
+        result = service.import_items(s, system_actor("system:cli"), spec.load_yaml(path.read_text(encoding="utf-8")))
+    console.print(f"created {result['created']}, changed {result['changed']}, unchanged {result['unchanged']}")
+    for err in result["errors"]:
+        console.print(f"[red]#{err['index']} {err['key']}: {err['field']}: {err['reason']}[/red]")
+    if result["errors"]:
+        raise typer.Exit(1)
+
+
+@plans_app.command("export")
+def plans_export(key: Annotated[str | None, typer.Option(help="only this plan")] = None) -> None:
+    """Print every plan configuration as YAML (what `cityops plans import` reads)."""
+    from cityops.core.actor import system_actor
+    from cityops.core.db import session_scope
+    from cityops.plans import service, spec
+
+    _, factory = _factory(Settings())
+    with session_scope(factory) as s:
+        typer.echo(spec.dump_yaml(service.export(s, system_actor("system:cli"), key)), nl=False)
 
 
 @ingest_app.command("mqtt")

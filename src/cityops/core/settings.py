@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     public_per_minute: int = 120
     # Raw sensor readings are kept this long; minute and hour rollups are kept.
     reading_retention_days: int = 7
+    # Plans and direct reports: webhook URLs (comma-separated) told of every real (non-drill) notice,
+    # the SMS adapter ("log", or "package.module:attribute" naming an object with send(phone, text)),
+    # and how many minutes a centre has to acknowledge a direct report before it is told again.
+    webhook_urls: str = ""
+    sms_adapter: str = "log"
+    ack_minutes: int = 5
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

@@ -72,6 +72,8 @@ class Centre(Base):
     level: Mapped[str] = mapped_column(String(12), index=True)
     name: Mapped[str] = mapped_column(String(120))
     state: Mapped[str] = mapped_column(String(16), default="operating")  # operating | drill | suspended
+    # The duty phone the SMS adapter texts for urgent notices (plans, direct reports); None = no SMS.
+    duty_phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class UnitGeometry(Base):

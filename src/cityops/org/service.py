@@ -159,6 +159,11 @@ def register_unit_reference(
         PATH_COLUMNS.append(path_col)
 
 
+def register_path_column(path_col: InstrumentedAttribute[Any]) -> None:
+    """A cached path without its unit id (e.g. an alarm's copy of its device's path)."""
+    PATH_COLUMNS.append(path_col)
+
+
 def _require_admin(actor: Actor) -> None:
     if not actor.has(Role.sysadmin):
         raise Forbidden("仅系统管理员可调整区划 / Only a sysadmin may change org units.")

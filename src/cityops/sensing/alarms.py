@@ -108,6 +108,17 @@ def _raise(session: Session, device: DeviceInfo, change: Change, alarm: Alarm | 
                 f"告警升级：{before} → {alarm.severity}，读数 {change.value:g}{device.unit} / alarm escalated",
                 data={"alarm_id": alarm.id, "severity": alarm.severity},
             )
+            # Plans whose trigger needs the higher severity may start now.
+            outbox.add(
+                session,
+                "sensing.alarm",
+                alarm_id=alarm.id,
+                device=device.code,
+                type=alarm.type,
+                severity=alarm.severity,
+                unit_path=device.unit_path,
+                escalated=True,
+            )
     else:
         alarm.end_ts, alarm.value = change.ts, value
     return alarm

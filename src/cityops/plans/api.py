@@ -1,0 +1,409 @@
+"""Plan routes: configurations per level (with versions, the effective plan for a place, YAML import and
+export), runs and their steps, my tasks, emergency direct reports with acknowledgement, notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import Field
+from sqlalchemy import String, func, literal, or_, select, type_coerce
+
+from cityops.core.actor import Actor
+from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
+from cityops.core.errors import Invalid
+from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.schemas import InSchema, Schema
+from cityops.org import service as org
+from cityops.plans import direct, runs
+from cityops.plans import service as plans
+from cityops.plans import spec as specs
+from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanVersion
+
+router = APIRouter(prefix="/api", tags=["plans"], route_class=TransactionalRoute)
+PageDep = Annotated[PageParams, Depends(page_params)]
+MAX_YAML = 2 * 1024 * 1024
+
+
+# -- configurations ------------------------------------------------------------------------------------
+class PlanRead(Schema):
+    id: int
+    key: str
+    unit_id: int
+    level: str
+    version: int
+    spec: dict[str, Any]
+    updated_at: datetime
+    updated_by: str
+
+
+class PlanIn(InSchema):
+    key: str = Field(min_length=1, max_length=64)
+    unit_id: int | None = Field(None, description="where this configuration applies; default: the city")
+    spec: dict[str, Any] = Field(description="the city template in full, or what an override changes")
+
+
+class PlanPage(Schema):
+    items: list[PlanRead]
+    total: int
+
+
+@router.get("/plans")
+def list_plans(
+    session: SessionDep, actor: ActorDep, page: PageDep, key: Annotated[str | None, Query(max_length=64)] = None
+) -> PlanPage:
+    """Configurations of the actor's subtree and of the units above it (the templates it inherits)."""
+    stmt = select(Plan).where(plans.visible(actor)).order_by(Plan.key, Plan.unit_path)
+    if key:
+        stmt = stmt.where(Plan.key == key)
+    rows, total = paginate(session, stmt, page)
+    return PlanPage(items=[PlanRead.model_validate(p) for p in rows], total=total)
+
+
+@router.post("/plans", status_code=200)
+def save_plan(body: PlanIn, session: SessionDep, actor: ActorDep) -> PlanRead:
+    """Create or change the configuration of a plan at a unit; every change is a new version."""
+    unit = org.access_unit(session, actor, body.unit_id) if body.unit_id else org.city(session)
+    if unit is None:
+        raise Invalid("单位不存在 / unknown unit", field="unit_id")
+    plan, _ = plans.save(session, actor, body.key, unit, body.spec)
+    return PlanRead.model_validate(plan)
+
+
+class EffectiveOut(Schema):
+    key: str
+    unit_id: int
+    plan: dict[str, Any]
+    levels: list[dict[str, Any]]
+
+
+@router.get("/plans/effective")
+def effective_plan(
+    session: SessionDep, actor: ActorDep, key: Annotated[str, Query(max_length=64)], unit_id: int
+) -> EffectiveOut:
+    """The plan as it would run at this unit: the city template with the overrides above and at it."""
+    unit = org.access_unit(session, actor, unit_id)
+    resolved = plans.resolve(session, key, unit.path)
+    if resolved is None:
+        raise plans.PlanNotFound(key=key)
+    return EffectiveOut(
+        key=key,
+        unit_id=unit.id,
+        plan=resolved.plan.model_dump(),
+        levels=[
+            {"plan_id": c.id, "level": c.level, "unit_id": c.unit_id, "version": c.version} for c in resolved.levels
+        ],
+    )
+
+
+@router.get("/plans/export", response_class=Response, responses={200: {"content": {"application/yaml": {}}}})
+def export_plans(
+    session: SessionDep, actor: ActorDep, key: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    """The configurations the actor can see, as YAML that `POST /api/plans/import` reads back."""
+    text = specs.dump_yaml(plans.export(session, actor, key))
+    return Response(text, media_type="application/yaml; charset=utf-8")
+
+
+class ImportOut(Schema):
+    created: int
+    changed: int
+    unchanged: int
+    errors: list[dict[str, Any]]
+
+
+@router.post(
+    "/plans/import", openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}}}
+)
+async def import_plans(request: Request, session: SessionDep, actor: ActorDep) -> ImportOut:
+    """YAML `plans: [{key, unit, name, trigger, steps}]`; bad items come back by index with the reason."""
+    body = await request.body()
+    if len(body) > MAX_YAML:
+        raise Invalid("请求体超过2MB / body larger than 2 MB", field="body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("须为UTF-8文本 / body must be UTF-8 YAML", field="body") from None
+    return ImportOut(**plans.import_items(session, actor, specs.load_yaml(text)))
+
+
+class VersionRead(Schema):
+    version: int
+    spec: dict[str, Any]
+    created_at: datetime
+    created_by: str
+
+
+class PlanDetail(PlanRead):
+    versions: list[VersionRead]
+
+
+@router.get("/plans/{plan_id}")
+def get_plan(plan_id: int, session: SessionDep, actor: ActorDep) -> PlanDetail:
+    plan = plans.access(session, actor, plan_id)
+    versions = session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id).order_by(PlanVersion.version.desc())
+    )
+    return PlanDetail(
+        **PlanRead.model_validate(plan).model_dump(), versions=[VersionRead.model_validate(v) for v in versions]
+    )
+
+
+@router.delete("/plans/{plan_id}", status_code=204, response_class=Response)
+def delete_override(plan_id: int, session: SessionDep, actor: ActorDep) -> Response:
+    """Remove a district or street override: that place inherits again."""
+    plans.remove_override(session, actor, plans.access(session, actor, plan_id))
+    return Response(status_code=204)
+
+
+# -- runs --------------------------------------------------------------------------------------------------
+class StepRead(Schema):
+    id: int
+    seq: int
+    key: str
+    kind: str
+    title: str
+    mandatory: bool
+    level: str
+    unit_id: int
+    department_id: int | None
+    roles: list[str]
+    instructions: str
+    checklist: list[dict[str, Any]]
+    resources: list[str]
+    status: str
+    due_at: datetime | None
+    overdue: bool
+    escalated_at: datetime | None
+    done_at: datetime | None
+    done_by: str | None
+    note: str
+
+
+class RunRead(Schema):
+    id: int
+    plan_key: str
+    plan_id: int
+    plan_version: int
+    levels: list[dict[str, Any]]
+    name: str
+    event_id: int | None
+    unit_id: int
+    trigger: str
+    reason: str
+    is_drill: bool
+    status: str
+    started_at: datetime
+    started_by: str
+    closed_at: datetime | None
+    closed_by: str | None
+
+
+class RunDetail(RunRead):
+    steps: list[StepRead]
+
+
+class RunPage(Schema):
+    items: list[RunRead]
+    total: int
+
+
+class RunIn(InSchema):
+    plan_key: str = Field(min_length=1, max_length=64)
+    event_id: int | None = None
+    unit_id: int | None = None
+    drill: bool = False
+    reason: str = Field("", max_length=300)
+
+
+def _detail(session: Any, run: PlanRun) -> RunDetail:
+    return RunDetail(
+        **RunRead.model_validate(run).model_dump(),
+        steps=[StepRead.model_validate(s) for s in runs.steps_of(session, run.id)],
+    )
+
+
+@router.post("/plan-runs", status_code=201)
+def start_run(body: RunIn, session: SessionDep, actor: ActorDep) -> RunDetail:
+    """Start a plan by hand for an event or a unit; `drill: true` runs it as a drill (nothing leaves the system)."""
+    run = runs.activate(
+        session,
+        actor,
+        body.plan_key,
+        event_id=body.event_id,
+        unit_id=body.unit_id,
+        drill=body.drill,
+        reason=body.reason,
+    )
+    return _detail(session, run)
+
+
+@router.get("/plan-runs")
+def list_runs(
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+    event_id: int | None = None,
+) -> RunPage:
+    stmt = select(PlanRun).where(runs.run_visible(actor)).order_by(PlanRun.id.desc())
+    if status:
+        stmt = stmt.where(PlanRun.status == status)
+    if event_id is not None:
+        stmt = stmt.where(PlanRun.event_id == event_id)
+    rows, total = paginate(session, stmt, page)
+    return RunPage(items=[RunRead.model_validate(r) for r in rows], total=total)
+
+
+@router.get("/plan-runs/{run_id}")
+def get_run(run_id: int, session: SessionDep, actor: ActorDep) -> RunDetail:
+    return _detail(session, runs.access_run(session, actor, run_id))
+
+
+class StepIn(InSchema):
+    action: str = Field(pattern="^(done|skip)$")
+    note: str = Field("", max_length=400, description="required when skipping")
+    checklist: list[bool] | None = Field(None, description="one flag per checklist item")
+
+
+@router.post("/plan-runs/{run_id}/steps/{step_id}")
+def act_on_step(run_id: int, step_id: int, body: StepIn, session: SessionDep, actor: ActorDep) -> StepRead:
+    run = runs.access_run(session, actor, run_id)
+    step = runs.finish_step(session, actor, run, step_id, action=body.action, note=body.note, checklist=body.checklist)
+    return StepRead.model_validate(step)
+
+
+class CloseIn(InSchema):
+    note: str = Field("", max_length=400)
+
+
+@router.post("/plan-runs/{run_id}/close")
+def close_run(run_id: int, body: CloseIn, session: SessionDep, actor: ActorDep) -> RunRead:
+    run = runs.close_run(session, actor, runs.access_run(session, actor, run_id), body.note)
+    return RunRead.model_validate(run)
+
+
+class TaskRead(StepRead):
+    run_id: int
+    run_name: str
+    event_id: int | None
+    is_drill: bool
+
+
+class TaskPage(Schema):
+    items: list[TaskRead]
+    total: int
+
+
+@router.get("/plan-tasks")
+def my_tasks(session: SessionDep, actor: ActorDep, page: PageDep) -> TaskPage:
+    """Open plan tasks for the actor's department (or its own centre), earliest deadline first."""
+    stmt = runs.my_tasks(actor)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
+    items = [
+        TaskRead(
+            **StepRead.model_validate(s).model_dump(),
+            run_id=r.id,
+            run_name=r.name,
+            event_id=r.event_id,
+            is_drill=r.is_drill,
+        )
+        for s, r in rows
+    ]
+    return TaskPage(items=items, total=int(total or 0))
+
+
+# -- direct reports ------------------------------------------------------------------------------------
+class ReportIn(InSchema):
+    category: str = Field(min_length=1, max_length=64, description="a catalogue code, e.g. work_safety.gas_leak")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(min_length=1, max_length=4000)
+    address: str = Field("", max_length=300)
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    unit_code: str | None = Field(None, max_length=20, description="default: the reporter's own unit")
+    idempotency_key: str | None = Field(None, max_length=120)
+    drill: bool = False
+
+
+class ReportSummary(Schema):
+    id: int
+    ref: str
+    title: str
+    category_code: str
+    unit_id: int
+    reporter: str
+    event_id: int | None
+    is_drill: bool
+    created_at: datetime
+
+
+class ReportPage(Schema):
+    items: list[ReportSummary]
+    total: int
+
+
+@router.post("/direct-reports", status_code=201)
+def file_report(body: ReportIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """File an emergency direct report: street, district and city centres are told at once."""
+    report, _ = direct.file_report(session, actor, direct.ReportIn(**body.model_dump()))
+    return direct.timeline(session, report)
+
+
+@router.get("/direct-reports")
+def list_reports(session: SessionDep, actor: ActorDep, page: PageDep) -> ReportPage:
+    stmt = select(DirectReport).where(direct.visible(actor)).order_by(DirectReport.id.desc())
+    rows, total = paginate(session, stmt, page)
+    return ReportPage(items=[ReportSummary.model_validate(r) for r in rows], total=total)
+
+
+@router.get("/direct-reports/{report_id}")
+def get_report(report_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """The report with, per level, every time that centre was told and when it acknowledged."""
+    return direct.timeline(session, direct.access(session, actor, report_id))
+
+
+@router.post("/direct-reports/{report_id}/ack")
+def acknowledge(report_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    report = direct.access(session, actor, report_id)
+    direct.acknowledge(session, actor, report)
+    return direct.timeline(session, report)
+
+
+# -- notifications -------------------------------------------------------------------------------------
+class NotificationRead(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    subject_type: str
+    subject_id: int
+    is_drill: bool
+    created_at: datetime
+
+
+class NotificationPage(Schema):
+    items: list[NotificationRead]
+    total: int
+
+
+def for_actor(actor: Actor) -> Any:
+    """Notifications addressed to the actor's own unit and one of its roles (or to all its staff)."""
+    if actor.unit_id is None:
+        return literal(False)
+    roles = type_coerce(Notification.roles, String)  # JSON text: match the quoted role names
+    role_match = [roles.like(f'%"{r.value}"%') for r in actor.roles]
+    return (Notification.unit_id == actor.unit_id) & or_(roles == "[]", *role_match)
+
+
+@router.get("/notifications")
+def notifications(
+    session: SessionDep, actor: ActorDep, page: PageDep, after_id: Annotated[int, Query(ge=0)] = 0
+) -> NotificationPage:
+    """The actor's notifications, newest first; `after_id` polls for new ones."""
+    stmt = select(Notification).where(for_actor(actor), Notification.id > after_id).order_by(Notification.id.desc())
+    rows, total = paginate(session, stmt, page)
+    return NotificationPage(items=[NotificationRead.model_validate(n) for n in rows], total=total)

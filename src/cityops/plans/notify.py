@@ -1,0 +1,115 @@
+"""Notifications: an in-app row for a centre, written with the change, and — unless it is a drill —
+outbox messages that carry it out of the system (webhooks, SMS through a pluggable adapter).
+
+Outbound delivery is at least once: webhooks get an `X-CityOps-Delivery` header to drop repeats.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import urllib.request
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cityops.core import clock, outbox
+from cityops.core.settings import Settings
+from cityops.org.models import Centre
+from cityops.plans.models import Notification
+
+log = logging.getLogger("cityops.notify")
+
+
+class SmsAdapter(Protocol):
+    def send(self, phone: str, text: str) -> None: ...
+
+
+class LoggingSmsAdapter:
+    """The default adapter: writes each text to the log (phone masked) and keeps it in `sent`, until an
+    operator plugs in a real SMS gateway through CITYOPS_SMS_ADAPTER."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def send(self, phone: str, text: str) -> None:
+        from cityops.events.service import mask_phone
+
+        self.sent.append((phone, text))
+        log.info("SMS to %s: %s", mask_phone(phone), text)
+
+
+LOGGING_SMS = LoggingSmsAdapter()
+
+
+def sms_adapter() -> SmsAdapter:
+    name = Settings().sms_adapter
+    if name == "log":
+        return LOGGING_SMS
+    module, _, attr = name.partition(":")
+    adapter: SmsAdapter = getattr(importlib.import_module(module), attr)
+    return adapter
+
+
+def webhook_urls() -> list[str]:
+    return [u.strip() for u in Settings().webhook_urls.split(",") if u.strip()]
+
+
+def notify(
+    session: Session,
+    *,
+    unit_id: int,
+    roles: list[str],
+    kind: str,
+    title: str,
+    body: str,
+    subject: tuple[str, int],
+    drill: bool,
+    sms: bool = False,
+) -> Notification:
+    """Tell a centre. A drill stays in the system: no webhook, no SMS."""
+    now = clock.now()
+    n = Notification(
+        unit_id=unit_id,
+        roles=roles,
+        kind=kind,
+        title=("【演练】" if drill else "") + title,
+        body=body,
+        subject_type=subject[0],
+        subject_id=subject[1],
+        is_drill=drill,
+        created_at=now,
+    )
+    session.add(n)
+    session.flush()
+    if drill:
+        return n
+    message = {"notification_id": n.id, "unit_id": unit_id, "kind": kind, "title": n.title, "body": body}
+    for url in webhook_urls():
+        outbox.add(session, "notify.webhook", url=url, **message)
+    if sms:
+        phone = session.scalar(select(Centre.duty_phone).where(Centre.unit_id == unit_id))
+        if phone:
+            outbox.add(session, "notify.sms", phone=phone, text=f"{n.title}：{body}"[:300], **message)
+    return n
+
+
+@outbox.handler("notify.webhook")
+def deliver_webhook(session: Session, payload: dict[str, Any]) -> None:
+    body = {k: v for k, v in payload.items() if k != "url"}
+    request = urllib.request.Request(
+        payload["url"],
+        data=json.dumps(body, ensure_ascii=False).encode(),
+        headers={"Content-Type": "application/json", "X-CityOps-Delivery": str(payload["notification_id"])},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        if response.status >= 300:
+            raise RuntimeError(f"webhook answered {response.status}")
+
+
+@outbox.handler("notify.sms")
+def deliver_sms(session: Session, payload: dict[str, Any]) -> None:
+    sms_adapter().send(payload["phone"], payload["text"])

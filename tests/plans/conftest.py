@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from cityops.core.worker import Worker
+from cityops.plans.notify import LOGGING_SMS
+from cityops.sensing.registry import REGISTRY
+
+
+def drain(factory: sessionmaker[Session]) -> Worker:
+    """Run the worker until nothing is left to do (periodic sweeps included once)."""
+    worker = Worker(factory, owner="test")
+    worker.ensure_schedules()
+    for _ in range(20):
+        if worker.tick() == 0:
+            break
+    assert not worker.stats.errors, worker.stats.errors[-1]
+    return worker
+
+
+class Hooks:
+    """A real webhook receiver on loopback."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        hooks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hooks.received.append({"delivery": self.headers["X-CityOps-Delivery"], **json.loads(body)})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hooks]:
+    h = Hooks()
+    monkeypatch.setenv("CITYOPS_WEBHOOK_URLS", h.url)
+    LOGGING_SMS.sent.clear()
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def fresh_registry(client: TestClient) -> None:
+    REGISTRY.__init__()  # type: ignore[misc]  # a fresh database: forget devices cached by earlier tests
