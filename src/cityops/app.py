@@ -33,6 +33,30 @@ def _is_page(request: Request) -> bool:
     return not (path.startswith(("/api", "/static", "/open311")) or path in ("/docs", "/openapi.json"))
 
 
+INT32_MAX = 2**31 - 1
+
+
+def _rejected_value(exc: Exception, request: Request) -> tuple[str, str] | None:
+    """A value the database cannot store, as (field, reason): a number too large for its column (SQLite:
+    64-bit; PostgreSQL integer: 32-bit) or text with NUL bytes (PostgreSQL). None for other errors."""
+    from sqlalchemy.exc import DataError
+
+    text = str(exc)
+    params = [*request.path_params.items(), *request.query_params.items()]
+    if isinstance(exc, OverflowError) or (isinstance(exc, DataError) and "out of range" in text):
+        for name, value in params:
+            try:
+                if abs(int(value)) > INT32_MAX:
+                    return str(name), "数值超出范围 / number out of range"
+            except (TypeError, ValueError):
+                continue
+        return "body", "数值超出范围 / a number is out of range"
+    if isinstance(exc, DataError) and "NUL" in text:
+        field = next((str(n) for n, v in params if "\x00" in str(v)), "body")
+        return field, "文本不能包含 NUL 字符 / text must not contain NUL characters"
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CityOpsError)
     async def _business(request: Request, exc: CityOpsError) -> Response:
@@ -72,8 +96,19 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    from sqlalchemy.exc import DataError
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        rejected = _rejected_value(exc, request)
+        if rejected is None:
+            return await _unexpected(request, exc)
+        field, reason = rejected
+        return JSONResponse(error_body("Invalid", f"{field}: {reason}", field=field), status_code=422)
+
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return JSONResponse(error_body("InternalError", "服务器内部错误 / Internal server error."), status_code=500)
 
