@@ -134,6 +134,29 @@ def bench_sweep(
     _report([result], out)
 
 
+@bench_app.command("http")
+def bench_http(
+    clients: Annotated[int, typer.Option(help="concurrent clients", min=1, max=200)] = 50,
+    seconds: Annotated[int, typer.Option(help="how long to load (bounded)", min=1, max=120)] = 60,
+    workers: Annotated[int, typer.Option(help="server processes", min=1, max=8)] = 1,
+    database_url: Annotated[
+        str | None, typer.Option(help="use this prepared database instead of a fresh SQLite")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """Single-event create p50/p99 and errors under N concurrent clients against a real server process."""
+    import tempfile
+
+    from cityops.bench import http
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if database_url is None:
+            engine, _ = _fresh_database(tmp)
+            engine.dispose()  # type: ignore[attr-defined]
+            database_url = f"sqlite:///{tmp}/bench.db"
+        _report([http.run(database_url, clients=clients, seconds=seconds, workers=workers)], out)
+
+
 @bench_app.command("all")
 def bench_all(
     out: Annotated[Path, typer.Option(help="the Markdown report")] = Path("bench-report.md"),
@@ -162,6 +185,13 @@ def bench_all(
     def run_sweep(e: Any, f: Any) -> BenchResult:
         return sweep.run(e, f, open_events=1_000_000 // scale, due=1_000 // scale)
 
+    from cityops.bench import http
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, _ = _fresh_database(tmp)
+        engine.dispose()  # type: ignore[attr-defined]
+        console.print("running http…")
+        results.append(http.run(f"sqlite:///{tmp}/bench.db", clients=50, seconds=60 // scale))
     for name, fn in (("readings", run_readings), ("sweep", run_sweep)):
         with tempfile.TemporaryDirectory() as tmp:
             engine, factory = _fresh_database(tmp)

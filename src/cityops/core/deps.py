@@ -6,6 +6,7 @@ rather than a success that was never stored (FastAPI's yield-dependency timing h
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -51,11 +52,37 @@ def _finish(request: Request, *, commit: bool) -> None:
         request.state._db_session = None
 
 
+class _Gates:
+    """Admission to the database, awaited on the event loop rather than in a worker thread.
+
+    Sync handlers run in a bounded thread pool. If every thread sat blocked on the SQLite write lock or
+    on an empty connection pool, the request holding the lock could never get a thread to commit: the
+    server would stall until timeouts fired. So requests queue here first, without a thread: at most
+    `slots` at once touch the database (fewer than the pool's connections), and on SQLite writers enter
+    one at a time (SQLite has one writer anyway)."""
+
+    def __init__(self, slots: int, serial_writes: bool) -> None:
+        self.slots = asyncio.Semaphore(slots)
+        self.writer = asyncio.Lock() if serial_writes else None
+
+
+def _gates(request: Request) -> _Gates:
+    gates: _Gates | None = getattr(request.app.state, "db_gates", None)
+    if gates is None:
+        engine = request.app.state.engine
+        pool = engine.pool
+        capacity = pool.size() + max(0, getattr(pool, "_max_overflow", 0)) if hasattr(pool, "size") else 0
+        slots = max(2, min(32, capacity - 3)) if capacity > 0 else 16
+        gates = _Gates(slots, serial_writes=engine.dialect.name == "sqlite")
+        request.app.state.db_gates = gates
+    return gates
+
+
 class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
 
-        async def handler(request: Request) -> Response:
+        async def run(request: Request) -> Response:
             try:
                 response = await inner(request)
             except BaseException as exc:
@@ -67,6 +94,14 @@ class TransactionalRoute(APIRoute):
             keep = bool(getattr(request.state, "keep_changes", False))
             await run_in_threadpool(_finish, request, commit=response.status_code < 400 or keep)
             return response
+
+        async def handler(request: Request) -> Response:
+            gates = _gates(request)
+            async with gates.slots:
+                if gates.writer is not None and request.method not in SAFE_METHODS:
+                    async with gates.writer:
+                        return await run(request)
+                return await run(request)
 
         return handler
 
