@@ -157,6 +157,24 @@ def bench_http(
         _report([http.run(database_url, clients=clients, seconds=seconds, workers=workers)], out)
 
 
+@bench_app.command("cockpit")
+def bench_cockpit(
+    events: Annotated[int, typer.Option(help="events in the table")] = 10_000_000,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """The city cockpit summary over a large event table (filled in SQLite) vs a scan of the same table."""
+    import tempfile
+
+    from cityops.bench import cockpit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, factory = _fresh_database(tmp)
+        console.print(f"filling {events:,} events…")
+        result = cockpit.run(engine, factory, events=events)  # type: ignore[arg-type]
+        engine.dispose()  # type: ignore[attr-defined]
+    _report([result], out)
+
+
 @bench_app.command("all")
 def bench_all(
     out: Annotated[Path, typer.Option(help="the Markdown report")] = Path("bench-report.md"),
@@ -192,7 +210,13 @@ def bench_all(
         engine.dispose()  # type: ignore[attr-defined]
         console.print("running http…")
         results.append(http.run(f"sqlite:///{tmp}/bench.db", clients=50, seconds=60 // scale))
-    for name, fn in (("readings", run_readings), ("sweep", run_sweep)):
+
+    def run_cockpit(e: Any, f: Any) -> BenchResult:
+        from cityops.bench import cockpit
+
+        return cockpit.run(e, f, events=10_000_000 // scale)
+
+    for name, fn in (("readings", run_readings), ("sweep", run_sweep), ("cockpit", run_cockpit)):
         with tempfile.TemporaryDirectory() as tmp:
             engine, factory = _fresh_database(tmp)
             console.print(f"running {name}…")
