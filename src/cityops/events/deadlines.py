@@ -65,7 +65,7 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
     warnings: list[dict[str, Any]] = []
     for eid, ref, stage, due, path in warn_rows:
         logs.append(
-            _log(
+            log_row(
                 eid,
                 now,
                 "warn",
@@ -111,7 +111,7 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
         supervisors.setdefault(upper_id, []).append(eid)
         upper_name = centres.get(upper_id, ("",))[0]
         logs.append(
-            _log(
+            log_row(
                 eid,
                 now,
                 "overdue",
@@ -152,13 +152,16 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
     return result
 
 
-def _log(event_id: int, at: datetime, action: str, note: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+def log_row(
+    event_id: int, at: datetime, action: str, note: str, data: dict[str, Any] | None = None, *, by: str = ""
+) -> dict[str, Any]:
+    """A timeline row for bulk inserts by the platform (sweeps, bulk closures)."""
     return {
         "event_id": event_id,
         "at": at,
         "action": action,
         "actor_id": None,
-        "actor_name": SWEEPER.username,
+        "actor_name": by or SWEEPER.username,
         "actor_unit": "",
         "from_status": None,
         "to_status": None,

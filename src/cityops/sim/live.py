@@ -93,6 +93,23 @@ class SimStats:
     skipped: int = 0
 
 
+def load_places(s: Session, rng: random.Random, *, sample: float = 0.05) -> list[tuple[str, str, str, int]]:
+    """(district, street, community, weight): every community of the hot districts, a sample elsewhere."""
+    places = []
+    names = {uid: name for uid, name in s.execute(select(OrgUnit.id, OrgUnit.name))}
+    districts = {c: i for c, i in s.execute(select(OrgUnit.code, OrgUnit.id).where(OrgUnit.level == OrgLevel.district))}
+    rows = s.execute(select(OrgUnit.code, OrgUnit.path, OrgUnit.name).where(OrgUnit.level == OrgLevel.community))
+    for code, path, name in rows:
+        district_code = str(code)[:6]
+        weight = HOT_DISTRICTS.get(district_code, 0)
+        if not weight and rng.random() > sample:
+            continue
+        street_id = int(path.strip("/").split("/")[2])
+        short = name.replace("社区居民委员会", "社区").replace("村民委员会", "村")
+        places.append((names.get(districts.get(district_code, 0), ""), names.get(street_id, ""), short, weight or 1))
+    return places
+
+
 class Simulation:
     def __init__(
         self, factory: sessionmaker[Session], *, scale: float = 0.05, seed: int = 2026, storm_every_hours: float = 8.0
@@ -111,23 +128,7 @@ class Simulation:
     # -- set-up --------------------------------------------------------------------------------------
     def setup(self) -> None:
         with session_scope(self.factory) as s:
-            names = {uid: name for uid, name in s.execute(select(OrgUnit.id, OrgUnit.name))}
-            districts = {
-                c: i for c, i in s.execute(select(OrgUnit.code, OrgUnit.id).where(OrgUnit.level == OrgLevel.district))
-            }
-            rows = s.execute(
-                select(OrgUnit.code, OrgUnit.path, OrgUnit.name).where(OrgUnit.level == OrgLevel.community)
-            )
-            for code, path, name in rows:
-                district_code = str(code)[:6]
-                weight = HOT_DISTRICTS.get(district_code, 0)
-                if not weight and self.rng.random() > 0.05:
-                    continue
-                street_id = int(path.strip("/").split("/")[2])
-                short = name.replace("社区居民委员会", "社区").replace("村民委员会", "村")
-                self.places.append(
-                    (names.get(districts.get(district_code, 0), ""), names.get(street_id, ""), short, weight or 1)
-                )
+            self.places = load_places(s, self.rng)
             self.grids = list(
                 s.scalars(
                     select(OrgUnit.code).where(OrgUnit.level == OrgLevel.grid, OrgUnit.code.like("500103%")).limit(200)
