@@ -121,3 +121,18 @@ def test_a_drill_report_reaches_no_adapter(
     assert "direct_report" in kinds and len([h for h in hooks.received if h["kind"] == "direct_report"]) == 3
     assert len(LOGGING_SMS.sent) >= 3 and all(phone == "13800138000" for phone, _ in LOGGING_SMS.sent)
     assert unit(session, STREET).name in str(hooks.received)
+
+
+def test_the_event_page_shows_each_level_and_the_plan_steps(
+    client: TestClient, factory: sessionmaker[Session], frozen: clock.FrozenClock
+) -> None:
+    grid = login(client, factory, "jfb_grid", [Role.grid_worker], unit_code=STREET)
+    street = login(client, factory, "jfb_duty", [Role.dispatcher], unit_code=STREET)
+    report = client.post("/api/direct-reports", headers=grid.headers, json=GAS).json()
+    frozen.advance(minutes=2)
+    client.post(f"/api/direct-reports/{report['id']}/ack", headers=street.headers)
+    page = client.get(f"/events/{report['event_id']}", headers=street.headers)
+    assert page.status_code == 200
+    html = page.text
+    assert report["ref"] in html and "燃气泄漏应急预案" in html and "疏散周边群众" in html
+    assert html.count('data-level="') == 3 and "未确认" in html and "jfb_duty" in html

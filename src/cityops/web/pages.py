@@ -38,8 +38,10 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
-def _local(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
-    """Times on pages are China Standard Time (the API speaks UTC)."""
+def _local(value: datetime | str | None, fmt: str = "%m-%d %H:%M") -> str:
+    """Times on pages are China Standard Time (the API speaks UTC; ISO strings are accepted too)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.astimezone(CST).strftime(fmt) if value is not None else "—"
 
 
@@ -305,9 +307,30 @@ def _event_detail(
         allowed=allowed,
         timeline=timeline,
         departments=departments,
+        plan_runs=_plan_runs(session, event),
+        direct_reports=_direct_reports(session, event),
         error=error,
         partial=request.headers.get("HX-Request") == "true",
     )
+
+
+def _plan_runs(session: Any, event: Event) -> list[tuple[Any, list[Any]]]:
+    """The plans started for this event, with their steps (the event is already visible to the actor)."""
+    from cityops.plans import runs
+    from cityops.plans.models import PlanRun
+
+    found = session.scalars(select(PlanRun).where(PlanRun.event_id == event.id).order_by(PlanRun.id))
+    return [(run, runs.steps_of(session, run.id)) for run in found]
+
+
+def _direct_reports(session: Any, event: Event) -> list[dict[str, Any]]:
+    from cityops.plans import direct
+    from cityops.plans.models import DirectReport
+
+    return [
+        direct.timeline(session, r)
+        for r in session.scalars(select(DirectReport).where(DirectReport.event_id == event.id))
+    ]
 
 
 @router.post("/events/{event_id}/act", response_class=HTMLResponse)
