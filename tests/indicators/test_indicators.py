@@ -79,7 +79,7 @@ def test_runway_page_draws_trend_and_target(
     page.goto(f"{live_url}/runways")
     expect(page.locator("#boards")).to_contain_text("经济运行监测")
     page.goto(f"{live_url}/indicators/{_gdp_growth(session)}")
-    page.wait_for_function("window.cityops && window.cityops.ready === true")
+    page.wait_for_function("() => window.cityops && window.cityops.ready === true")  # a function: no eval under CSP
     series = page.evaluate("window.cityops.indicatorChart.getOption().series.map(s => s.name)")
     assert series == ["实际 actual", "目标 target"]
     targets = page.evaluate("window.cityops.indicatorChart.getOption().series[1].data")
