@@ -165,6 +165,18 @@ def test_street_moves_into_special_zone_and_references_follow(
     street, zone = unit(session, "500112009"), unit(session, "Z-两江新区")
     community = session.scalars(select(type(street)).where(type(street).parent_id == street.id)).first()
     assert community is not None
+    staff = login(client, factory, "admin8_duty", [Role.dispatcher], unit_code="500000").headers
+    ev = client.post(
+        "/api/events",
+        headers=staff,
+        json={
+            "category": "municipal.streetlight_fault",
+            "description": "路灯不亮",
+            "unit_code": community.code,
+            "source": "department",
+        },
+    )
+    assert ev.status_code == 201, ev.text
     r = client.post(f"/api/org/units/{street.id}/move", headers=admin, json={"parent_id": zone.id})
     assert r.status_code == 200, r.text
     assert r.json()["path"] == f"{zone.path}{street.id}/"
@@ -172,6 +184,9 @@ def test_street_moves_into_special_zone_and_references_follow(
     assert detail["path"].startswith(zone.path) and detail["ancestors"][1]["name"] == "两江新区"
     history = client.get(f"/api/org/units/{street.id}/history", headers=admin).json()
     assert history[-1]["kind"] == "move" and history[-1]["other_unit_id"] == zone.id
+    # The event's cached location path follows the move, so the zone's staff now see it.
+    zone_duty = login(client, factory, "zone_duty", [Role.dispatcher], unit_code="Z-两江新区").headers
+    assert client.get(f"/api/events/{ev.json()['id']}", headers=zone_duty).status_code == 200
     bad = client.post(f"/api/org/units/{street.id}/move", headers=admin, json={"parent_id": community.id})
     assert bad.status_code == 422 and bad.json()["data"]["field"] == "parent_id"
 
