@@ -308,7 +308,7 @@ def _event_detail(
         timeline=timeline,
         departments=departments,
         plan_runs=_plan_runs(session, event),
-        direct_reports=_direct_reports(session, event),
+        direct_reports=_direct_reports(session, actor, event),
         error=error,
         partial=request.headers.get("HX-Request") == "true",
     )
@@ -323,14 +323,22 @@ def _plan_runs(session: Any, event: Event) -> list[tuple[Any, list[Any]]]:
     return [(run, runs.steps_of(session, run.id)) for run in found]
 
 
-def _direct_reports(session: Any, event: Event) -> list[dict[str, Any]]:
+def _direct_reports(session: Any, actor: Actor, event: Event) -> list[dict[str, Any]]:
+    """The event's direct report with, per level, when it was told and acknowledged; `can_ack` when the
+    actor's own centre still has to acknowledge."""
     from cityops.plans import direct
     from cityops.plans.models import DirectReport
 
-    return [
-        direct.timeline(session, r)
-        for r in session.scalars(select(DirectReport).where(DirectReport.event_id == event.id))
-    ]
+    out = []
+    for report in session.scalars(select(DirectReport).where(DirectReport.event_id == event.id)):
+        t = direct.timeline(session, report)
+        t["can_ack"] = (
+            actor.has(*direct.ACKNOWLEDGERS)
+            and actor.department_id is None
+            and any(lvl["unit_id"] == actor.unit_id and not lvl["acknowledged_at"] for lvl in t["levels"])
+        )
+        out.append(t)
+    return out
 
 
 @router.post("/events/{event_id}/act", response_class=HTMLResponse)

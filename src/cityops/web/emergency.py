@@ -1,0 +1,82 @@
+"""突发事件直报 in the browser: the report form for grid workers and staff (mobile-first, like the public
+form) and the acknowledgement button of a notified centre (shown on the event page)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cityops.core.deps import SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError
+from cityops.events import catalogue
+from cityops.plans import direct
+from cityops.web import csrf
+from cityops.web.pages import PageActor, render
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+def _urgent_categories(session: SessionDep) -> list[tuple[str, str]]:
+    view = catalogue.view(session)
+    return sorted((c.code, c.name) for c in view.by_code.values() if c.default_severity == "urgent")
+
+
+@router.get("/direct-report", response_class=HTMLResponse)
+def report_form(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    # A key per form: a double submit (or a retry after a dropped connection) files one report, not two.
+    form = {"idempotency_key": secrets.token_urlsafe(16)}
+    return render(request, "direct_report.html", actor=actor, categories=_urgent_categories(session), form=form)
+
+
+@router.post("/direct-report", response_class=HTMLResponse)
+def file_report(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    category: Annotated[str, Form(max_length=64)],
+    title: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=4000)],
+    address: Annotated[str, Form(max_length=300)] = "",
+    drill: Annotated[str, Form(max_length=4)] = "",
+    idempotency_key: Annotated[str, Form(max_length=120)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    data = direct.ReportIn(
+        category=category,
+        title=title.strip(),
+        description=description.strip(),
+        address=address.strip(),
+        idempotency_key=idempotency_key or None,
+        drill=drill == "on",
+    )
+    try:
+        if not data.title or not data.description:
+            from cityops.core.errors import Invalid
+
+            raise Invalid("请填写标题和情况描述 / title and description are required", field="title")
+        report, _ = direct.file_report(session, actor, data)
+    except CityOpsError as exc:
+        return render(
+            request,
+            "direct_report.html",
+            status_code=exc.status_code,
+            actor=actor,
+            error=exc.detail,
+            categories=_urgent_categories(session),
+            form=data.__dict__,
+        )
+    return RedirectResponse(f"/events/{report.event_id}", status_code=303)
+
+
+@router.post("/direct-reports/{report_id}/ack")
+def acknowledge(
+    report_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    csrf.check(request, csrf_token)
+    report = direct.access(session, actor, report_id)
+    direct.acknowledge(session, actor, report)
+    return RedirectResponse(f"/events/{report.event_id}", status_code=303)
