@@ -14,7 +14,7 @@ from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.events import service as events
-from cityops.events.calendar import load_calendar, parse_duration
+from cityops.events.calendar import WorkCalendar, load_calendar, parse_duration
 from cityops.events.catalogue import view as catalogue
 from cityops.events.models import Event
 from cityops.org import service as org
@@ -61,7 +61,8 @@ def occurrence_of(session: Session, event: Event) -> Occurrence:
     highest alarm severity (an alarm that escalated after the event opened counts)."""
     from cityops.sensing.models import Alarm, Device
 
-    category = catalogue(session).by_id[event.category_id].code
+    view = catalogue(session).by_id.get(event.category_id)  # a category retired since keeps no trigger
+    category = view.code if view is not None else ""
     severity, types = event.severity, set()
     for type_code, alarm_severity in session.execute(
         select(Device.type_code, Alarm.severity)
@@ -172,7 +173,8 @@ def _start(
     session.add(run)
     session.flush()
     by_level = _levels_of(session, unit_path)
-    calendar = None
+    calendar = WorkCalendar()  # natural time; the configured holidays are loaded only for working-day deadlines
+    loaded = False
     for seq, step in enumerate(resolved.plan.steps, start=1):
         unit = by_level.get(step.level) or _deepest(by_level)
         department_id, note = None, ""
@@ -185,9 +187,9 @@ def _start(
         due = None
         if step.deadline:
             duration = parse_duration(step.deadline)
-            if duration.working_days and calendar is None:
-                calendar = load_calendar(session)
-            due = (calendar or _NATURAL).add(now, duration)
+            if duration.working_days and not loaded:
+                calendar, loaded = load_calendar(session), True
+            due = calendar.add(now, duration)
         row = PlanStep(
             run_id=run.id,
             seq=seq,
@@ -248,16 +250,6 @@ def _start(
             data={"run_id": run.id, "plan_id": top.id},
         )
     return run
-
-
-class _Natural:
-    def add(self, start: datetime, duration: Any) -> datetime:
-        from cityops.events.calendar import WorkCalendar
-
-        return WorkCalendar().add(start, duration)
-
-
-_NATURAL = _Natural()
 
 
 def _levels_of(session: Session, path: str) -> dict[str, OrgUnit]:
