@@ -41,6 +41,12 @@ def test_grid_worker_reports_and_the_street_acknowledges(
     expect(street_row).to_contain_text("e_duty")
     expect(page.locator('.direct-report tr[data-level="city"]')).to_contain_text("未确认")
     expect(page.locator("#ack-button")).to_have_count(0)
+    # The street's own plan task is completed from the same page; the district's tasks offer no button here.
+    evacuate = page.locator('.plan-run tr[data-step="evacuate"]')
+    evacuate.locator("input[name=note]").fill("已划定50米警戒区")
+    evacuate.locator('[data-step-action="done"]').click()
+    expect(page.locator('.plan-run tr[data-step="evacuate"]')).to_contain_text("done")
+    expect(page.locator('.plan-run tr[data-step="shut_off"] [data-step-action]')).to_have_count(0)
     shot(page, "direct-report.png")
 
     city = login(client, factory, "e_city", [Role.dispatcher], unit_code="500000")

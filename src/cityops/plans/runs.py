@@ -303,7 +303,7 @@ def my_tasks(actor: Actor) -> Any:
 
 
 # -- acting ---------------------------------------------------------------------------------------------
-def _may_act(actor: Actor, step: PlanStep) -> bool:
+def may_act(actor: Actor, step: PlanStep) -> bool:
     if not actor.has(*STEP_ACTORS):
         return False
     if step.department_id is not None and actor.department_id == step.department_id:
@@ -320,7 +320,7 @@ def finish_step(
     step = session.scalars(select(PlanStep).where(PlanStep.id == step_id, PlanStep.run_id == run.id)).one_or_none()
     if step is None:
         raise NotFound("步骤不存在 / Step not found.", step_id=step_id)
-    if not _may_act(actor, step):
+    if not may_act(actor, step):
         raise Forbidden("该步骤不由你承办 / This step is not yours to complete.")
     if run.status != "open":
         raise Conflict("预案已结束 / The run is closed.")

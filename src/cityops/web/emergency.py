@@ -1,5 +1,5 @@
-"""突发事件直报 in the browser: the report form for grid workers and staff (mobile-first, like the public
-form) and the acknowledgement button of a notified centre (shown on the event page)."""
+"""突发事件直报 and plan tasks in the browser: the report form for grid workers and staff, the
+acknowledgement button of a notified centre, and done/skip on plan tasks (both on the event page)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError
 from cityops.events import catalogue
-from cityops.plans import direct
+from cityops.plans import direct, runs
 from cityops.web import csrf
 from cityops.web.pages import PageActor, render
 
@@ -80,3 +80,21 @@ def acknowledge(
     report = direct.access(session, actor, report_id)
     direct.acknowledge(session, actor, report)
     return RedirectResponse(f"/events/{report.event_id}", status_code=303)
+
+
+@router.post("/plan-runs/{run_id}/steps/{step_id}")
+def finish_step(
+    run_id: int,
+    step_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    action: Annotated[str, Form(pattern="^(done|skip)$")],
+    note: Annotated[str, Form(max_length=400)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """A plan task completed or skipped from the event page."""
+    csrf.check(request, csrf_token)
+    run = runs.access_run(session, actor, run_id)
+    runs.finish_step(session, actor, run, step_id, action=action, note=note, checklist=None)
+    return RedirectResponse(f"/events/{run.event_id}" if run.event_id else "/cockpit", status_code=303)

@@ -292,6 +292,7 @@ def _event_detail(
 ) -> HTMLResponse:
     detail = read_events(session, [event])[0]
     allowed = events.allowed_actions(event, actor, session)
+    plan_runs = _plan_runs(session, event)
     timeline = events.timeline(session, event)
     departments = (
         list(session.scalars(org.list_departments(session, actor).limit(200)))
@@ -307,7 +308,8 @@ def _event_detail(
         allowed=allowed,
         timeline=timeline,
         departments=departments,
-        plan_runs=_plan_runs(session, event),
+        plan_runs=plan_runs,
+        actionable=_actionable_steps(actor, plan_runs),
         direct_reports=_direct_reports(session, actor, event),
         error=error,
         partial=request.headers.get("HX-Request") == "true",
@@ -321,6 +323,19 @@ def _plan_runs(session: Any, event: Event) -> list[tuple[Any, list[Any]]]:
 
     found = session.scalars(select(PlanRun).where(PlanRun.event_id == event.id).order_by(PlanRun.id))
     return [(run, runs.steps_of(session, run.id)) for run in found]
+
+
+def _actionable_steps(actor: Actor, plan_runs: list[tuple[Any, list[Any]]]) -> set[int]:
+    """Pending steps of open runs that this user may complete or skip from the page."""
+    from cityops.plans import runs
+
+    return {
+        st.id
+        for run, steps in plan_runs
+        if run.status == "open"
+        for st in steps
+        if st.status == "pending" and runs.may_act(actor, st)
+    }
 
 
 def _direct_reports(session: Any, actor: Actor, event: Event) -> list[dict[str, Any]]:
