@@ -18,6 +18,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import CityOpsError, Invalid, NotFound
 from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.pii import mask_text, mask_value
 from cityops.events import catalogue, importer, intake, merge, metrics, service
 from cityops.events.calendar import CST
 from cityops.events.flow import EVENT_FLOW, PERMISSIONS
@@ -67,6 +68,9 @@ def read_events(session: Session, events: list[Event], *, reveal: bool = False) 
         r.unit_name = units.get(e.unit_id, "")
         r.owner_name = depts.get(e.owner_department_id or 0) or f"{units.get(e.owner_unit_id, '')}治理中心"
         r.reporter_phone = e.reporter_phone if reveal else service.mask_phone(e.reporter_phone)
+        if not reveal:  # ID card and mobile numbers typed into the text are personal data too
+            r.title, r.description, r.address = mask_text(r.title), mask_text(r.description), mask_text(r.address)
+            r.attributes = mask_value(r.attributes)
         out.append(r)
     return out
 
@@ -254,7 +258,9 @@ def get_event(
     event_id: int,
     session: SessionDep,
     actor: ActorDep,
-    reveal_phone: Annotated[bool, Query(description="show the reporter's phone (audited)")] = False,
+    reveal_phone: Annotated[
+        bool, Query(description="show the reporter's phone and any ID or phone numbers in the text (audited)")
+    ] = False,
     reason: Annotated[str, Query(max_length=200)] = "",
 ) -> EventDetail:
     """One event with its timeline and the actions the caller may take now."""

@@ -35,10 +35,11 @@ class LoggingSmsAdapter:
         self.sent: list[tuple[str, str]] = []
 
     def send(self, phone: str, text: str) -> None:
+        from cityops.core.pii import mask_text
         from cityops.events.service import mask_phone
 
         self.sent.append((phone, text))
-        log.info("SMS to %s: %s", mask_phone(phone), text)
+        log.info("SMS to %s: %s", mask_phone(phone), mask_text(text))
 
 
 LOGGING_SMS = LoggingSmsAdapter()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.errors import CityOpsError, Forbidden, Invalid, NotFound
+from cityops.core.pii import mask_text
 from cityops.events import catalogue
 from cityops.events.catalogue import CategoryView
 from cityops.events.intake import IntakeItem, intake_one
@@ -285,7 +286,7 @@ def describe_requests(session: Session, events: list[Event]) -> list[dict[str, A
                 "status_notes": notes.get(e.id, "")[:400],
                 "service_name": cat.name if cat else "",
                 "service_code": cat.code if cat else "",
-                "description": e.description,
+                "description": mask_text(e.description),
                 "agency_responsible": depts.get(e.owner_department_id or 0)
                 or f"{owners.get(e.owner_unit_id, '')}治理中心",
                 "service_notice": _notice(e),
