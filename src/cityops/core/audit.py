@@ -102,8 +102,9 @@ def flush_pending(session: Session) -> int:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return 0
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    seq, prev = head.seq, head.hash
+    seq, prev = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+    ).one()
     rows = []
     for e in pending:
         seq += 1

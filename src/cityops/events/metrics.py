@@ -69,15 +69,21 @@ def count_department(session: Session, department_id: int | None, at: datetime, 
         row[name] += value
 
 
+_UPSERTS: dict[tuple[str, Any], Any] = {}
+
+
 def _upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]], fields: list[str]) -> None:
     if not rows:
         return
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(model)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=keys, set_={f: getattr(model, f) + getattr(stmt.excluded, f) for f in fields}
-    )
+    stmt = _UPSERTS.get((dialect, model))
+    if stmt is None:  # built once per table: building and hashing it cost more than the upsert on every commit
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = insert(model)
+        stmt = base.on_conflict_do_update(
+            index_elements=keys, set_={f: getattr(model, f) + getattr(base.excluded, f) for f in fields}
+        )
+        _UPSERTS[(dialect, model)] = stmt
     rows.sort(key=lambda r: tuple(r[k] for k in keys))  # a fixed order: concurrent upserts cannot deadlock
     session.execute(stmt, rows)
 
