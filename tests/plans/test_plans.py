@@ -247,6 +247,13 @@ def test_plans_round_trip_through_yaml_with_versions_and_clear_errors(
     assert [s["key"] for s in here["plan"]["steps"]][-1] == "door_to_door"
     assert "door_to_door" not in [s["key"] for s in there["plan"]["steps"]]
 
+    # Dropping the template's "evacuate" step would leave the street's partial evacuate step without kind and
+    # title: refused, naming the override it would break.
+    template = client.get("/api/plans", headers=admin.headers, params={"key": "gas_leak"}).json()["items"][0]
+    spec = {**template["spec"], "steps": [s for s in template["spec"]["steps"] if s["key"] != "evacuate"]}
+    r = client.post("/api/plans", headers=admin.headers, json={"key": "gas_leak", "spec": spec})
+    assert r.status_code == 409 and r.json()["data"]["broken"][0]["level"] == "street"
+
 
 def test_a_drill_sends_no_webhook_and_no_sms(
     client: TestClient, factory: sessionmaker[Session], session: Session, hooks: Hooks

@@ -102,9 +102,7 @@ def flush_pending(session: Session) -> int:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return 0
-    seq, prev = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-    ).one()
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).one()
     rows = []
     for e in pending:
         seq += 1

@@ -138,12 +138,29 @@ def _validated(session: Session, key: str, unit: OrgUnit, spec: dict[str, Any]) 
     return spec
 
 
+def _check_overrides_below(session: Session, key: str, unit: OrgUnit, spec: dict[str, Any]) -> None:
+    """A change to a template or an override must leave every override beneath it valid; otherwise the
+    plan would silently stop starting there."""
+    configs = _CACHE.get(session).by_key.get(key, [])
+    broken = []
+    for below in (c for c in configs if c.unit_path.startswith(unit.path) and c.unit_path != unit.path):
+        chain = [c for c in configs if below.unit_path.startswith(c.unit_path)]
+        merged = specs.merge([spec if c.unit_path == unit.path else c.spec for c in chain])
+        try:
+            specs.validate_effective({**merged, "key": key})
+        except Invalid as exc:
+            broken.append({"plan_id": below.id, "level": below.level, "unit_id": below.unit_id, "reason": exc.detail})
+    if broken:
+        raise Conflict("此修改会使下级预案失效，请先调整下级配置 / The change breaks overrides below", broken=broken)
+
+
 def save(session: Session, actor: Actor, key: str, unit: OrgUnit, spec: dict[str, Any]) -> tuple[Plan, bool]:
     """Create the configuration of `key` at `unit`, or change it (a new version). Returns (plan, created)."""
     _check_editor(actor, unit)
     if not key or len(key) > 64 or not key.replace("_", "").isalnum():
         raise Invalid("key 只能含字母、数字和下划线 / key: letters, digits and _ only", field="key")
     spec = _validated(session, key, unit, spec)
+    _check_overrides_below(session, key, unit, spec)
     now = clock.now()
     plan = session.scalars(select(Plan).where(Plan.key == key, Plan.unit_id == unit.id)).one_or_none()
     created = plan is None
