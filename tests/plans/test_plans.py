@@ -123,6 +123,9 @@ def test_gas_alarm_activates_the_street_override_once_with_department_tasks(
         department_id=department_id(session, DISTRICT, "ecology"),
     )
     assert client.get("/api/plan-tasks", headers=ecology.headers).json()["items"] == []
+    told = client.get("/api/notifications", headers=housing_user.headers).json()["items"]
+    assert [n["kind"] for n in told] == ["plan_task", "plan_task"]  # shut_off, for each gas event
+    assert client.get("/api/notifications", headers=ecology.headers).json()["items"] == []
     step_url = f"/api/plan-runs/{run['id']}/steps/{steps['shut_off']['id']}"
     assert client.post(step_url, headers=ecology.headers, json={"action": "done"}).status_code == 403
     r = client.post(step_url, headers=housing_user.headers, json={"action": "done", "checklist": [True] * 4})

@@ -391,12 +391,17 @@ class NotificationPage(Schema):
 
 
 def for_actor(actor: Actor) -> Any:
-    """Notifications addressed to the actor's own unit and one of its roles (or to all its staff)."""
+    """Notifications addressed to the actor's own centre and one of its roles (or all its staff), or to the
+    actor's department."""
     if actor.unit_id is None:
         return literal(False)
     roles = type_coerce(Notification.roles, String)  # JSON text: match the quoted role names
     role_match = [roles.like(f'%"{r.value}"%') for r in actor.roles]
-    return (Notification.unit_id == actor.unit_id) & or_(roles == "[]", *role_match)
+    to_centre = (Notification.unit_id == actor.unit_id) & Notification.department_id.is_(None)
+    to_centre = to_centre & or_(roles == "[]", *role_match)
+    if actor.department_id is None:
+        return to_centre
+    return or_(to_centre, Notification.department_id == actor.department_id)
 
 
 @router.get("/notifications")

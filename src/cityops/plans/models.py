@@ -100,13 +100,15 @@ class PlanStep(Base):
 
 
 class Notification(Base):
-    """An in-app notification to a centre (unit) for users holding one of `roles` there."""
+    """An in-app notification to a centre (unit) for users holding one of `roles` there, or to one
+    department's staff when `department_id` is set."""
 
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_unit_created", "unit_id", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     roles: Mapped[Any] = mapped_column(JSONText, default=list)  # empty: every staff user of the unit
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))  # set: that department only
     kind: Mapped[str] = mapped_column(String(24))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")

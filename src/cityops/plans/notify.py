@@ -69,12 +69,14 @@ def notify(
     subject: tuple[str, int],
     drill: bool,
     sms: bool = False,
+    department_id: int | None = None,
 ) -> Notification:
     """Tell a centre. A drill stays in the system: no webhook, no SMS."""
     now = clock.now()
     n = Notification(
         unit_id=unit_id,
         roles=roles,
+        department_id=department_id,
         kind=kind,
         title=("【演练】" if drill else "") + title,
         body=body,

@@ -224,6 +224,7 @@ def _start(
             subject=("plan_step", row.id),
             drill=drill,
             sms=step.kind == "notify",
+            department_id=department_id,
         )
         if step.kind == "notify":
             row.status, row.done_at, row.done_by = "done", now, "system"

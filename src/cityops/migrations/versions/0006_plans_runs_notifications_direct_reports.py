@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("roles", cityops.core.db.JSONText(), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
@@ -30,6 +31,9 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.Integer(), nullable=False),
         sa.Column("is_drill", sa.Boolean(), nullable=False),
         sa.Column("created_at", cityops.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["department_id"], ["department.id"], name=op.f("fk_notification_department_id_department")
+        ),
         sa.ForeignKeyConstraint(["unit_id"], ["org_unit.id"], name=op.f("fk_notification_unit_id_org_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
     )
