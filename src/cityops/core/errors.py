@@ -1,6 +1,10 @@
 """Business errors carry their HTTP status; one JSON shape for every error response.
 
-{"error": "EventNotFound", "detail": "事件不存在 / Event not found.", "data": {...}}
+{"error": "EventNotFound", "code": "event.not_found", "detail": "事件不存在 / Event not found.", "data": {...}}
+
+`code` is the stable, documented name of the business rule that refused the request (`event.stale_version`,
+`plan.steps_pending` …): clients branch on it, never on the wording of `detail`. A subclass names its
+default code; a raise site may give a more precise one with `code=`.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from typing import Any, ClassVar
 class CityOpsError(Exception):
     status_code: ClassVar[int] = 400
     message: ClassVar[str] = "Bad request."
+    default_code: ClassVar[str] = "bad_request"
     # True when the work done before the error must still be committed (e.g. counting a failed login).
     keeps_changes: ClassVar[bool] = False
 
-    def __init__(self, detail: str | None = None, **data: Any) -> None:
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **data: Any) -> None:
         self.detail = detail or self.message
+        self.code = code or self.default_code
         self.data = data
         super().__init__(self.detail)
 
@@ -24,43 +30,54 @@ class CityOpsError(Exception):
         return type(self).__name__
 
     def body(self) -> dict[str, Any]:
-        return {"error": self.name, "detail": self.detail, "data": self.data}
+        return {"error": self.name, "code": self.code, "detail": self.detail, "data": self.data}
 
 
 class Invalid(CityOpsError):
     status_code = 422
     message = "Invalid input."
+    default_code = "invalid"
 
 
 class Unauthorized(CityOpsError):
     status_code = 401
     message = "Authentication required."
+    default_code = "unauthorized"
 
 
 class Forbidden(CityOpsError):
     status_code = 403
     message = "Not allowed."
+    default_code = "forbidden"
 
 
 class NotFound(CityOpsError):
     status_code = 404
     message = "Not found."
+    default_code = "not_found"
 
 
 class Conflict(CityOpsError):
     status_code = 409
     message = "Conflict."
+    default_code = "conflict"
 
 
 class TooManyRequests(CityOpsError):
     status_code = 429
     message = "Too many requests."
+    default_code = "too_many_requests"
 
 
 class Unavailable(CityOpsError):
     status_code = 503
     message = "Service unavailable."
+    default_code = "unavailable"
 
 
-def error_body(error: str, detail: str, **data: Any) -> dict[str, Any]:
-    return {"error": error, "detail": detail, "data": data}
+def error_body(error: str, detail: str, *, code: str | None = None, **data: Any) -> dict[str, Any]:
+    return {"error": error, "code": code or _snake(error), "detail": detail, "data": data}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))

@@ -17,5 +17,6 @@ class InSchema(BaseModel):
 
 class ErrorOut(BaseModel):
     error: str
+    code: str
     detail: str
     data: dict[str, object] = {}
