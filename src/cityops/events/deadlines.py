@@ -19,7 +19,7 @@ from cityops.core.actor import system_actor
 from cityops.core.db import bulk_insert
 from cityops.events import metrics
 from cityops.events.models import Event, EventLog, Status
-from cityops.org.models import OrgLevel, OrgUnit
+from cityops.org.models import CENTRE_LEVELS, OrgUnit
 
 CLOCKED = (Status.reported, Status.accepted, Status.dispatched, Status.signed, Status.in_progress, Status.reported_back)
 STAGE_LABEL = {"accept": "受理派遣", "sign": "签收", "handle": "处置", "verify": "核查"}
@@ -36,9 +36,7 @@ class SweepResult:
 def _centres(session: Session) -> dict[int, tuple[str, int | None, str]]:
     """unit id -> (name, parent id, level) for centre levels; small (≈1,100 rows) and cached per sweep."""
     rows = session.execute(
-        select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id, OrgUnit.level).where(
-            OrgUnit.level.in_([OrgLevel.city, OrgLevel.district, OrgLevel.street])
-        )
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id, OrgUnit.level).where(OrgUnit.level.in_(CENTRE_LEVELS))
     )
     return {uid: (name, parent, level) for uid, name, parent, level in rows}
 

@@ -31,6 +31,7 @@ SEVERITY_OF_ALARM = {"critical": "urgent", "major": "high", "minor": "normal", "
 
 class RunNotFound(NotFound):
     message = "预案启动记录不存在 / Plan run not found."
+    default_code = "plan.run_not_found"
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,10 @@ def matching(session: Session, occurrence: Occurrence, unit_path: str) -> list[p
 def occurrence_of(session: Session, event: Event) -> Occurrence:
     """The event's category and severity; for sensor events also its alarms' device types, and the
     highest alarm severity (an alarm that escalated after the event opened counts)."""
-    from cityops.sensing.models import Alarm, Device
-
     view = catalogue(session).by_id.get(event.category_id)  # a category retired since keeps no trigger
     category = view.code if view is not None else ""
     severity, types = event.severity, set()
-    for type_code, alarm_severity in session.execute(
-        select(Device.type_code, Alarm.severity)
-        .join(Device, Device.id == Alarm.device_id)
-        .where(Alarm.event_id == event.id)
-    ):
+    for type_code, alarm_severity in events.alarm_signals(session, event.id):
         types.add(type_code)
         mapped = SEVERITY_OF_ALARM.get(alarm_severity, "normal")
         if SEVERITY_RANK[mapped] > SEVERITY_RANK[severity]:
@@ -107,7 +102,11 @@ def activate(
 ) -> PlanRun:
     """A dispatcher starts a plan by hand for an event, or for a unit (e.g. a drill without an event)."""
     if not actor.has(*RUNNERS):
-        raise Forbidden("无权启动预案 / Only dispatchers and leaders start plans.", needs=[r.value for r in RUNNERS])
+        raise Forbidden(
+            "无权启动预案 / Only dispatchers and leaders start plans.",
+            needs=[r.value for r in RUNNERS],
+            code="plan.role_required",
+        )
     event = None
     if event_id is not None:
         event = events.access_event(session, actor, event_id)
@@ -115,13 +114,23 @@ def activate(
         if event.is_drill:
             drill = True
         elif drill:
-            raise Invalid("演练只能针对演练事件或单位 / A drill runs for a unit or a drill event", field="drill")
+            raise Invalid(
+                "演练只能针对演练事件或单位 / A drill runs for a unit or a drill event",
+                field="drill",
+                code="plan.invalid_drill",
+            )
         if session.scalar(select(PlanRun.id).where(PlanRun.plan_key == key, PlanRun.event_id == event_id)):
-            raise Conflict("该事件已启动此预案 / This plan already runs for this event", field="plan_key")
+            raise Conflict(
+                "该事件已启动此预案 / This plan already runs for this event",
+                field="plan_key",
+                code="plan.already_running",
+            )
     elif unit_id is not None:
         path = org.access_unit(session, actor, unit_id).path
     else:
-        raise Invalid("须指定事件或单位 / Give an event_id or a unit_id", field="event_id")
+        raise Invalid(
+            "须指定事件或单位 / Give an event_id or a unit_id", field="event_id", code="plan.invalid_event_id"
+        )
     resolved = plans.resolve(session, key, path)
     if resolved is None:
         raise plans.PlanNotFound(key=key)
@@ -172,7 +181,7 @@ def _start(
     )
     session.add(run)
     session.flush()
-    by_level = _levels_of(session, unit_path)
+    by_level = org.centre_units_on(session, unit_path)
     calendar = WorkCalendar()  # natural time; the configured holidays are loaded only for working-day deadlines
     loaded = False
     for seq, step in enumerate(resolved.plan.steps, start=1):
@@ -253,16 +262,11 @@ def _start(
     return run
 
 
-def _levels_of(session: Session, path: str) -> dict[str, OrgUnit]:
-    probe = OrgUnit(path=path)
-    return {u.level: u for u in org.ancestors(session, probe) if u.level in ("city", "district", "street")}
-
-
 def _deepest(by_level: dict[str, OrgUnit]) -> OrgUnit:
     for level in ("street", "district", "city"):
         if level in by_level:
             return by_level[level]
-    raise Conflict("无法定位责任单位 / No responsible unit")
+    raise Conflict("无法定位责任单位 / No responsible unit", code="plan.no_responsible_unit")
 
 
 # -- reading ------------------------------------------------------------------------------------------
@@ -320,19 +324,23 @@ def finish_step(
 ) -> PlanStep:
     step = session.scalars(select(PlanStep).where(PlanStep.id == step_id, PlanStep.run_id == run.id)).one_or_none()
     if step is None:
-        raise NotFound("步骤不存在 / Step not found.", step_id=step_id)
+        raise NotFound("步骤不存在 / Step not found.", step_id=step_id, code="plan.step_not_found")
     if not may_act(actor, step):
-        raise Forbidden("该步骤不由你承办 / This step is not yours to complete.")
+        raise Forbidden("该步骤不由你承办 / This step is not yours to complete.", code="plan.step_not_yours")
     if run.status != "open":
-        raise Conflict("预案已结束 / The run is closed.")
+        raise Conflict("预案已结束 / The run is closed.", code="plan.run_closed")
     if step.status != "pending":
-        raise Conflict(f"步骤已{step.status} / The step is already {step.status}.", status=step.status)
+        raise Conflict(
+            f"步骤已{step.status} / The step is already {step.status}.", status=step.status, code="plan.step_settled"
+        )
     if action == "skip" and not note.strip():
-        raise Invalid("跳过须说明理由 / Skipping needs a reason", field="note")
+        raise Invalid("跳过须说明理由 / Skipping needs a reason", field="note", code="plan.invalid_note")
     if checklist is not None:
         if len(checklist) != len(step.checklist):
             raise Invalid(
-                f"清单共 {len(step.checklist)} 项 / The checklist has {len(step.checklist)} items", field="checklist"
+                f"清单共 {len(step.checklist)} 项 / The checklist has {len(step.checklist)} items",
+                field="checklist",
+                code="plan.invalid_checklist",
             )
         step.checklist = [{"item": c["item"], "done": bool(d)} for c, d in zip(step.checklist, checklist, strict=True)]
     now = clock.now()
@@ -354,14 +362,18 @@ def finish_step(
 
 def close_run(session: Session, actor: Actor, run: PlanRun, note: str) -> PlanRun:
     if not actor.has(*RUNNERS) or not actor.sees_path(run.unit_path):
-        raise Forbidden("只有事发地及以上的值班员、领导可结束预案 / Only the commanding centres close a run.")
+        raise Forbidden(
+            "只有事发地及以上的值班员、领导可结束预案 / Only the commanding centres close a run.",
+            code="plan.not_commanding_centre",
+        )
     if run.status != "open":
-        raise Conflict("预案已结束 / The run is already closed.")
+        raise Conflict("预案已结束 / The run is already closed.", code="plan.run_closed")
     pending = [s for s in steps_of(session, run.id) if s.mandatory and s.status == "pending"]
     if pending:
         raise Conflict(
             "尚有必做步骤未完成或未说明跳过理由 / Mandatory steps are still pending",
             pending=[{"id": s.id, "key": s.key, "title": s.title} for s in pending],
+            code="plan.steps_pending",
         )
     run.status, run.closed_at, run.closed_by, run.close_note = "closed", clock.now(), actor.username, note[:400]
     audit.record(session, actor, "plan.closed", run, key=run.plan_key)
@@ -398,10 +410,7 @@ def sweep(session: Session, now: datetime, *, limit: int = 5000) -> int:
             continue
         marked += 1
         unit = session.get(OrgUnit, step.unit_id)
-        upper = session.get(OrgUnit, unit.parent_id) if unit is not None and unit.parent_id else unit
-        while upper is not None and upper.level not in ("city", "district", "street"):
-            upper = session.get(OrgUnit, upper.parent_id) if upper.parent_id else None
-        target = upper or unit
+        target = org.centre_unit_above(session, step.unit_id) or unit
         assert target is not None
         notify(
             session,
