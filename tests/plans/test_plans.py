@@ -17,7 +17,7 @@ from cityops.core.actor import Role
 from cityops.core.db import session_scope
 from cityops.events.models import Event
 from cityops.org.models import Centre
-from cityops.plans import runs
+from cityops.plans import activation, runs
 from cityops.plans.jobs import PLANS
 from cityops.plans.models import PlanRun
 from cityops.plans.notify import LOGGING_SMS
@@ -84,7 +84,7 @@ def test_gas_alarm_activates_the_street_override_once_with_department_tasks(
     with session_scope(factory) as s:  # a redelivered message: still one run
         event = s.get(Event, event_id)
         assert event is not None
-        assert runs.activate_for_event(s, PLANS, event) == []
+        assert activation.activate_for_event(s, PLANS, event) == []
 
     district = login(client, factory, "yz_duty", [Role.dispatcher], unit_code=DISTRICT)
     listed = client.get("/api/plan-runs", headers=district.headers).json()["items"]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor
 from cityops.core.db import bulk_insert
-from cityops.events import catalogue, metrics, routing
+from cityops.events import catalogue, metrics, routing, timeline
 from cityops.events.calendar import WorkCalendar, load_calendar
 from cityops.events.catalogue import CategoryView, stage_deadline
 from cityops.events.flow import STAGE_OF
@@ -146,13 +146,15 @@ def _add_side_rows(
     """The new event's row, its two timeline rows (received, routed), its audit entry and its message."""
     event_id, at, ref = row["id"], row["received_at"], row["ref"]
     batch.events.append(row)
+    received = f"受理渠道 {item.source}；{row['locate_reason']}"
     batch.logs.append(
-        _log(event_id, at, "receive", actor.user_id, actor.username, "", Status.reported)
-        | {"note": f"受理渠道 {item.source}；{row['locate_reason']}", "data": {"unit_id": unit.id}}
+        timeline.row(event_id, at, "receive", received, data={"unit_id": unit.id}, public=True)
+        | {"actor_id": actor.user_id, "actor_name": actor.username, "to_status": Status.reported}
     )
+    routed = {"owner": route.owner_name, "department_id": route.owner_department_id}
     batch.logs.append(
-        _log(event_id, at, "route", None, "system", ctx.unit(route.dispatcher_unit_id).name, None)
-        | {"note": route.reason, "data": {"owner": route.owner_name, "department_id": route.owner_department_id}}
+        timeline.row(event_id, at, "route", route.reason, data=routed, public=True)
+        | {"actor_unit": ctx.unit(route.dispatcher_unit_id).name}
     )
     batch.entries.append(
         audit.entry(
@@ -178,25 +180,3 @@ def _add_side_rows(
             "drill": item.is_drill,
         }
     )
-
-
-def _log(
-    event_id: int,
-    at: datetime,
-    action: str,
-    actor_id: int | None,
-    actor_name: str,
-    actor_unit: str,
-    to_status: str | None,
-) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "at": at,
-        "action": action,
-        "actor_id": actor_id,
-        "actor_name": actor_name,
-        "actor_unit": actor_unit,
-        "from_status": None,
-        "to_status": to_status,
-        "public": True,
-    }

@@ -18,6 +18,7 @@ from cityops.events.calendar import load_calendar, parse_duration
 from cityops.events.catalogue import stage_deadline
 from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, permitted
 from cityops.events.models import TERMINAL, Category, Event, EventLog, Status
+from cityops.events.timeline import row as timeline_row
 from cityops.org import service as org
 from cityops.org.models import CENTRE_LEVELS, Department, OrgUnit
 
@@ -173,21 +174,20 @@ def _log(
     if actor.unit_id is not None:
         unit = session.get(OrgUnit, actor.unit_id)
         unit_name = unit.name if unit else ""
-    session.add(
-        EventLog(
-            event_id=event.id,
-            at=at or clock.now(),
-            action=action,
-            actor_id=actor.user_id,
-            actor_name=actor.username,
-            actor_unit=unit_name,
-            from_status=before,
-            to_status=event.status,
-            note=note,
-            data=data or {},
-            public=public,
-        )
+    row = timeline_row(
+        event.id,
+        at or clock.now(),
+        action,
+        note,
+        data=data,
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        actor_unit=unit_name,
+        from_status=before,
+        to_status=event.status,
+        public=public,
     )
+    session.add(EventLog(**row))
 
 
 def clear_overdue(session: Session, event: Event) -> None:

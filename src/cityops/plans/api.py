@@ -17,7 +17,7 @@ from cityops.core.errors import Invalid
 from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.core.schemas import InSchema, Schema
 from cityops.org import service as org
-from cityops.plans import direct, runs
+from cityops.plans import activation, direct, runs
 from cityops.plans import service as plans
 from cityops.plans import spec as specs
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanVersion
@@ -228,7 +228,7 @@ def _detail(session: Any, run: PlanRun) -> RunDetail:
 @router.post("/plan-runs", status_code=201)
 def start_run(body: RunIn, session: SessionDep, actor: ActorDep) -> RunDetail:
     """Start a plan by hand for an event or a unit; `drill: true` runs it as a drill (nothing leaves the system)."""
-    run = runs.activate(
+    run = activation.activate(
         session,
         actor,
         body.plan_key,

@@ -20,7 +20,7 @@ from cityops.events.intake import IntakeItem, intake_one
 from cityops.events.models import Event, Severity, Source
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
-from cityops.plans import runs
+from cityops.plans import activation
 from cityops.plans.models import DirectReport, PlanRun, ReportLog, ReportNotice
 from cityops.plans.notify import notify
 
@@ -137,7 +137,7 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
         f"突发事件直报 {report.ref}：已同时通知 {'、'.join(told)} / all centres notified at once",
         data={"report_id": report.id},
     )
-    runs.activate_for_event(session, actor, event, trigger="direct_report")
+    activation.activate_for_event(session, actor, event, trigger="direct_report")
     return report, True
 
 

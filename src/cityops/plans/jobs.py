@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import system_actor
 from cityops.events.models import Event
-from cityops.plans import direct, runs
+from cityops.plans import activation, direct, runs
 
 PLANS = system_actor("system:plans")
 
@@ -19,7 +19,7 @@ PLANS = system_actor("system:plans")
 def on_event_received(session: Session, payload: dict[str, Any]) -> None:
     event = session.get(Event, payload["event_id"])
     if event is not None:
-        runs.activate_for_event(session, PLANS, event)
+        activation.activate_for_event(session, PLANS, event)
 
 
 def on_event_noted(session: Session, payload: dict[str, Any]) -> None:
@@ -29,7 +29,7 @@ def on_event_noted(session: Session, payload: dict[str, Any]) -> None:
         return
     event = session.get(Event, payload["event_id"])
     if event is not None:
-        runs.activate_for_event(session, PLANS, event)
+        activation.activate_for_event(session, PLANS, event)
 
 
 def sweep_tasks(session: Session, now: datetime) -> None:
