@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, delete, event, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -130,6 +130,8 @@ def test_audit_chain_verifies_and_names_an_edited_entry(
     for i in range(5):
         with session_scope(factory) as s:
             audit.record(s, actor, "test.step", ("thing", i), n=i)
+    with session_scope(factory) as s:
+        audit.sequence(s)
     runner = CliRunner()
     env = {"CITYOPS_DATABASE_URL": db_url}
     ok = runner.invoke(cli, ["audit", "verify"], env=env)
@@ -146,7 +148,8 @@ def test_audit_chain_verifies_and_names_an_edited_entry(
 
 def test_audit_entries_are_written_with_the_change_or_not_at_all(factory: sessionmaker[Session]) -> None:
     actor = system_actor("system:test")
-    with factory() as s:
+    with session_scope(factory) as s:
+        audit.sequence(s)
         before = s.scalar(select(func.count()).select_from(audit.AuditEntry)) or 0
     try:
         with session_scope(factory) as s:
@@ -156,6 +159,55 @@ def test_audit_entries_are_written_with_the_change_or_not_at_all(factory: sessio
         pass
     with session_scope(factory) as s:
         audit.record(s, actor, "test.kept")
+    with session_scope(factory) as s:
+        audit.sequence(s)
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(audit.AuditEntry)) == before + 1
         assert audit.verify(s).ok
+
+
+def test_writers_queue_audit_entries_and_the_sequencer_chains_them_in_order(
+    factory: sessionmaker[Session], engine: Engine
+) -> None:
+    """No writer touches a shared row: entries wait in the queue; a late-committing transaction's entry
+    is chained by a later batch, never skipped; a copied checkpoint proves the chain was not rewritten."""
+    actor = system_actor("system:test")
+    late = factory()
+    late.connection()  # a transaction that began first …
+    audit.record(late, actor, "test.late")
+    with session_scope(factory) as s:
+        audit.record(s, actor, "test.early")
+    if engine.dialect.name == "sqlite":  # one writer at a time: the late one commits before the next batch
+        late.commit()
+    with session_scope(factory) as s:
+        assert audit.sequence(s) >= 1
+        chained = [a for (a,) in s.execute(select(audit.AuditEntry.action).order_by(audit.AuditEntry.seq))]
+    assert "test.early" in chained
+    if engine.dialect.name != "sqlite":
+        assert "test.late" not in chained  # … and commits after the batch
+        late.commit()
+    late.close()
+    with session_scope(factory) as s:
+        audit.sequence(s)
+        cp = audit.latest_checkpoint(s)
+        assert cp is not None
+        chained = [a for (a,) in s.execute(select(audit.AuditEntry.action).order_by(audit.AuditEntry.seq))]
+        assert chained.count("test.late") == 1 and chained.count("test.early") == 1
+        assert audit.waiting(s) == 0
+        assert audit.verify(s, checkpoint=(cp.seq, cp.hash)).ok
+    # Someone who can rewrite the database recomputes the whole chain after changing an entry: the chain
+    # verifies on its own, but not against the checkpoint copied before.
+    with session_scope(factory) as s:
+        rows = s.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq)).all()
+        rows[0].data = '{"forged": true}'
+        prev = audit.GENESIS
+        for row in rows:
+            e = {f: getattr(row, f) for f in audit.ENTRY_FIELDS}
+            row.prev_hash, row.hash = prev, audit._digest(row.seq, e, prev)
+            prev = row.hash
+        s.execute(update(audit.AuditHead).values(hash=prev))
+        s.execute(delete(audit.AuditCheckpoint))
+    with factory() as s:
+        assert audit.verify(s).ok
+        forged = audit.verify(s, checkpoint=(cp.seq, cp.hash))
+        assert not forged.ok and forged.broken_seq == cp.seq and "rewritten" in forged.reason

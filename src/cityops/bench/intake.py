@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.bench import BenchResult
 from cityops.core.actor import system_actor
-from cityops.core.audit import AuditEntry, AuditHead
+from cityops.core.audit import AuditEntry, AuditHead, AuditPending
 from cityops.core.db import session_scope
 from cityops.core.outbox import OutboxMessage
 from cityops.events import catalogue
@@ -86,7 +86,7 @@ def run(engine: Engine, factory: sessionmaker[Session], *, events: int = 100_000
     if created != events:
         raise AssertionError(f"only {created} of {events} events were created")
 
-    tables: tuple[Any, ...] = (Event, EventLog, AuditEntry)
+    tables: tuple[Any, ...] = (Event, EventLog, AuditPending)
     rows: dict[str, list[dict[str, Any]]] = {}
     with session_scope(factory) as s:
         for model in tables:
@@ -95,7 +95,7 @@ def run(engine: Engine, factory: sessionmaker[Session], *, events: int = 100_000
                 dict(zip(cols, r, strict=True))
                 for r in s.execute(text(f"SELECT {', '.join(cols)} FROM {model.__tablename__}"))
             ]
-        for cleared in (EventLog, OutboxMessage, EventStat, EventGauge, AuditEntry, Event):
+        for cleared in (EventLog, OutboxMessage, EventStat, EventGauge, AuditPending, AuditEntry, Event):
             s.execute(delete(cleared))
         s.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": "0" * 64})
     baseline_s = _plain_executemany(engine, rows)

@@ -138,10 +138,22 @@ class AuditVerifyOut(Schema):
     checked: int
     broken_seq: int | None
     reason: str
+    waiting: int  # committed entries the sequencer has not chained yet
+    checkpoint_seq: int | None
+    checkpoint_hash: str | None
 
 
 @router.get("/audit/verify", tags=["audit"])
 def verify_audit(session: SessionDep, _: Annotated[Actor, Depends(require(Role.auditor))]) -> AuditVerifyOut:
     """Walk the hash chain (auditor only) and name the first broken entry."""
     result = audit.verify(session)
-    return AuditVerifyOut(ok=result.ok, checked=result.checked, broken_seq=result.broken_seq, reason=result.reason)
+    cp = audit.latest_checkpoint(session)
+    return AuditVerifyOut(
+        ok=result.ok,
+        checked=result.checked,
+        broken_seq=result.broken_seq,
+        reason=result.reason,
+        waiting=audit.waiting(session),
+        checkpoint_seq=cp.seq if cp else None,
+        checkpoint_hash=cp.hash if cp else None,
+    )

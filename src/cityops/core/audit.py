@@ -1,8 +1,15 @@
 """One hash-chained audit log for every domain, written in the same transaction as the change.
 
-Services call `record()`; entries wait in the session and get their sequence number and hash in a
-`before_commit` hook, under a lock on the single `audit_head` row, so concurrent writers extend
-one chain and the lock is held only for the instant before COMMIT.
+Services call `record()`; just before COMMIT the session's entries are appended to `audit_pending` —
+an insert-only queue that no two writers contend on. A sequencer job (the worker's `audit.sequence`,
+one at a time under the `audit_head` row lock that only it takes) moves them, in batches and within
+seconds, into `audit_entry`, giving each its sequence number and a hash over the previous entry's, the
+way a transparency log's sequencer builds its tree from a queue. The chain's order is the sequencer's
+order: an entry whose transaction commits late is chained in a later batch, never skipped.
+
+Each batch publishes a checkpoint (head sequence, hash, time) in `audit_checkpoint`; an operator copies
+checkpoints elsewhere (`cityops audit checkpoint`) and `cityops audit verify --checkpoint SEQ:HASH` proves
+nothing up to it was rewritten since, even by someone who could recompute the whole chain here.
 """
 
 from __future__ import annotations
@@ -11,10 +18,10 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
@@ -33,6 +40,29 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditPending(Base):
+    """Entries committed with their change and waiting for the sequencer."""
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None]
+    actor_name: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(40))
+    data: Mapped[str] = mapped_column(Text)
+
+
+class AuditCheckpoint(Base):
+    """The chain's head after a sequencer batch: what an operator copies elsewhere."""
+
+    __tablename__ = "audit_checkpoint"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
 
 
 class AuditEntry(Base):
@@ -99,20 +129,49 @@ def _digest(seq: int, e: dict[str, Any], prev_hash: str) -> str:
 
 
 def flush_pending(session: Session) -> int:
-    """Chain and insert the session's pending entries; called just before COMMIT."""
+    """Queue the session's entries for the sequencer; called just before COMMIT (no shared row is touched)."""
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
-    if not pending:
+    if pending:
+        bulk_insert(session, AuditPending, pending)
+    return len(pending)
+
+
+ENTRY_FIELDS = ("at", "actor_id", "actor_name", "action", "subject_type", "subject_id", "data")
+
+
+def sequence(session: Session, *, limit: int = 20_000) -> int:
+    """Chain up to `limit` queued entries in queue order and publish a checkpoint; returns how many.
+    Only the sequencer locks the head row, so writers never wait on it."""
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).one()
+    queued = session.scalars(select(AuditPending).order_by(AuditPending.id).limit(limit)).all()
+    if not queued:
         return 0
-    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).one()
+    seq, prev = int(head.seq), str(head.hash)
     rows = []
-    for e in pending:
+    for q in queued:
+        e = {f: getattr(q, f) for f in ENTRY_FIELDS}
         seq += 1
         digest = _digest(seq, e, prev)
         rows.append({**e, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
     bulk_insert(session, AuditEntry, rows)
+    session.execute(delete(AuditPending).where(AuditPending.id.in_([q.id for q in queued])))
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    session.add(AuditCheckpoint(seq=seq, hash=prev, at=clock.now()))
     return len(rows)
+
+
+def sequence_job(session: Session, now: datetime) -> None:
+    sequence(session)
+
+
+def waiting(session: Session) -> int:
+    """Entries committed but not chained yet (the sequencer runs every few seconds)."""
+    return int(session.scalar(select(func.count()).select_from(AuditPending)) or 0)
+
+
+def latest_checkpoint(session: Session) -> AuditCheckpoint | None:
+    return session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
 
 
 def discard_pending(session: Session) -> None:
@@ -127,8 +186,20 @@ class VerifyResult:
     reason: str = ""
 
 
-def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order; report the first entry whose link or content does not hold."""
+def verify(session: Session, *, batch: int = 5000, checkpoint: tuple[int, str] | None = None) -> VerifyResult:
+    """Walk the chain in order; report the first entry whose link or content does not hold. With a
+    checkpoint copied elsewhere earlier, also prove the chain still passes through it."""
+    result = _walk(session, batch)
+    if result.ok and checkpoint is not None:
+        seq, digest = checkpoint
+        found = session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq))
+        if found != digest:
+            reason = "no entry at the checkpoint" if found is None else "rewritten: the hash at the checkpoint differs"
+            return VerifyResult(False, result.checked, seq, reason)
+    return result
+
+
+def _walk(session: Session, batch: int) -> VerifyResult:
     prev, expected_seq, checked = GENESIS, 1, 0
     stmt = select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch)
     for row in session.scalars(stmt):
@@ -157,5 +228,6 @@ def _after_rollback(session: Session) -> None:
 
 
 def install(hooks: Hooks) -> None:
-    """Chain pending entries at every commit of the sessions these hooks are installed on."""
-    hooks.on_commit("audit.chain", _before_commit, _after_rollback)
+    """Queue entries at every commit of the sessions these hooks are installed on; chain them in the worker."""
+    hooks.on_commit("audit.queue", _before_commit, _after_rollback)
+    hooks.every("audit.sequence", timedelta(seconds=2), sequence_job)
