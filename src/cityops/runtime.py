@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops import models  # noqa: F401  (every table on the metadata)
-from cityops.core import audit
+from cityops.core import audit, retention
 from cityops.core.db import make_sessionmaker
 from cityops.core.hooks import HOOKS_KEY, Hooks
 from cityops.core.settings import Settings
@@ -27,6 +27,7 @@ DOMAINS = (org_hooks, events_hooks, sensing_hooks, plans_hooks, indicators_hooks
 def build_hooks(settings: Settings) -> Hooks:
     hooks = Hooks(settings=settings)
     audit.install(hooks)
+    retention.install(hooks)
     for domain in DOMAINS:
         domain.install(hooks)
     return hooks

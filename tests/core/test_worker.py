@@ -160,3 +160,63 @@ def test_a_second_registration_under_one_name_is_refused() -> None:
         hooks.every("x", timedelta(seconds=2), lambda s, now: None)
     with pytest.raises(DuplicateHook):
         build_hooks(Settings(env="test")).subscribe("event.received", "plans.activate", lambda s, p: None)
+
+
+def test_a_slow_external_delivery_holds_no_lock_that_writers_wait_for(engine: Engine) -> None:
+    """A webhook that hangs while the worker delivers it: another transaction still writes and commits."""
+    arrived, release = threading.Event(), threading.Event()
+    delivered: list[dict[str, Any]] = []
+
+    def slow_webhook(hooks: Hooks, payload: dict[str, Any]) -> None:
+        arrived.set()
+        release.wait(20)
+        delivered.append(payload)
+
+    hooks = build_hooks(Settings(env="test"))
+    hooks.deliver_outside("test.slow", "test.slow", slow_webhook)
+    factory = make_sessionmaker(engine, hooks)
+    with session_scope(factory) as s:
+        outbox.add(s, "test.slow", n=1)
+    worker = Worker(factory, owner="w1")
+    delivering = threading.Thread(target=worker.deliver_outbox)
+    delivering.start()
+    assert arrived.wait(20)
+    wrote = threading.Event()
+
+    def write() -> None:
+        with session_scope(factory) as s:
+            outbox.add(s, "test.other", n=2)
+        wrote.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert wrote.wait(15), "a writer waited for the webhook"
+    finally:
+        release.set()
+        delivering.join(30)
+        writer.join(30)
+    assert delivered == [{"n": 1}] and worker.stats.messages_done >= 1
+
+
+def test_delivered_messages_are_purged_after_the_retention_and_failed_ones_stay(
+    factory: sessionmaker[Session], frozen: clock.FrozenClock
+) -> None:
+    from cityops.core.retention import purge_done
+
+    with session_scope(factory) as s:
+        outbox.add(s, "test.nobody", n=1)
+        outbox.add(s, "test.nobody", n=2)
+    Worker(factory, owner="w1").deliver_outbox()
+    with session_scope(factory) as s:
+        dead = s.scalars(select(outbox.OutboxMessage).order_by(outbox.OutboxMessage.id.desc())).first()
+        assert dead is not None
+        dead.status = "dead"
+    frozen.advance(days=13)
+    with session_scope(factory) as s:
+        assert purge_done(s, clock.now()) == 0  # not old enough yet
+    frozen.advance(days=2)
+    with session_scope(factory) as s:
+        assert purge_done(s, clock.now()) == 1
+    with factory() as s:
+        assert [m.status for m in s.scalars(select(outbox.OutboxMessage))] == ["dead"]

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 OutboxHandler = Callable[[Session, dict[str, Any]], None]
 TaskFn = Callable[[Session, dict[str, Any]], None]
-PeriodicFn = Callable[[Session, datetime], None]
+PeriodicFn = Callable[[Session, datetime], object]  # what it returns is ignored
 SessionFn = Callable[[Session], None]
 UnitLookup = Callable[[Session, int], tuple[str, str]]  # unit id -> (path, level)
 
@@ -53,6 +53,7 @@ class UnitChanged:
 
 
 UnitChangedFn = Callable[[Session, "Actor", UnitChanged], None]
+ExternalHandler = Callable[["Hooks", dict[str, Any]], None]
 
 
 class DuplicateHook(ValueError):
@@ -62,6 +63,7 @@ class DuplicateHook(ValueError):
 @dataclass
 class Hooks:
     subscribers: dict[str, dict[str, OutboxHandler]] = field(default_factory=dict)
+    external: dict[str, dict[str, ExternalHandler]] = field(default_factory=dict)
     periodic: dict[str, Periodic] = field(default_factory=dict)
     tasks: dict[str, TaskFn] = field(default_factory=dict)
     before_commit: list[tuple[str, SessionFn]] = field(default_factory=list)
@@ -82,6 +84,17 @@ class Hooks:
 
     def handlers_for(self, topic: str) -> list[OutboxHandler]:
         return list(self.subscribers.get(topic, {}).values())
+
+    def deliver_outside(self, topic: str, name: str, fn: ExternalHandler) -> None:
+        """`fn(hooks, payload)` talks to the outside world (a webhook, an SMS gateway) for every message of
+        `topic`, with no database transaction open; at least once, so receivers de-duplicate."""
+        topic_subs = self.external.setdefault(topic, {})
+        if name in topic_subs:
+            raise DuplicateHook(f"external delivery {name!r} on {topic!r} is registered twice")
+        topic_subs[name] = fn
+
+    def external_for(self, topic: str) -> list[ExternalHandler]:
+        return list(self.external.get(topic, {}).values())
 
     def every(self, name: str, interval: timedelta, fn: PeriodicFn) -> None:
         if name in self.periodic:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     lease_seconds: int = 60
     worker_poll_seconds: float = 1.0
     outbox_max_attempts: int = 8
+    # Delivered outbox messages and finished jobs older than this are purged (audit entries never are).
+    done_retention_days: int = 14
     # Grids generated per community when the operator has not configured real ones.
     grids_per_community: int = 2
     # Operator file assigning streets to the special zones (两江新区 etc.); empty = none assigned.

@@ -124,12 +124,28 @@ class Worker:
 
         return deliver
 
+    def _deliver_outside(self, row_id: int) -> bool:
+        """Network deliveries (webhooks, SMS) of a claimed message, with no transaction open: a slow
+        receiver holds no lock that API writers wait for. At least once: a worker that dies after the
+        I/O and before marking the row done delivers again when its lease expires (receivers de-duplicate
+        by the delivery id). False when the lease was lost."""
+        with session_scope(self.factory, write=False) as s:
+            row = s.get(outbox.OutboxMessage, row_id)
+            if row is None or row.status != leases.RUNNING or row.lease_owner != self.owner:
+                return False
+            topic, payload = row.topic, dict(row.payload)
+        for deliver in self.hooks.external_for(topic):
+            deliver(self.hooks, payload)
+        return True
+
     def _drain(self, model: Any, resolve: Any, *, is_job: bool) -> int:
         with session_scope(self.factory) as s:
             ids = leases.claim(s, model, self.owner, clock.now(), lease=self.lease, limit=self.batch)
         done = 0
         for row_id in ids:
             try:
+                if not is_job and not self._deliver_outside(row_id):
+                    continue
                 with session_scope(self.factory) as s:
                     row = leases.lock_own(s, model, row_id, self.owner)
                     if row is None:

@@ -28,8 +28,8 @@ def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
 def install(hooks: Hooks) -> None:
     hooks.subscribe("event.received", "plans.activate", jobs.on_event_received)
     hooks.subscribe("event.noted", "plans.activate", jobs.on_event_noted)
-    hooks.subscribe("notify.webhook", "plans.deliver_webhook", notify.deliver_webhook)
-    hooks.subscribe("notify.sms", "plans.deliver_sms", notify.deliver_sms)
+    hooks.deliver_outside("notify.webhook", "plans.deliver_webhook", notify.deliver_webhook)
+    hooks.deliver_outside("notify.sms", "plans.deliver_sms", notify.deliver_sms)
     hooks.every("plans.sweep_tasks", timedelta(seconds=30), jobs.sweep_tasks)
     hooks.every("plans.remind_unacknowledged", timedelta(seconds=30), jobs.remind)
     hooks.on_unit_changed("plans.follow_units", follow_units)

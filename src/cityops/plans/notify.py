@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import clock, outbox
-from cityops.core.hooks import hooks_of
+from cityops.core.hooks import Hooks, hooks_of
 from cityops.core.settings import Settings
 from cityops.org.models import Centre
 from cityops.plans.models import Notification
@@ -100,7 +100,7 @@ def notify(
     return n
 
 
-def deliver_webhook(session: Session, payload: dict[str, Any]) -> None:
+def deliver_webhook(hooks: Hooks, payload: dict[str, Any]) -> None:
     """POST the notification; any answer but 2xx (or a timeout) fails the delivery, which the worker
     retries with backoff. Only http(s) URLs are accepted."""
     body = {k: v for k, v in payload.items() if k != "url"}
@@ -117,5 +117,5 @@ def deliver_webhook(session: Session, payload: dict[str, Any]) -> None:
         raise RuntimeError(f"webhook answered {response.status_code}")
 
 
-def deliver_sms(session: Session, payload: dict[str, Any]) -> None:
-    sms_adapter(hooks_of(session).settings).send(payload["phone"], payload["text"])
+def deliver_sms(hooks: Hooks, payload: dict[str, Any]) -> None:
+    sms_adapter(hooks.settings).send(payload["phone"], payload["text"])
