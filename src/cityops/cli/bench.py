@@ -139,25 +139,44 @@ def bench_sweep(
 
 @bench_app.command("http")
 def bench_http(
-    clients: Annotated[int, typer.Option(help="concurrent clients", min=1, max=200)] = 50,
+    clients: Annotated[int, typer.Option(help="closed loop: concurrent clients", min=1, max=200)] = 50,
     seconds: Annotated[int, typer.Option(help="how long to load (bounded)", min=1, max=120)] = 60,
-    workers: Annotated[int, typer.Option(help="server processes", min=1, max=8)] = 1,
+    workers: Annotated[list[int] | None, typer.Option(help="server processes; repeat to compare (1 and 2)")] = None,
+    rate: Annotated[float, typer.Option(help="open loop: offered creates/s (0: closed loop)", min=0, max=2000)] = 0,
+    read_rate: Annotated[float, typer.Option(help="open loop: offered reads/s", min=0, max=2000)] = 0,
     database_url: Annotated[
         str | None, typer.Option(help="use this prepared database instead of a fresh SQLite")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
 ) -> None:
-    """Single-event create p50/p99 and errors under N concurrent clients against a real server process."""
+    """Creates under load against a real server process: closed loop (N clients, creates/s) or open loop at
+    a fixed offered rate of creates and reads (p50/p95/p99, errors); each beside /api/health in the same run.
+    With several --workers the runs go in one report, the ratio of the last to the first is printed."""
     import tempfile
 
     from cityops.bench import http
 
+    counts = workers or [1]
     with tempfile.TemporaryDirectory() as tmp:
         if database_url is None:
             engine, _ = _fresh_database(tmp)
             engine.dispose()  # type: ignore[attr-defined]
             database_url = f"sqlite:///{tmp}/bench.db"
-        _report([http.run(database_url, clients=clients, seconds=seconds, workers=workers)], out)
+        results = []
+        for n in counts:
+            if rate or read_rate:
+                results.append(
+                    http.run_open(database_url, create_rate=rate, read_rate=read_rate, seconds=seconds, workers=n)
+                )
+            else:
+                results.append(http.run(database_url, clients=clients, seconds=seconds, workers=n))
+        _report(results, out)
+    if len(results) > 1 and not (rate or read_rate):
+        first, last = results[0], results[-1]
+        console.print(
+            f"{counts[-1]} processes vs {counts[0]}: {last.ours:.0f} vs {first.ours:.0f} creates/s = "
+            f"{last.ours / first.ours:.2f}× (health baseline {last.baseline / first.baseline:.2f}×)"
+        )
 
 
 @bench_app.command("cockpit")

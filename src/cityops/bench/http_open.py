@@ -1,0 +1,146 @@
+"""Open-loop load, the way real traffic arrives: requests are sent at a fixed offered rate whatever the
+server's speed, and each latency is counted from the moment the request was due (so a server that falls
+behind shows its queueing instead of hiding it, the "coordinated omission" of closed-loop clients).
+
+The mix is creates (`POST /api/events`) and reads: the cockpit summary (`/api/metrics`), an event list
+page and an event page. The same-run baseline is `GET /api/health` offered at the same total rate.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import queue
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+
+from cityops.bench.http import CATEGORIES, Load
+
+READS = ("/api/metrics", "/api/events?limit=20", "event")
+
+
+@dataclass
+class Mix:
+    loads: dict[str, Load] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def load(self, kind: str) -> Load:
+        return self.loads.setdefault(kind, Load())
+
+    @property
+    def all(self) -> Load:
+        merged = Load(seconds=self.seconds)
+        for part in self.loads.values():
+            merged.latencies_ms.extend(part.latencies_ms)
+            for k, v in part.errors.items():
+                merged.errors[k] = merged.errors.get(k, 0) + v
+        return merged
+
+
+def _schedule(create_rate: float, read_rate: float, seconds: float, seed: int = 7) -> list[tuple[float, str]]:
+    """Poisson arrivals of each kind over `seconds`, as (offset from start, kind), in time order."""
+    rng = random.Random(seed)
+    out: list[tuple[float, str]] = []
+    for rate, kinds in ((create_rate, ("create",)), (read_rate, READS)):
+        t = 0.0
+        while rate > 0:
+            t += rng.expovariate(rate)
+            if t >= seconds:
+                break
+            out.append((t, rng.choice(kinds)))
+    return sorted(out)
+
+
+def drive(
+    base: str,
+    token: str,
+    *,
+    create_rate: float,
+    read_rate: float,
+    seconds: float,
+    streets: list[str],
+    event_ids: list[int],
+    health_only: bool = False,
+    pool: int = 64,
+) -> Mix:
+    """Send the schedule through `pool` keep-alive connections; a request waits for a free connection
+    when all are busy, and that wait counts in its latency."""
+    mix = Mix()
+    lock = threading.Lock()
+    host, port = base.removeprefix("http://").split(":")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    due: queue.Queue[tuple[float, str] | None] = queue.Queue()
+
+    def request(conn: http.client.HTTPConnection, kind: str, n: int, rng: random.Random) -> int:
+        if health_only:
+            conn.request("GET", "/api/health", headers=headers)
+        elif kind == "create":
+            body = {
+                "category": rng.choice(CATEGORIES),
+                "description": f"开环压测 第{n}条：路面问题",
+                "unit_code": rng.choice(streets),
+                "source": "grid_worker",
+            }
+            conn.request("POST", "/api/events", body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+        elif kind == "event":
+            conn.request("GET", f"/api/events/{rng.choice(event_ids)}", headers=headers)
+        else:
+            conn.request("GET", kind, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        i = 0
+        while (item := due.get()) is not None:
+            at, kind = item
+            i += 1
+            key = "health" if health_only else kind
+            try:
+                status = request(conn, kind, n * 1_000_000 + i, rng)
+                ok, reason = status < 300, str(status)
+            except (OSError, http.client.HTTPException) as exc:
+                ok, reason = False, type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            elapsed_ms = (time.perf_counter() - at) * 1000
+            with lock:
+                part = mix.load(key)
+                if ok:
+                    part.latencies_ms.append(elapsed_ms)
+                else:
+                    part.errors[reason] = part.errors.get(reason, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(pool)]
+    for t in threads:
+        t.start()
+    start = time.perf_counter()
+    for offset, kind in _schedule(create_rate, read_rate, seconds):
+        wait = start + offset - time.perf_counter()
+        if wait > 0:
+            time.sleep(wait)
+        due.put((start + offset, kind))
+    for _ in threads:
+        due.put(None)
+    for t in threads:
+        t.join(60)
+    mix.seconds = time.perf_counter() - start
+    for part in mix.loads.values():
+        part.seconds = mix.seconds
+    return mix
+
+
+def describe(mix: Mix) -> str:
+    parts = []
+    for kind, part in sorted(mix.loads.items()):
+        errors = sum(part.errors.values())
+        parts.append(
+            f"{kind}: {len(part.latencies_ms):,} ok, p50 {part.pct(0.5):.1f} / p95 {part.pct(0.95):.1f} / "
+            f"p99 {part.pct(0.99):.1f} ms, {errors} errors"
+        )
+    return "; ".join(parts)
