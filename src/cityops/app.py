@@ -144,9 +144,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return response
 
     from cityops.core.api import router as core_router
+    from cityops.core.files_api import router as files_router
     from cityops.events.api import router as events_router
     from cityops.events.open311.api import admin as open311_admin
     from cityops.events.open311.api import router as open311_router
+    from cityops.grid.api import router as grid_router
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
@@ -164,6 +166,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sensing_router)
     app.include_router(indicators_router)
     app.include_router(plans_router)
+    app.include_router(files_router)
+    app.include_router(grid_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(public_router)

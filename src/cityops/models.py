@@ -1,10 +1,11 @@
 """Imports every domain's models so metadata (and Alembic) see all tables."""
 
-from cityops.core import audit, auth, jobs, outbox  # noqa: F401
+from cityops.core import audit, auth, files, jobs, outbox  # noqa: F401
 from cityops.events import jobs as event_jobs  # noqa: F401  (periodic deadline sweep)
 from cityops.events import metrics as event_metrics  # noqa: F401  (counter flush hook)
 from cityops.events import models as event_models
 from cityops.events.open311 import models as open311_models  # noqa: F401
+from cityops.grid import models as grid_models
 from cityops.indicators import jobs as indicator_jobs  # noqa: F401  (periodic computation)
 from cityops.indicators import models as indicator_models  # noqa: F401
 from cityops.org import models as org_models  # noqa: F401
@@ -33,6 +34,14 @@ def _register_unit_references() -> None:
     register_unit_reference(P.DirectReport.unit_id, P.DirectReport.unit_path)
     register_unit_reference(P.ReportNotice.unit_id)
     register_unit_reference(P.Notification.unit_id)
+    G = grid_models
+    # A grid's versions and its workers stay with the grid unit they were made for (unique per unit).
+    register_path_column(G.Grid.unit_path)
+    register_path_column(G.GridAssignment.unit_path)
+    register_path_column(files.StoredFile.unit_path)
+    register_unit_reference(G.PatrolPlan.grid_unit_id, G.PatrolPlan.unit_path)
+    register_unit_reference(G.PatrolSession.grid_unit_id, G.PatrolSession.unit_path)
+    register_unit_reference(G.GridReport.grid_unit_id, G.GridReport.unit_path)
 
 
 _register_unit_references()

@@ -342,3 +342,29 @@ def current(session: Session, unit_id: int) -> OrgUnit | None:
         seen.add(unit.id)
         unit = session.get(OrgUnit, unit.successor_id)
     return unit
+
+
+def add_grid_unit(session: Session, actor: Actor, community: OrgUnit, *, code: str, name: str) -> OrgUnit:
+    """A new (not generated) grid under a community, with its history entry. The grid domain checks that
+    the actor may manage the community's grids before calling this."""
+    if community.level != OrgLevel.community or community.valid_to is not None:
+        raise Invalid("网格须建在现行村社之下 / a grid belongs under a current community", field="community_code")
+    if get_by_code(session, code) is not None:
+        raise Conflict(f"单位代码已存在 / unit code {code} exists", field="code")
+    unit = OrgUnit(
+        code=code,
+        name=name,
+        short_name=name[:40],
+        level=OrgLevel.grid,
+        kind="网格",
+        parent_id=community.id,
+        path="",
+        generated=False,
+        valid_from=clock.now(),
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = f"{community.path}{unit.id}/"
+    session.flush()
+    _history(session, actor, "create", unit, community, code=code, name=name)
+    return unit
