@@ -118,7 +118,15 @@ def test_bad_uploads_are_refused_with_a_clear_error(client: TestClient, world: G
 
 
 def test_missed_patrols_are_flagged(frozen: clock.FrozenClock, client: TestClient, world: GridWorld) -> None:
-    _start(client, world)  # today's patrol is done …
-    frozen.advance(days=2)  # … then two days pass: yesterday's was missed
+    twice = client.post(
+        f"/api/grids/{world.plain_grid_id}/patrol-plans", headers=world.duty.headers, json={"name": "民生路两巡", "per_day": 2}
+    ).json()
+    pid = client.post(f"/api/patrol-plans/{twice['id']}/start", headers=world.worker.headers).json()["id"]
+    client.post(f"/api/patrols/{pid}/end", headers=world.worker.headers)
+    assert client.get("/api/patrols/missed", headers=world.duty.headers).json() == []  # today's window is open
+    frozen.advance(hours=9)  # 19:00 China time: the 08:00–18:00 window has closed
     missed = client.get("/api/patrols/missed", headers=world.duty.headers).json()
-    assert [(m["plan_id"], m["required"], m["done"]) for m in missed] == [(world.plan_id, 1, 0)]
+    assert sorted((m["plan_id"], m["required"], m["done"], m["missed"]) for m in missed) == [
+        (world.plan_id, 1, 0, 1),
+        (twice["id"], 2, 1, 1),
+    ]
