@@ -154,6 +154,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.emergency import router as emergency_router
+    from cityops.web.grid_mobile import router as grid_mobile_router
+    from cityops.web.grid_street import router as grid_street_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.runways import router as runways_router
@@ -170,6 +172,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(grid_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
+    app.include_router(grid_mobile_router)
+    app.include_router(grid_street_router)
     app.include_router(public_router)
     app.include_router(runways_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
