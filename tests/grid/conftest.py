@@ -87,7 +87,9 @@ def world(client: TestClient, factory: sessionmaker[Session], session: Session) 
     duty = login(client, factory, "g_duty", [Role.dispatcher], unit_code=STREET)
     worker = login(client, factory, "g_worker", [Role.grid_worker], unit_code=STREET)
     r = client.post(
-        "/api/grids/import", headers=duty.headers, files={"file": ("grids.geojson", geojson_square(GRID), "application/json")}
+        "/api/grids/import",
+        headers=duty.headers,
+        files={"file": ("grids.geojson", geojson_square(GRID), "application/json")},
     )
     assert r.status_code == 200 and r.json() == {"saved": 1, "errors": []}, r.text
     grid_id = unit(session, GRID).id
@@ -96,13 +98,24 @@ def world(client: TestClient, factory: sessionmaker[Session], session: Session) 
         r = client.post(
             f"/api/grids/{gid}/workers",
             headers=duty.headers,
-            json={"user_id": worker.user_id, "employment": "专职", "shift": "周一至周五 08:30-17:30", "phone": "13800001111"},
+            json={
+                "user_id": worker.user_id,
+                "employment": "专职",
+                "shift": "周一至周五 08:30-17:30",
+                "phone": "13800001111",
+            },
         )
         assert r.status_code == 201, r.text
     r = client.post(
         f"/api/grids/{grid_id}/patrol-plans",
         headers=duty.headers,
-        json={"name": "邹容路日常巡查", "checkpoints": [{"name": "邹容路口"}], "per_day": 1, "window_start": "08:00", "window_end": "18:00"},
+        json={
+            "name": "邹容路日常巡查",
+            "checkpoints": [{"name": "邹容路口"}],
+            "per_day": 1,
+            "window_start": "08:00",
+            "window_end": "18:00",
+        },
     )
     assert r.status_code == 201, r.text
     yield GridWorld(duty, worker, grid_id, plain_id, r.json()["id"])

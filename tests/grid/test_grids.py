@@ -21,11 +21,17 @@ def test_imported_grid_keeps_versions_and_generated_ones_stay_marked(
         "999999999999,1,不存在的社区,综合网格,\n"
         f"{COMMUNITY},3,缺类型,专属网格,\n"
     )
-    r = client.post("/api/grids/import", headers=world.duty.headers, files={"file": ("g.csv", csv_text.encode(), "text/csv")})
+    r = client.post(
+        "/api/grids/import", headers=world.duty.headers, files={"file": ("g.csv", csv_text.encode(), "text/csv")}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["saved"] == 2
-    assert [(e["row"], e["field"]) for e in body["errors"]] == [(4, "seq"), (5, "community_code"), (6, "dedicated_type")]
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [
+        (4, "seq"),
+        (5, "community_code"),
+        (6, "dedicated_type"),
+    ]
 
     detail = client.get(f"/api/grids/{world.grid_id}", headers=world.duty.headers).json()
     assert detail["kind_name"] == "专属网格" and detail["dedicated_type"] == "农贸市场"
@@ -37,7 +43,9 @@ def test_imported_grid_keeps_versions_and_generated_ones_stay_marked(
     session.rollback()  # a fresh read after the API's writes
     new = unit(session, f"{COMMUNITY}G02")
     assert new.generated is False and new.name == "邹容路学校网格"
-    listed = client.get("/api/grids", headers=world.duty.headers, params={"unit_id": unit(session, COMMUNITY).id}).json()
+    listed = client.get(
+        "/api/grids", headers=world.duty.headers, params={"unit_id": unit(session, COMMUNITY).id}
+    ).json()
     by_code = {g["code"]: g for g in listed["items"]}
     assert by_code[GRID]["generated"] is False and by_code[f"{COMMUNITY}G02"]["kind"] == "dedicated"
     other = client.get("/api/grids", headers=world.duty.headers, params={"unit_id": unit(session, STREET).id}).json()
@@ -48,13 +56,19 @@ def test_imported_grid_keeps_versions_and_generated_ones_stay_marked(
 def test_bad_geojson_is_refused_per_feature(client: TestClient, world: GridWorld) -> None:
     doc = (
         '{"type":"FeatureCollection","features":['
-        '{"type":"Feature","properties":{"code":"' + GRID + '"},"geometry":{"type":"Point","coordinates":[106.5,29.5]}},'
+        '{"type":"Feature","properties":{"code":"'
+        + GRID
+        + '"},"geometry":{"type":"Point","coordinates":[106.5,29.5]}},'
         '{"type":"Feature","properties":{},"geometry":null}]}'
     )
-    r = client.post("/api/grids/import", headers=world.duty.headers, files={"file": ("g.geojson", doc.encode(), "application/json")})
+    r = client.post(
+        "/api/grids/import", headers=world.duty.headers, files={"file": ("g.geojson", doc.encode(), "application/json")}
+    )
     assert r.status_code == 200
     assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(1, "geometry"), (2, "properties")]
-    r = client.post("/api/grids/import", headers=world.duty.headers, files={"file": ("g.geojson", b"{not json", "application/json")})
+    r = client.post(
+        "/api/grids/import", headers=world.duty.headers, files={"file": ("g.geojson", b"{not json", "application/json")}
+    )
     assert r.status_code == 422 and r.json()["data"]["field"] == "file"
 
 
@@ -66,12 +80,18 @@ def test_street_sees_roster_and_coverage_and_workers_cannot_manage(
         (GRID, "g_worker", "周一至周五 08:30-17:30", "13800001111"),
         ("500103003013G01", "g_worker", "周一至周五 08:30-17:30", "13800001111"),
     }
-    cov = client.get("/api/grid-coverage", headers=world.duty.headers, params={"unit_id": unit(session, STREET).id}).json()
+    cov = client.get(
+        "/api/grid-coverage", headers=world.duty.headers, params={"unit_id": unit(session, STREET).id}
+    ).json()
     assert cov["covered"] == 2 and cov["with_full_time"] == 2 and cov["grids"] == cov["covered"] + len(cov["uncovered"])
     # A second assignment of the same worker to the same grid is a conflict; a non-worker cannot be assigned.
-    r = client.post(f"/api/grids/{world.grid_id}/workers", headers=world.duty.headers, json={"user_id": world.worker.user_id})
+    r = client.post(
+        f"/api/grids/{world.grid_id}/workers", headers=world.duty.headers, json={"user_id": world.worker.user_id}
+    )
     assert r.status_code == 409 and r.json()["code"] == "grid.already_assigned"
-    r = client.post(f"/api/grids/{world.grid_id}/workers", headers=world.duty.headers, json={"user_id": world.duty.user_id})
+    r = client.post(
+        f"/api/grids/{world.grid_id}/workers", headers=world.duty.headers, json={"user_id": world.duty.user_id}
+    )
     assert r.status_code == 422 and r.json()["data"]["field"] == "user_id"
     r = client.post(f"/api/grids/{world.grid_id}/patrol-plans", headers=world.worker.headers, json={"name": "x"})
     assert r.status_code == 403

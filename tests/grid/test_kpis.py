@@ -21,7 +21,9 @@ def test_grid_kpis_match_a_hand_count(
 
     def report(text: str, **extra: object) -> dict:
         r = client.post(
-            "/api/grid-reports", headers=w, json={"category": "city_appearance.exposed_garbage", "description": text, **extra}
+            "/api/grid-reports",
+            headers=w,
+            json={"category": "city_appearance.exposed_garbage", "description": text, **extra},
         )
         assert r.status_code == 201, r.text
         return dict(r.json())
@@ -48,4 +50,7 @@ def test_grid_kpis_match_a_hand_count(
     # Another street's figures are its own (none), and its centre cannot ask for ours.
     other = login(client, factory, "g_kpi_other", [Role.leader], unit_code="500103001")
     assert client.get("/api/grid-kpis", headers=other.headers).json()["reports"] == 0
-    assert client.get("/api/grid-kpis", headers=other.headers, params={"unit_id": unit(session, STREET).id}).status_code == 404
+    assert (
+        client.get("/api/grid-kpis", headers=other.headers, params={"unit_id": unit(session, STREET).id}).status_code
+        == 404
+    )

@@ -3,7 +3,6 @@ events intake, fix on the spot (found and closed in one step), missed patrols, b
 
 from __future__ import annotations
 
-
 from fastapi.testclient import TestClient
 
 from cityops.core import clock
@@ -20,23 +19,31 @@ def test_check_ins_inside_and_outside_the_grid(frozen: clock.FrozenClock, client
     pid = _start(client, world)
     again = client.post(f"/api/patrol-plans/{world.plan_id}/start", headers=world.worker.headers)
     assert again.status_code == 409 and again.json()["code"] == "patrol.already_running"
-    ok = client.post(f"/api/patrols/{pid}/checkins", headers=world.worker.headers, json={"lon": INSIDE[0], "lat": INSIDE[1]})
+    ok = client.post(
+        f"/api/patrols/{pid}/checkins", headers=world.worker.headers, json={"lon": INSIDE[0], "lat": INSIDE[1]}
+    )
     assert ok.status_code == 201 and ok.json()["position"] == "inside" and ok.json()["flagged"] is False
     assert ok.json()["on_time"] is True  # 10:00 China time, inside the 08:00–18:00 window
-    out = client.post(f"/api/patrols/{pid}/checkins", headers=world.worker.headers, json={"lon": OUTSIDE[0], "lat": OUTSIDE[1]})
+    out = client.post(
+        f"/api/patrols/{pid}/checkins", headers=world.worker.headers, json={"lon": OUTSIDE[0], "lat": OUTSIDE[1]}
+    )
     assert out.json()["position"] == "outside" and out.json()["flagged"] is True
     flagged = client.get("/api/patrols", headers=world.duty.headers, params={"flagged": True}).json()
     assert [p["id"] for p in flagged["items"]] == [pid]
     ended = client.post(f"/api/patrols/{pid}/end", headers=world.worker.headers).json()
     assert ended["ended_at"] is not None and len(ended["checkins"]) == 2
-    late = client.post(f"/api/patrols/{pid}/checkins", headers=world.worker.headers, json={"lon": INSIDE[0], "lat": INSIDE[1]})
+    late = client.post(
+        f"/api/patrols/{pid}/checkins", headers=world.worker.headers, json={"lon": INSIDE[0], "lat": INSIDE[1]}
+    )
     assert late.status_code == 409 and late.json()["code"] == "patrol.ended"
 
 
 def test_grid_without_boundary_checks_the_community_the_position_resolves_to(
     frozen: clock.FrozenClock, client: TestClient, world: GridWorld
 ) -> None:
-    r = client.post(f"/api/grids/{world.plain_grid_id}/patrol-plans", headers=world.duty.headers, json={"name": "民生路巡查"})
+    r = client.post(
+        f"/api/grids/{world.plain_grid_id}/patrol-plans", headers=world.duty.headers, json={"name": "民生路巡查"}
+    )
     pid = client.post(f"/api/patrol-plans/{r.json()['id']}/start", headers=world.worker.headers).json()["id"]
 
     def position(address: str) -> tuple[str, str]:
@@ -56,7 +63,11 @@ def test_report_with_photo_and_fix_on_the_spot(frozen: clock.FrozenClock, client
     r = client.post(
         "/api/grid-reports",
         headers=world.worker.headers,
-        json={"category": "city_appearance.exposed_garbage", "description": "邹容路口垃圾堆放", "photo_ids": [photo["file_id"]]},
+        json={
+            "category": "city_appearance.exposed_garbage",
+            "description": "邹容路口垃圾堆放",
+            "photo_ids": [photo["file_id"]],
+        },
     )
     assert r.status_code == 201, r.text
     rep = r.json()
@@ -70,7 +81,13 @@ def test_report_with_photo_and_fix_on_the_spot(frozen: clock.FrozenClock, client
     missing = client.post(
         "/api/grid-reports",
         headers=world.worker.headers,
-        json={"category": "city_appearance.exposed_garbage", "description": "x", "on_spot": True, "photo_ids": [before["file_id"]], "note": "清理"},
+        json={
+            "category": "city_appearance.exposed_garbage",
+            "description": "x",
+            "on_spot": True,
+            "photo_ids": [before["file_id"]],
+            "note": "清理",
+        },
     )
     assert missing.status_code == 422 and missing.json()["code"] == "grid.on_spot_photos"
     fixed = client.post(
@@ -119,7 +136,9 @@ def test_bad_uploads_are_refused_with_a_clear_error(client: TestClient, world: G
 
 def test_missed_patrols_are_flagged(frozen: clock.FrozenClock, client: TestClient, world: GridWorld) -> None:
     twice = client.post(
-        f"/api/grids/{world.plain_grid_id}/patrol-plans", headers=world.duty.headers, json={"name": "民生路两巡", "per_day": 2}
+        f"/api/grids/{world.plain_grid_id}/patrol-plans",
+        headers=world.duty.headers,
+        json={"name": "民生路两巡", "per_day": 2},
     ).json()
     pid = client.post(f"/api/patrol-plans/{twice['id']}/start", headers=world.worker.headers).json()["id"]
     client.post(f"/api/patrols/{pid}/end", headers=world.worker.headers)

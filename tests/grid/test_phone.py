@@ -24,7 +24,12 @@ def test_grid_worker_patrols_reports_and_fixes_on_the_spot(
     r = client.post(
         f"/api/grids/{world.grid_id}/patrol-plans",
         headers=world.duty.headers,
-        json={"name": "邹容路全天巡查", "checkpoints": [{"name": "邹容路口"}], "window_start": "00:00", "window_end": "23:59"},
+        json={
+            "name": "邹容路全天巡查",
+            "checkpoints": [{"name": "邹容路口"}],
+            "window_start": "00:00",
+            "window_end": "23:59",
+        },
     )
     plan_id = r.json()["id"]
     before, after, evidence = tmp_path / "before.jpg", tmp_path / "after.jpg", tmp_path / "garbage.jpg"

@@ -60,6 +60,12 @@ def _routes(client: TestClient) -> list[tuple[str, APIRoute]]:
     return out
 
 
+@pytest.fixture(autouse=True)
+def files_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """B's uploaded photos go to this test's own directory."""
+    monkeypatch.setenv("CITYOPS_FILES_DIR", str(tmp_path / "files"))
+
+
 @pytest.fixture
 def street_b(client: TestClient, factory: sessionmaker[Session], session: Session) -> StreetB:
     """Street B's own users create one of everything there."""
@@ -113,6 +119,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         json={"category": "work_safety.gas_leak", "title": "PROBE-B-REPORT", "description": "PROBE-B-REPORT 燃气泄漏"},
     )
     assert report.status_code == 201, report.text
+    grid_ids = _grid_objects(client, factory, session, duty, b)
     drain(factory)  # plans start for the alarm's event
     runs = client.get("/api/plan-runs", headers=duty.headers).json()["items"]
     run = client.get(f"/api/plan-runs/{runs[0]['id']}", headers=duty.headers).json()
@@ -128,9 +135,50 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         "step_id": run["steps"][-1]["id"],
         "report_id": report.json()["id"],
         "alarm_event_id": alarm_event,
+        **grid_ids,
     }
-    b.markers = ["PROBE-B", ev.json()["ref"], report.json()["ref"], "13912345678", "5678"]
+    b.markers = ["PROBE-B", ev.json()["ref"], report.json()["ref"], "13912345678", "5678", *b.markers]
     return b
+
+
+def _grid_objects(
+    client: TestClient, factory: sessionmaker[Session], session: Session, duty: Any, b: StreetB
+) -> dict[str, Any]:
+    """Street B's grid with a worker, a patrol plan, a running patrol with a check-in, a report with a photo."""
+    from tests.grid.conftest import jpeg
+
+    worker = login(client, factory, "b_patroller", [Role.grid_worker], unit_code=B)
+    grid_id = unit(session, "500103001003G01").id
+    csv_text = "community_code,seq,name,kind,dedicated_type\n500103001003,1,PROBE-B-GRID,综合网格,\n"
+    r = client.post("/api/grids/import", headers=duty.headers, files={"file": ("g.csv", csv_text.encode(), "text/csv")})
+    assert r.json()["saved"] == 1, r.text
+    body = {"user_id": worker.user_id, "shift": "PROBE-B-SHIFT", "phone": "13900009999"}
+    assignment = client.post(f"/api/grids/{grid_id}/workers", headers=duty.headers, json=body)
+    assert assignment.status_code == 201, assignment.text
+    plan = client.post(f"/api/grids/{grid_id}/patrol-plans", headers=duty.headers, json={"name": "PROBE-B-PATROL"})
+    patrol = client.post(f"/api/patrol-plans/{plan.json()['id']}/start", headers=worker.headers)
+    client.post(f"/api/patrols/{patrol.json()['id']}/checkins", headers=worker.headers, json={"address": "七星岗"})
+    photo = client.post(
+        "/api/files", headers=worker.headers, files={"file": ("PROBE-B-PHOTO.jpg", jpeg(), "image/jpeg")}
+    )
+    rep = client.post(
+        "/api/grid-reports",
+        headers=worker.headers,
+        json={
+            "category": "city_appearance.exposed_garbage",
+            "description": "PROBE-B-GRID-REPORT",
+            "photo_ids": [photo.json()["file_id"]],
+        },
+    )
+    assert rep.status_code == 201, rep.text
+    b.markers += ["PROBE-B-GRID", "13900009999", rep.json()["ref"]]
+    return {
+        "grid_id": grid_id,
+        "assignment_id": assignment.json()["id"],
+        "patrol_plan_id": plan.json()["id"],
+        "patrol_id": patrol.json()["id"],
+        "file_id": photo.json()["file_id"],
+    }
 
 
 def _fill(path: str, ids: dict[str, Any]) -> str | None:

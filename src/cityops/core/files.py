@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import secrets
 import io
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -142,7 +142,7 @@ def check_image(data: bytes, *, max_bytes: int) -> CheckedImage:
             fmt = probe.format or ""
             if fmt not in ALLOWED_FORMATS:
                 raise Invalid(
-                    f"只接受 JPEG、PNG、WebP 照片，收到 {fmt or '未知格式'} / Only JPEG, PNG or WebP photos are accepted.",
+                    f"只接受 JPEG、PNG、WebP 照片，收到 {fmt or '未知格式'} / Only JPEG, PNG or WebP photos.",
                     code="file.wrong_type",
                     field="file",
                     format=fmt,
@@ -227,7 +227,9 @@ def own_files(session: Session, actor: Actor, file_ids: list[int]) -> list[Store
     found = {f.id: f for f in rows if f.uploaded_by is not None and f.uploaded_by == actor.user_id}
     missing = [i for i in file_ids if i not in found]
     if missing:
-        raise Invalid("照片不存在或不是您上传的 / unknown photo id", code="file.not_yours", field="photo_ids", ids=missing)
+        raise Invalid(
+            "照片不存在或不是您上传的 / unknown photo id", code="file.not_yours", field="photo_ids", ids=missing
+        )
     return [found[i] for i in file_ids]
 
 

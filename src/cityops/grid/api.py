@@ -76,7 +76,10 @@ def read_grid(grid_id: int, session: SessionDep, actor: ActorDep) -> dict[str, A
         "geometry": record.geojson if record else None,
         "versions": versions,
         "workers": [RosterOut(**r).model_dump(mode="json") for r in grids.roster(session, actor, within=unit)],
-        "plans": [PlanOut.model_validate(p).model_dump() for p in session.scalars(patrols.list_plans(session, actor, grid=unit))],
+        "plans": [
+            PlanOut.model_validate(p).model_dump()
+            for p in session.scalars(patrols.list_plans(session, actor, grid=unit))
+        ],
     }
 
 
@@ -145,10 +148,10 @@ def patrol_out(session: Session, row: PatrolSession) -> PatrolOut:
     return PatrolOut.model_validate({**row.__dict__, "checkins": checkins})
 
 
-@router.post("/patrol-plans/{plan_id}/start", status_code=201)
-def start_patrol(plan_id: int, session: SessionDep, actor: WorkerDep) -> PatrolOut:
+@router.post("/patrol-plans/{patrol_plan_id}/start", status_code=201)
+def start_patrol(patrol_plan_id: int, session: SessionDep, actor: WorkerDep) -> PatrolOut:
     """Start a patrol of this plan's grid (you must be assigned to it; one running patrol at a time)."""
-    return patrol_out(session, patrols.start(session, actor, patrols.access_plan(session, actor, plan_id)))
+    return patrol_out(session, patrols.start(session, actor, patrols.access_plan(session, actor, patrol_plan_id)))
 
 
 @router.get("/patrols")
@@ -174,9 +177,7 @@ def missed_patrols(
     """Plan-days (China time) whose patrols were not all done: flagged as missed."""
     lo, hi = _period(first, last)
     days = patrols.plan_days(session, actor, lo, hi, within=_within(session, actor, unit_id))
-    return [
-        PlanDayOut(**{**d.__dict__, "day": d.day.isoformat(), "missed": d.missed}) for d in days if d.missed
-    ]
+    return [PlanDayOut(**{**d.__dict__, "day": d.day.isoformat(), "missed": d.missed}) for d in days if d.missed]
 
 
 @router.get("/patrols/{patrol_id}")
@@ -249,4 +250,3 @@ def grid_kpis(
         raise Invalid("请指定单位 / unit_id is required", field="unit_id")
     lo, hi = _period(first, last)
     return KpisOut(**kpis.compute(session, actor, unit, lo, hi).as_dict())
-

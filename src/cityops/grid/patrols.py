@@ -148,12 +148,14 @@ def start(session: Session, actor: Actor, plan: PatrolPlan) -> PatrolSession:
     require_assigned(session, actor, plan.grid_unit_id)
     running = open_session_of(session, actor)
     if running is not None:
-        raise Conflict("您有未结束的巡查 / finish your running patrol first", code="patrol.already_running", id=running.id)
+        raise Conflict(
+            "您有未结束的巡查 / finish your running patrol first", code="patrol.already_running", id=running.id
+        )
     row = PatrolSession(
         plan_id=plan.id,
         grid_unit_id=plan.grid_unit_id,
         unit_path=plan.unit_path,
-        user_id=actor.user_id,  # type: ignore[arg-type]  # checked by require_assigned
+        user_id=actor.user_id,
         started_at=clock.now(),
         ended_at=None,
         flagged=False,
@@ -290,7 +292,9 @@ class PlanDay:
         return max(0, self.required - self.done)
 
 
-def plan_days(session: Session, actor: Actor, first: date, last: date, *, within: OrgUnit | None = None) -> list[PlanDay]:
+def plan_days(
+    session: Session, actor: Actor, first: date, last: date, *, within: OrgUnit | None = None
+) -> list[PlanDay]:
     """Each active plan × each China day in [first, last] that has finished (its window closed before now),
     with how many patrols were required and how many were started that day."""
     now = clock.now()

@@ -100,7 +100,9 @@ def report(session: Session, actor: Actor, data: ReportInput) -> tuple[GridRepor
     if existing is not None:  # a retried submission: the first one stands
         return existing, event
     for f in before:
-        files.attach(session, f, "event", event.id, role="before" if data.on_spot else "photo", unit_path=event.unit_path)
+        files.attach(
+            session, f, "event", event.id, role="before" if data.on_spot else "photo", unit_path=event.unit_path
+        )
     for f in after:
         files.attach(session, f, "event", event.id, role="after", unit_path=event.unit_path)
     now = clock.now()

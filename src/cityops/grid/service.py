@@ -34,7 +34,9 @@ class GridNotFound(NotFound):
 
 def require_admin(actor: Actor) -> None:
     if not actor.has(*GRID_ADMINS) or not actor.unit_path:
-        raise Forbidden("仅中心值班员、领导或系统管理员可管理网格 / only centre staff manage grids", code="grid.admin_only")
+        raise Forbidden(
+            "仅中心值班员、领导或系统管理员可管理网格 / only centre staff manage grids", code="grid.admin_only"
+        )
 
 
 # -- grids ------------------------------------------------------------------------------------------------

@@ -107,7 +107,9 @@ def check_in(
 
 
 @router.post("/m/patrols/{patrol_id}/end", response_class=HTMLResponse)
-def end(patrol_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = "") -> Response:
+def end(
+    patrol_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
     csrf.check(request, csrf_token)
     _worker(actor)
     try:
@@ -122,7 +124,9 @@ def _categories(session: Session) -> list[tuple[str, str, str]]:
     return sorted((c.family, c.name, c.code) for c in view.by_code.values())
 
 
-def _report_form(request: Request, session: Session, actor: Actor, form: dict[str, Any], error: str = "", status: int = 200) -> HTMLResponse:
+def _report_form(
+    request: Request, session: Session, actor: Actor, form: dict[str, Any], error: str = "", status: int = 200
+) -> HTMLResponse:
     running = patrols.open_session_of(session, actor)
     return render(
         request,
@@ -149,7 +153,9 @@ def _save_photos(request: Request, session: Session, actor: Actor, uploads: list
     for up in uploads:
         if not up.filename:  # an empty file input still sends a part
             continue
-        row = files.save_upload(session, actor, store_of(request), read_upload(request, up), name=up.filename, max_bytes=limit)
+        row = files.save_upload(
+            session, actor, store_of(request), read_upload(request, up), name=up.filename, max_bytes=limit
+        )
         ids.append(row.id)
     return ids
 
