@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.events.open311.api import admin as open311_admin
     from cityops.events.open311.api import router as open311_router
     from cityops.grid.api import router as grid_router
+    from cityops.grid.api_duties import router as duties_router
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(plans_router)
     app.include_router(files_router)
     app.include_router(grid_router)
+    app.include_router(duties_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(grid_mobile_router)

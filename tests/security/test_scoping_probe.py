@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core.actor import Role
 from cityops.sensing.registry import REGISTRY
-from tests.factories import login, unit
+from tests.factories import department_id, login, unit
 from tests.plans.conftest import drain
 
 A, B = "500103003", "500103001"
@@ -171,13 +171,29 @@ def _grid_objects(
         },
     )
     assert rep.status_code == 201, rep.text
-    b.markers += ["PROBE-B-GRID", "13900009999", rep.json()["ref"]]
+    b.markers += ["PROBE-B-GRID", "13900009999", rep.json()["ref"], "PROBE-B-ADMISSION"]
+    # A district department's 职责准入 request: decided by the district, invisible to its streets.
+    eco = login(
+        client,
+        factory,
+        "b_eco",
+        [Role.handler],
+        unit_code="500103",
+        department_id=department_id(session, "500103", "ecology"),
+    )
+    admission = client.post(
+        "/api/duty-admissions",
+        headers=eco.headers,
+        json={"level": "村社", "list_kind": "配合履职", "name": "PROBE-B-ADMISSION", "reason": "PROBE-B-ADMISSION"},
+    )
+    assert admission.status_code == 201, admission.text
     return {
         "grid_id": grid_id,
         "assignment_id": assignment.json()["id"],
         "patrol_plan_id": plan.json()["id"],
         "patrol_id": patrol.json()["id"],
         "file_id": photo.json()["file_id"],
+        "admission_id": admission.json()["id"],
     }
 
 

@@ -137,3 +137,61 @@ class GridReport(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_session.id"), index=True)
     on_spot: Mapped[bool] = mapped_column(Boolean, default=False)
     reported_at: Mapped[datetime]
+
+
+class DutyLevel(StrEnum):
+    street = "street"  # 镇街
+    community = "community"  # 村社
+    grid = "grid"  # 网格
+
+
+class DutyList(StrEnum):
+    basic = "basic"  # 基本履职事项
+    cooperative = "cooperative"  # 配合履职事项 (a lead department is responsible; the level below helps)
+    withdrawn = "withdrawn"  # 上级部门收回事项 (taken back by the department above)
+
+
+DUTY_LEVEL_NAMES = {"street": "镇街", "community": "村社", "grid": "网格"}
+DUTY_LIST_NAMES = {"basic": "基本履职", "cooperative": "配合履职", "withdrawn": "上级部门收回"}
+
+
+class DutyItem(Base):
+    """One item of a district's 三级职责任务清单 (镇街履行职责事项清单 and the 村社/网格 lists below it)."""
+
+    __tablename__ = "duty_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)  # whose list (a district)
+    unit_path: Mapped[str] = mapped_column(PathString, index=True)
+    level: Mapped[str] = mapped_column(String(12))
+    list_kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    lead_department_code: Mapped[str | None] = mapped_column(String(32))
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    category_codes: Mapped[Any] = mapped_column(JSONText, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16))  # import | admission
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DutyAdmission(Base):
+    """职责准入: a department asks to push a new duty down to the street/community/grid; the district decides."""
+
+    __tablename__ = "duty_admission"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)  # the deciding district
+    unit_path: Mapped[str] = mapped_column(PathString, index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    level: Mapped[str] = mapped_column(String(12))
+    list_kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    category_codes: Mapped[Any] = mapped_column(JSONText, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | approved | rejected
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("duty_item.id"))
