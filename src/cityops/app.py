@@ -150,11 +150,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.events.open311.api import router as open311_router
     from cityops.grid.api import router as grid_router
     from cityops.grid.api_duties import router as duties_router
+    from cityops.grid.api_forms import router as forms_router
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.emergency import router as emergency_router
+    from cityops.web.grid_forms import router as grid_forms_router
     from cityops.web.grid_mobile import router as grid_mobile_router
     from cityops.web.grid_street import router as grid_street_router
     from cityops.web.pages import router as pages_router
@@ -172,9 +174,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(files_router)
     app.include_router(grid_router)
     app.include_router(duties_router)
+    app.include_router(forms_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(grid_mobile_router)
+    app.include_router(grid_forms_router)
     app.include_router(grid_street_router)
     app.include_router(public_router)
     app.include_router(runways_router)

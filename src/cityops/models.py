@@ -5,6 +5,7 @@ from cityops.events import jobs as event_jobs  # noqa: F401  (periodic deadline 
 from cityops.events import metrics as event_metrics  # noqa: F401  (counter flush hook)
 from cityops.events import models as event_models
 from cityops.events.open311 import models as open311_models  # noqa: F401
+from cityops.grid import form_models as grid_form_models
 from cityops.grid import models as grid_models
 from cityops.indicators import jobs as indicator_jobs  # noqa: F401  (periodic computation)
 from cityops.indicators import models as indicator_models  # noqa: F401
@@ -39,6 +40,8 @@ def _register_unit_references() -> None:
     register_path_column(G.Grid.unit_path)
     register_path_column(G.GridAssignment.unit_path)
     register_path_column(files.StoredFile.unit_path)
+    register_unit_reference(grid_form_models.BaseRecord.community_id, grid_form_models.BaseRecord.unit_path)
+    register_path_column(grid_form_models.ReportTemplate.unit_path)
     register_unit_reference(G.PatrolPlan.grid_unit_id, G.PatrolPlan.unit_path)
     register_unit_reference(G.PatrolSession.grid_unit_id, G.PatrolSession.unit_path)
     register_unit_reference(G.GridReport.grid_unit_id, G.GridReport.unit_path)

@@ -1,6 +1,6 @@
 """The grid worker's day in Chromium at a 390 px phone viewport: start a patrol, check in inside and outside
 the grid (the second flagged), report a problem with a photo that the street's duty officer sees with its
-thumbnail, fix another on the spot (counted in 就地解决率)."""
+thumbnail, fix another on the spot (counted in 就地解决率), fill an 一表通 form whose facts appear in two reports."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session, sessionmaker
 
-from tests.factories import PASSWORD
-from tests.grid.conftest import INSIDE, OUTSIDE, GridWorld, jpeg
+from tests.factories import PASSWORD, unit
+from tests.grid.conftest import COMMUNITY, INSIDE, OUTSIDE, GridWorld, jpeg
+from tests.grid.test_forms import make_two_reports
 from tests.web.conftest import log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -101,3 +103,37 @@ def test_grid_worker_patrols_reports_and_fixes_on_the_spot(
     expect(page.locator("#roster")).to_contain_text("g_worker")
     expect(page.locator("#flagged-patrols li")).to_have_count(1)
     shot(page, "grid-street.png")
+
+
+def test_grid_worker_fills_one_form_whose_facts_appear_in_two_reports(
+    client: TestClient, world: GridWorld, factory: sessionmaker[Session], session: Session, live_url: str, page: Page
+) -> None:
+    first, second = make_two_reports(client, factory, session)
+    body = {"community_id": unit(session, COMMUNITY).id, "kind": "person", "label": "邹容路12号 王某某"}
+    rid = client.post("/api/base-records", headers=world.duty.headers, json=body).json()["id"]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_url, "g_worker", PASSWORD)
+    page.goto(f"{live_url}/m/forms")
+    page.click(f'[data-template="{first}"] a[data-record="{rid}"]')
+    page.fill("input[name=f_age]", "八十二")
+    page.click("#fill-submit")
+    expect(page.locator("#m-error")).to_contain_text("须为数字")
+    page.fill("input[name=f_age]", "82")
+    page.fill("input[name=f_contact_phone]", "13800002222")
+    page.fill("input[name=f_lives_alone]", "是")
+    page.click("#fill-submit")
+    expect(page.locator("#form-saved")).to_be_visible()
+
+    page.click("#m-tabs a[href='/m/forms']")
+    page.click(f'[data-template="{second}"] a[data-record="{rid}"]')  # the second report asks nothing twice
+    expect(page.locator("input[name=f_age]")).to_have_value("82")
+    expect(page.locator('label[data-field="contact_phone"] .reused')).to_contain_text("g_worker")
+    page.fill("input[name=f_shelter]", "解放碑小学")
+    page.click("#fill-submit")
+    expect(page.locator("#form-saved")).to_be_visible()
+    shot(page, "grid-form-phone.png")
+
+    for template_id, extra in ((first, {"lives_alone": "是"}), (second, {"shelter": "解放碑小学"})):
+        rows = client.get(f"/api/form-templates/{template_id}/report", headers=world.duty.headers).json()["rows"]
+        assert rows[0]["values"] == {"age": "82", "contact_phone": "13800002222", **extra}
