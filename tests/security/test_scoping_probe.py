@@ -187,6 +187,28 @@ def _grid_objects(
         json={"level": "村社", "list_kind": "配合履职", "name": "PROBE-B-ADMISSION", "reason": "PROBE-B-ADMISSION"},
     )
     assert admission.status_code == 201, admission.text
+    # 一表通: B's own report template and a base record of a B community with a filled fact.
+    template = client.post(
+        "/api/form-templates",
+        headers=duty.headers,
+        json={
+            "name": "PROBE-B-FORM",
+            "record_kind": "house",
+            "new_fields": [{"code": "probe_b_rooms", "name": "房间数"}],
+        },
+    )
+    assert template.status_code == 201, template.text
+    record = client.post(
+        "/api/base-records",
+        headers=duty.headers,
+        json={"community_id": unit(session, "500103001003").id, "kind": "house", "label": "PROBE-B-RECORD"},
+    )
+    client.put(
+        f"/api/base-records/{record.json()['id']}/facts",
+        headers=worker.headers,
+        json={"values": {"probe_b_rooms": "3"}},
+    )
+    b.markers.append("PROBE-B-FORM")
     return {
         "grid_id": grid_id,
         "assignment_id": assignment.json()["id"],
@@ -194,6 +216,8 @@ def _grid_objects(
         "patrol_id": patrol.json()["id"],
         "file_id": photo.json()["file_id"],
         "admission_id": admission.json()["id"],
+        "template_id": template.json()["id"],
+        "record_id": record.json()["id"],
     }
 
 
