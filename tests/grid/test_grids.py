@@ -102,3 +102,16 @@ def test_street_sees_roster_and_coverage_and_workers_cannot_manage(
     other = login(client, factory, "g_other_street", [Role.dispatcher], unit_code="500103001")
     assert client.get("/api/grid-workers", headers=other.headers).json() == []
     assert client.get(f"/api/grids/{world.grid_id}", headers=other.headers).status_code == 404
+
+
+def test_editing_a_generated_grid_makes_it_a_real_one(client: TestClient, world: GridWorld) -> None:
+    r = client.put(
+        f"/api/grids/{world.plain_grid_id}",
+        headers=world.duty.headers,
+        json={"name": "民生路农贸市场网格", "kind": "dedicated", "dedicated_type": "农贸市场"},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["generated"], r.json()["version"], r.json()["kind_name"]) == (False, 1, "专属网格")
+    missing = client.put(f"/api/grids/{world.plain_grid_id}", headers=world.duty.headers, json={"kind": "dedicated"})
+    assert missing.status_code == 422 and missing.json()["data"]["field"] == "dedicated_type"
+    assert client.put(f"/api/grids/{world.plain_grid_id}", headers=world.worker.headers, json={}).status_code == 403

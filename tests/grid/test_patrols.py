@@ -4,6 +4,7 @@ events intake, fix on the spot (found and closed in one step), missed patrols, b
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock
 from tests.grid.conftest import INSIDE, OUTSIDE, GridWorld, jpeg, upload
@@ -149,3 +150,21 @@ def test_missed_patrols_are_flagged(frozen: clock.FrozenClock, client: TestClien
         (world.plan_id, 1, 0, 1),
         (twice["id"], 2, 1, 1),
     ]
+
+
+def test_todo_lists_the_patrols_still_due_today(
+    frozen: clock.FrozenClock, client: TestClient, world: GridWorld, factory: sessionmaker[Session]
+) -> None:
+    from cityops.core.auth import User, actor_for
+    from cityops.core.db import session_scope
+    from cityops.grid.todo import todo_items
+
+    def todo() -> list[str]:
+        with session_scope(factory) as s:
+            user = s.get(User, world.worker.user_id)
+            assert user is not None
+            return [i.title for i in todo_items(s, actor_for(s, user), clock.now())]
+
+    assert todo() == ["邹容路日常巡查（今日 0/1）"]
+    _start(client, world)
+    assert todo() == []

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import Invalid
 from cityops.core.pagination import Page, PageParams, page_params, paginate
+from cityops.core.schemas import InSchema
 from cityops.events.models import Event
 from cityops.grid import kpis, patrols, reports
 from cityops.grid import service as grids
@@ -81,6 +83,25 @@ def read_grid(grid_id: int, session: SessionDep, actor: ActorDep) -> dict[str, A
             for p in session.scalars(patrols.list_plans(session, actor, grid=unit))
         ],
     }
+
+
+class GridEdit(InSchema):
+    name: str = Field("", max_length=80)
+    kind: str = Field("comprehensive", max_length=16, description="comprehensive (综合网格) | dedicated (专属网格)")
+    dedicated_type: str = Field("", max_length=40, description="e.g. 学校, 农贸市场, 工业园区")
+
+
+@router.put("/grids/{grid_id}")
+def edit_grid(grid_id: int, body: GridEdit, session: SessionDep, actor: ActorDep) -> GridOut:
+    """Edit a grid's record (a new version; the boundary stays); a generated grid becomes a real one."""
+    unit = grids.access_grid(session, actor, grid_id)
+    code = unit.code or ""
+    if "G" not in code or not code.rsplit("G", 1)[1].isdigit():
+        raise Invalid("该网格代码不符合编码规则 / the grid's code does not follow community+Gnn", field="grid_id")
+    community, seq = code.rsplit("G", 1)
+    data = grids.GridInput(community, int(seq), body.name, body.kind, body.dedicated_type, source="edit")
+    saved, record, _ = grids.upsert_grid(session, actor, data)
+    return GridOut(**grids.grid_view(saved, record))
 
 
 @router.post("/grids/import")
