@@ -98,7 +98,7 @@ def _check_polygon(geometry: dict[str, Any]) -> str:
         raise Invalid("网格边界须为 Polygon 或 MultiPolygon / geometry must be a Polygon", field="geometry")
     try:
         geom = shape(geometry)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+    except Exception:  # shapely raises several kinds (GEOSException, ValueError …) on bad coordinates
         raise Invalid("网格边界坐标无效 / the geometry's coordinates are invalid", field="geometry") from None
     if geom.is_empty or not geom.is_valid:
         raise Invalid("网格边界自相交或为空 / the polygon is empty or self-intersecting", field="geometry")
@@ -219,7 +219,8 @@ def import_geojson(session: Session, actor: Actor, text: str) -> tuple[int, list
     rows: list[tuple[int, GridInput]] = []
     errors: list[dict[str, Any]] = []
     for i, feature in enumerate(doc["features"], start=1):
-        props = (feature or {}).get("properties") or {} if isinstance(feature, dict) else {}
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        props = props if isinstance(props, dict) else {}
         code = str(props.get("code", ""))
         community, seq = str(props.get("community_code", "")), str(props.get("seq", ""))
         if code and "G" in code:
@@ -236,7 +237,7 @@ def import_geojson(session: Session, actor: Actor, text: str) -> tuple[int, list
                     name=str(props.get("name", "")),
                     kind=str(props.get("kind", "") or GridKind.comprehensive),
                     dedicated_type=str(props.get("dedicated_type", "")),
-                    geojson=feature.get("geometry"),
+                    geojson=feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {},
                     source=str(props.get("source", "geojson"))[:80],
                 ),
             )
