@@ -97,6 +97,7 @@ def test_grid_worker_patrols_reports_and_fixes_on_the_spot(
     expect(thumb).to_have_count(1)
     page.wait_for_function("() => document.querySelector('#event-photos img').naturalWidth > 0")
     assert page.locator("#event-photos img").evaluate("img => img.naturalWidth") == 320  # the thumbnail
+    shot(page, "grid-event-photo.png")
     page.goto(f"{live_url}/cockpit")
     expect(page.locator('#grid-kpis [data-kpi="on_spot_rate"] .value')).to_have_text("50.0%")
     page.click("#grid-page-link")
