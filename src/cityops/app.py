@@ -145,14 +145,21 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         return response
 
     from cityops.core.api import router as core_router
+    from cityops.core.files_api import router as files_router
     from cityops.events.api import router as events_router
     from cityops.events.open311.api import admin as open311_admin
     from cityops.events.open311.api import router as open311_router
+    from cityops.grid.api import router as grid_router
+    from cityops.grid.api_duties import router as duties_router
+    from cityops.grid.api_forms import router as forms_router
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.emergency import router as emergency_router
+    from cityops.web.grid_forms import router as grid_forms_router
+    from cityops.web.grid_mobile import router as grid_mobile_router
+    from cityops.web.grid_street import router as grid_street_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.runways import router as runways_router
@@ -165,8 +172,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sensing_router)
     app.include_router(indicators_router)
     app.include_router(plans_router)
+    app.include_router(files_router)
+    app.include_router(grid_router)
+    app.include_router(duties_router)
+    app.include_router(forms_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
+    app.include_router(grid_mobile_router)
+    app.include_router(grid_forms_router)
+    app.include_router(grid_street_router)
     app.include_router(public_router)
     app.include_router(runways_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")

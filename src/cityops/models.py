@@ -1,9 +1,11 @@
 """Imports every domain's models so metadata (and Alembic) see all tables. Nothing else: what domains
 register (jobs, subscribers, hooks) is installed by `cityops.runtime.build_hooks`."""
 
-from cityops.core import audit, auth, jobs, outbox  # noqa: F401
+from cityops.core import audit, auth, files, jobs, outbox  # noqa: F401
 from cityops.events import models as event_models  # noqa: F401
 from cityops.events.open311 import models as open311_models  # noqa: F401
+from cityops.grid import form_models as grid_form_models  # noqa: F401
+from cityops.grid import models as grid_models  # noqa: F401
 from cityops.indicators import models as indicator_models  # noqa: F401
 from cityops.org import models as org_models  # noqa: F401
 from cityops.plans import models as plan_models  # noqa: F401

@@ -11,23 +11,25 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops import models  # noqa: F401  (every table on the metadata)
-from cityops.core import audit, retention
+from cityops.core import audit, files, retention
 from cityops.core.db import make_sessionmaker
 from cityops.core.hooks import HOOKS_KEY, Hooks
 from cityops.core.settings import Settings
 from cityops.events import hooks as events_hooks
+from cityops.grid import hooks as grid_hooks
 from cityops.indicators import hooks as indicators_hooks
 from cityops.org import hooks as org_hooks
 from cityops.plans import hooks as plans_hooks
 from cityops.sensing import hooks as sensing_hooks
 
-DOMAINS = (org_hooks, events_hooks, sensing_hooks, plans_hooks, indicators_hooks)
+DOMAINS = (org_hooks, events_hooks, grid_hooks, sensing_hooks, plans_hooks, indicators_hooks)
 
 
 def build_hooks(settings: Settings) -> Hooks:
     hooks = Hooks(settings=settings)
     audit.install(hooks)
     retention.install(hooks)
+    files.install(hooks)
     for domain in DOMAINS:
         domain.install(hooks)
     return hooks

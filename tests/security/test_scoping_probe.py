@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core.actor import STAFF_ROLES, Role
-from tests.factories import login, unit
+from tests.factories import department_id, login, unit
 from tests.plans.conftest import drain
 
 A, B = "500103003", "500103001"
@@ -57,6 +57,12 @@ def _routes(client: TestClient) -> list[tuple[str, APIRoute]]:
         elif isinstance(r, APIRoute):
             out.extend((m, r) for m in sorted((r.methods or set()) - {"HEAD"}))
     return out
+
+
+@pytest.fixture(autouse=True)
+def files_dir(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """B's uploaded photos go to this test's own directory."""
+    monkeypatch.setenv("CITYOPS_FILES_DIR", str(tmp_path / "files"))
 
 
 @pytest.fixture
@@ -111,6 +117,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         json={"category": "work_safety.gas_leak", "title": "PROBE-B-REPORT", "description": "PROBE-B-REPORT 燃气泄漏"},
     )
     assert report.status_code == 201, report.text
+    grid_ids = _grid_objects(client, factory, session, duty, b)
     drain(factory)  # plans start for the alarm's event
     runs = client.get("/api/plan-runs", headers=duty.headers).json()["items"]
     run = client.get(f"/api/plan-runs/{runs[0]['id']}", headers=duty.headers).json()
@@ -126,9 +133,90 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         "step_id": run["steps"][-1]["id"],
         "report_id": report.json()["id"],
         "alarm_event_id": alarm_event,
+        **grid_ids,
     }
-    b.markers = ["PROBE-B", ev.json()["ref"], report.json()["ref"], "13912345678", "5678"]
+    b.markers = ["PROBE-B", ev.json()["ref"], report.json()["ref"], "13912345678", "5678", *b.markers]
     return b
+
+
+def _grid_objects(
+    client: TestClient, factory: sessionmaker[Session], session: Session, duty: Any, b: StreetB
+) -> dict[str, Any]:
+    """Street B's grid with a worker, a patrol plan, a running patrol with a check-in, a report with a photo."""
+    from tests.grid.conftest import jpeg
+
+    worker = login(client, factory, "b_patroller", [Role.grid_worker], unit_code=B)
+    grid_id = unit(session, "500103001003G01").id
+    csv_text = "community_code,seq,name,kind,dedicated_type\n500103001003,1,PROBE-B-GRID,综合网格,\n"
+    r = client.post("/api/grids/import", headers=duty.headers, files={"file": ("g.csv", csv_text.encode(), "text/csv")})
+    assert r.json()["saved"] == 1, r.text
+    body = {"user_id": worker.user_id, "shift": "PROBE-B-SHIFT", "phone": "13900009999"}
+    assignment = client.post(f"/api/grids/{grid_id}/workers", headers=duty.headers, json=body)
+    assert assignment.status_code == 201, assignment.text
+    plan = client.post(f"/api/grids/{grid_id}/patrol-plans", headers=duty.headers, json={"name": "PROBE-B-PATROL"})
+    patrol = client.post(f"/api/patrol-plans/{plan.json()['id']}/start", headers=worker.headers)
+    client.post(f"/api/patrols/{patrol.json()['id']}/checkins", headers=worker.headers, json={"address": "七星岗"})
+    photo = client.post(
+        "/api/files", headers=worker.headers, files={"file": ("PROBE-B-PHOTO.jpg", jpeg(), "image/jpeg")}
+    )
+    rep = client.post(
+        "/api/grid-reports",
+        headers=worker.headers,
+        json={
+            "category": "city_appearance.exposed_garbage",
+            "description": "PROBE-B-GRID-REPORT",
+            "photo_ids": [photo.json()["file_id"]],
+        },
+    )
+    assert rep.status_code == 201, rep.text
+    b.markers += ["PROBE-B-GRID", "13900009999", rep.json()["ref"], "PROBE-B-ADMISSION"]
+    # A district department's 职责准入 request: decided by the district, invisible to its streets.
+    eco = login(
+        client,
+        factory,
+        "b_eco",
+        [Role.handler],
+        unit_code="500103",
+        department_id=department_id(session, "500103", "ecology"),
+    )
+    admission = client.post(
+        "/api/duty-admissions",
+        headers=eco.headers,
+        json={"level": "村社", "list_kind": "配合履职", "name": "PROBE-B-ADMISSION", "reason": "PROBE-B-ADMISSION"},
+    )
+    assert admission.status_code == 201, admission.text
+    # 一表通: B's own report template and a base record of a B community with a filled fact.
+    template = client.post(
+        "/api/form-templates",
+        headers=duty.headers,
+        json={
+            "name": "PROBE-B-FORM",
+            "record_kind": "house",
+            "new_fields": [{"code": "probe_b_rooms", "name": "房间数"}],
+        },
+    )
+    assert template.status_code == 201, template.text
+    record = client.post(
+        "/api/base-records",
+        headers=duty.headers,
+        json={"community_id": unit(session, "500103001003").id, "kind": "house", "label": "PROBE-B-RECORD"},
+    )
+    client.put(
+        f"/api/base-records/{record.json()['id']}/facts",
+        headers=worker.headers,
+        json={"values": {"probe_b_rooms": "3"}},
+    )
+    b.markers.append("PROBE-B-FORM")
+    return {
+        "grid_id": grid_id,
+        "assignment_id": assignment.json()["id"],
+        "patrol_plan_id": plan.json()["id"],
+        "patrol_id": patrol.json()["id"],
+        "file_id": photo.json()["file_id"],
+        "admission_id": admission.json()["id"],
+        "template_id": template.json()["id"],
+        "record_id": record.json()["id"],
+    }
 
 
 def _fill(path: str, ids: dict[str, Any]) -> str | None:

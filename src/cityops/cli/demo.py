@@ -72,11 +72,14 @@ def demo(
 
         # Deadlines, sweeps and sensors all run on the simulated clock, from this morning 08:30 China time.
         clock.set_source(clock.AcceleratedClock(speed, start=Simulation.start_time(clock.now())))
-        sim = Simulation(factory, scale=scale)
+        from cityops.core.files import store_for
+
+        sim = Simulation(factory, scale=scale, file_store=store_for(settings))
         threads.append(threading.Thread(target=sim.run_forever, args=(stop,), name="cityops-sim", daemon=True))
         console.print(
             f"simulation: ×{speed:g} time ({speed / 60:g} simulated hours per real minute), "
-            f"{scale:g} of Chongqing's report volume, sensors with a rainstorm every 8 simulated hours"
+            f"{scale:g} of Chongqing's report volume, sensors with a rainstorm every 8 simulated hours, "
+            "grid workers of 解放碑街道 patrolling, reporting and fixing things on the spot"
         )
     worker = Worker(factory, lease_seconds=settings.lease_seconds, max_attempts=settings.outbox_max_attempts)
     threads.append(

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     webhook_urls: str = ""
     sms_adapter: str = "log"
     ack_minutes: int = 5
+    # Uploaded photos: the store ("local" = a directory on this machine), its directory, and the largest
+    # upload accepted. Another store (e.g. S3-compatible) plugs in as "package.module:attribute" naming a
+    # FileStore factory taking the settings.
+    file_store: str = "local"
+    files_dir: str = "./var/files"
+    upload_max_bytes: int = 10 * 1024 * 1024
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

@@ -50,6 +50,7 @@ class DutyView:
     assignee: str
     department_code: str | None
     specific: bool
+    note: str = ""  # e.g. the 三级职责清单 item the duty comes from, shown in the routing reason
 
 
 @dataclass
@@ -100,7 +101,9 @@ def _build(session: Session, sig: Hashable) -> CatalogueView:
         v.by_code[c.code] = cv
         v.by_id[c.id] = cv
     for d in session.scalars(select(Duty)):
-        v.duties[(d.category_id, d.unit_id)] = DutyView(d.level, d.assignee, d.department_code, d.unit_id is not None)
+        v.duties[(d.category_id, d.unit_id)] = DutyView(
+            d.level, d.assignee, d.department_code, d.unit_id is not None, d.note or ""
+        )
     return v
 
 

@@ -110,6 +110,7 @@ def route(ctx: RoutingContext, catalogue: CatalogueView, category: CategoryView,
         notes.append(
             f"依据{'本地专项' if duty.specific else '默认'}职责清单 / by the "
             f"{'unit-specific' if duty.specific else 'default'} duty list"
+            + (f"（{duty.note}）" if duty.note and duty.specific else "")
         )
     target = by_level.get(level)
     if target is None:  # located less precisely than the duty's level: the lowest centre above it

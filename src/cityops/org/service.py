@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, auth, clock
@@ -12,6 +12,9 @@ from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.core.hooks import UnitChanged, hooks_of
+from cityops.core.paths import in_subtree as in_subtree  # re-exported: domains scope with org.in_subtree
+from cityops.core.paths import replace_unit as replace_unit
+from cityops.core.paths import rewrite_paths as rewrite_paths
 from cityops.org.models import CENTRE_LEVELS, LEVEL_DEPTH, Centre, Department, OrgLevel, OrgUnit, UnitChange
 from cityops.org.naming import strip_suffix
 
@@ -22,13 +25,6 @@ class UnitNotFound(NotFound):
 
 
 # -- scoping ---------------------------------------------------------------------------------------
-def in_subtree(path_col: Any, prefix: str) -> ColumnElement[bool]:
-    """`path_col` lies under `prefix` ("/1/23/"): a range, so an index serves it on both backends."""
-    if not prefix:
-        return literal(False)
-    return and_(path_col >= prefix, path_col < prefix[:-1] + "0")
-
-
 def scoped(stmt: AnySelect, path_col: Any, actor: Actor) -> AnySelect:
     """Filter any statement to the actor's subtree (no jurisdiction -> nothing)."""
     return stmt.where(in_subtree(path_col, actor.unit_path))
@@ -154,28 +150,6 @@ def centre_for(session: Session, unit: OrgUnit) -> Centre | None:
 # A change rewrites the org tree's own rows (units, departments, users' units through core.auth), then tells
 # every domain through its unit-change hook (`Hooks.on_unit_changed`) in the same transaction: each domain
 # rewrites its own cached paths, re-keys its own counters and writes its own timeline.
-
-
-def rewrite_paths(session: Session, path_col: Any, old_prefix: str, new_prefix: str) -> None:
-    """Rewrite a cached path column for everything under `old_prefix` (one set-based UPDATE).
-    Offered to the domains for their own columns; org uses it for its own."""
-    cut = len(old_prefix) + 1
-    session.execute(
-        update(path_col.class_)
-        .where(in_subtree(path_col, old_prefix))
-        .values({path_col.key: literal(new_prefix) + func.substr(path_col, cut)})
-        .execution_options(synchronize_session=False)
-    )
-
-
-def replace_unit(session: Session, unit_col: Any, retired_id: int, successor_id: int) -> None:
-    """Point a unit-id column at the successor of a merged-away unit (one set-based UPDATE)."""
-    session.execute(
-        update(unit_col.class_)
-        .where(unit_col == retired_id)
-        .values({unit_col.key: successor_id})
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _tell_domains(session: Session, actor: Actor, change: UnitChanged) -> None:
@@ -365,4 +339,34 @@ def current(session: Session, unit_id: int) -> OrgUnit | None:
     while unit is not None and unit.successor_id is not None and unit.id not in seen:
         seen.add(unit.id)
         unit = session.get(OrgUnit, unit.successor_id)
+    return unit
+
+
+def add_grid_unit(session: Session, actor: Actor, community: OrgUnit, *, code: str, name: str) -> OrgUnit:
+    """A new (not generated) grid under a community, with its history entry. The grid domain checks that
+    the actor may manage the community's grids before calling this."""
+    if community.level != OrgLevel.community or community.valid_to is not None:
+        raise Invalid(
+            "网格须建在现行村社之下 / a grid belongs under a current community",
+            field="community_code",
+            code="org.invalid_community_code",
+        )
+    if get_by_code(session, code) is not None:
+        raise Conflict(f"单位代码已存在 / unit code {code} exists", field="code", code="org.code_taken")
+    unit = OrgUnit(
+        code=code,
+        name=name,
+        short_name=name[:40],
+        level=OrgLevel.grid,
+        kind="网格",
+        parent_id=community.id,
+        path="",
+        generated=False,
+        valid_from=clock.now(),
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = f"{community.path}{unit.id}/"
+    session.flush()
+    _history(session, actor, "create", unit, community, code=code, name=name)
     return unit

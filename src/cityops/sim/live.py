@@ -22,6 +22,7 @@ from cityops.core import clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import session_scope
 from cityops.core.errors import CityOpsError
+from cityops.core.files import FileStore
 from cityops.events import catalogue
 from cityops.events import service as events
 from cityops.events.calendar import CST
@@ -31,6 +32,7 @@ from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest
 from cityops.sensing import service as sensing
 from cityops.sensing.models import Device
+from cityops.sim.grid import GridPatrols
 from cityops.sim.texts import DAILY_RHYTHM, report_text
 
 log = logging.getLogger("cityops.sim")
@@ -112,9 +114,17 @@ def load_places(s: Session, rng: random.Random, *, sample: float = 0.05) -> list
 
 class Simulation:
     def __init__(
-        self, factory: sessionmaker[Session], *, scale: float = 0.05, seed: int = 2026, storm_every_hours: float = 8.0
+        self,
+        factory: sessionmaker[Session],
+        *,
+        scale: float = 0.05,
+        seed: int = 2026,
+        storm_every_hours: float = 8.0,
+        file_store: FileStore | None = None,
     ) -> None:
         self.factory, self.scale, self.rng = factory, scale, random.Random(seed)
+        # Grid workers patrol and report with photos when there is somewhere to keep the photos.
+        self.grid = GridPatrols(file_store, random.Random(seed + 1)) if file_store is not None else None
         self.storm_every = timedelta(hours=storm_every_hours)
         self.queue: list[Step] = []
         self.stats = SimStats()
@@ -135,6 +145,8 @@ class Simulation:
                 )
             )
             self.fleet = self._register_fleet(s)
+            if self.grid is not None:
+                self.grid.setup(s)
         self.weights = [p[3] for p in self.places]
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
@@ -200,6 +212,9 @@ class Simulation:
             self._act(s, now)
         with session_scope(self.factory) as s:
             self._sense(s, now)
+        if self.grid is not None:
+            with session_scope(self.factory) as s:
+                self.grid.tick(s, now)
 
     def _report(self, s: Session, now: datetime, hours: float) -> None:
         rhythm = DAILY_RHYTHM[now.astimezone(CST).hour]

@@ -142,6 +142,7 @@ def cockpit_page(unit_id: int, request: Request, session: SessionDep, actor: Pag
     ancestors = [a for a in org.ancestors(session, unit)[:-1] if actor.sees_path(a.path)]
     latest = read_events(session, cockpit.latest_events(session, actor, unit))
     communities = cockpit.community_counts(session, actor, unit) if unit.level == OrgLevel.street else []
+    grid_tiles = _grid_tiles(session, actor, unit) if unit.level in (OrgLevel.street, OrgLevel.community) else {}
     return render(
         request,
         "cockpit.html",
@@ -153,8 +154,16 @@ def cockpit_page(unit_id: int, request: Request, session: SessionDep, actor: Pag
         ancestors=ancestors,
         latest=latest,
         communities=communities,
+        grid_tiles=grid_tiles,
         summary_json=json.dumps(summary.as_dict(), ensure_ascii=False),
     )
+
+
+def _grid_tiles(session: Any, actor: Actor, unit: Any) -> dict[str, Any]:
+    """基层智治 KPI tiles on a street's (or community's) cockpit."""
+    from cityops.web.grid_street import kpi_tiles
+
+    return kpi_tiles(session, actor, unit)
 
 
 @router.get("/cockpit/{unit_id}/summary.json", response_class=JSONResponse)

@@ -1,0 +1,44 @@
+"""What the grid domain plugs into the platform: its rows follow units that move or merge. A grid's
+versions, workers, templates and duty items stay with the unit they were made for (one per unit); patrols,
+reports and base records follow a merged-away unit to its successor."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cityops.core.actor import Actor
+from cityops.core.hooks import Hooks, UnitChanged
+from cityops.core.paths import replace_unit, rewrite_paths
+from cityops.grid import form_models as forms
+from cityops.grid import models as g
+
+PATHS = (
+    g.Grid.unit_path,
+    g.GridAssignment.unit_path,
+    g.PatrolPlan.unit_path,
+    g.PatrolSession.unit_path,
+    g.GridReport.unit_path,
+    g.DutyItem.unit_path,
+    g.DutyAdmission.unit_path,
+    forms.BaseRecord.unit_path,
+    forms.ReportTemplate.unit_path,
+)
+FOLLOW_SUCCESSOR = (
+    g.PatrolPlan.grid_unit_id,
+    g.PatrolSession.grid_unit_id,
+    g.GridReport.grid_unit_id,
+    forms.BaseRecord.community_id,
+)
+
+
+def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
+    for old, new in change.moves:
+        for col in PATHS:
+            rewrite_paths(session, col, old, new)
+    for retired_id, successor_id, _ in change.merged:
+        for unit_col in FOLLOW_SUCCESSOR:
+            replace_unit(session, unit_col, retired_id, successor_id)
+
+
+def install(hooks: Hooks) -> None:
+    hooks.on_unit_changed("grid.follow_units", follow_units)

@@ -1,0 +1,232 @@
+"""The grid worker's phone pages (390 px, Chinese first): today's patrol with start/stop and check-in,
+report a problem with photos and position (or fix it on the spot), and my reports with their status."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from cityops.core import files
+from cityops.core.actor import Actor, Role
+from cityops.core.deps import SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError, Forbidden, Invalid
+from cityops.core.files_api import read_upload, store_of
+from cityops.events import catalogue
+from cityops.grid import patrols, reports
+from cityops.grid import service as grids
+from cityops.grid.models import POSITION_NAMES
+from cityops.web import csrf
+from cityops.web.pages import PageActor, render
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+def _worker(actor: Actor) -> Actor:
+    if not actor.has(Role.grid_worker):
+        raise Forbidden("此页面供网格员使用 / these pages are for grid workers", code="grid.workers_only")
+    return actor
+
+
+def _number(text: str, name: str) -> float | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise Invalid(f"「{name}」须为数字 / {name} must be a number", field=name, code="page.not_a_number") from None
+
+
+def _today(session: Session, actor: Actor) -> dict[str, Any]:
+    running = patrols.open_session_of(session, actor)
+    return {
+        "plans": patrols.plans_for_worker(session, actor),
+        "running": running,
+        "checkins": patrols.checkins_of(session, running) if running else [],
+        "grids": grids.my_grids(session, actor),
+        "position_names": POSITION_NAMES,
+    }
+
+
+@router.get("/m", response_class=HTMLResponse)
+def today(request: Request, session: SessionDep, actor: PageActor, error: str = "") -> HTMLResponse:
+    """今日巡查: the plans of my grids, the running patrol and its check-ins."""
+    _worker(actor)
+    return render(request, "m_today.html", actor=actor, error=error[:200], **_today(session, actor))
+
+
+def _back(request: Request, session: Session, actor: Actor, exc: CityOpsError) -> HTMLResponse:
+    session.rollback()
+    return render(
+        request, "m_today.html", status_code=exc.status_code, actor=actor, error=exc.detail, **_today(session, actor)
+    )
+
+
+@router.post("/m/patrols/start", response_class=HTMLResponse)
+def start(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    plan_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    _worker(actor)
+    try:
+        patrols.start(session, actor, patrols.access_plan(session, actor, plan_id))
+    except CityOpsError as exc:
+        return _back(request, session, actor, exc)
+    return RedirectResponse("/m", status_code=303)
+
+
+@router.post("/m/patrols/{patrol_id}/checkin", response_class=HTMLResponse)
+def check_in(
+    patrol_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    lon: Annotated[str, Form(max_length=20)] = "",
+    lat: Annotated[str, Form(max_length=20)] = "",
+    address: Annotated[str, Form(max_length=300)] = "",
+    checkpoint: Annotated[str, Form(max_length=80)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    _worker(actor)
+    row = patrols.access_session(session, actor, patrol_id)
+    try:
+        data = patrols.CheckInInput(_number(lon, "lon"), _number(lat, "lat"), address, checkpoint)
+        patrols.check_in(session, actor, row, data)
+    except CityOpsError as exc:
+        return _back(request, session, actor, exc)
+    return RedirectResponse("/m", status_code=303)
+
+
+@router.post("/m/patrols/{patrol_id}/end", response_class=HTMLResponse)
+def end(
+    patrol_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    csrf.check(request, csrf_token)
+    _worker(actor)
+    try:
+        patrols.end(session, actor, patrols.access_session(session, actor, patrol_id))
+    except CityOpsError as exc:
+        return _back(request, session, actor, exc)
+    return RedirectResponse("/m", status_code=303)
+
+
+def _categories(session: Session) -> list[tuple[str, str, str]]:
+    view = catalogue.view(session)
+    return sorted((c.family, c.name, c.code) for c in view.by_code.values())
+
+
+def _report_form(
+    request: Request, session: Session, actor: Actor, form: dict[str, Any], error: str = "", status: int = 200
+) -> HTMLResponse:
+    running = patrols.open_session_of(session, actor)
+    return render(
+        request,
+        "m_report.html",
+        status_code=status,
+        actor=actor,
+        categories=_categories(session),
+        grids=grids.my_grids(session, actor),
+        running=running,
+        form=form,
+        error=error,
+    )
+
+
+@router.get("/m/report", response_class=HTMLResponse)
+def report_form(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    _worker(actor)
+    return _report_form(request, session, actor, {"idempotency_key": secrets.token_urlsafe(16)})
+
+
+def _save_photos(request: Request, session: Session, actor: Actor, uploads: list[UploadFile]) -> list[int]:
+    limit = int(request.app.state.settings.upload_max_bytes)
+    ids = []
+    for up in uploads:
+        if not up.filename:  # an empty file input still sends a part
+            continue
+        row = files.save_upload(
+            session, actor, store_of(request), read_upload(request, up), name=up.filename, max_bytes=limit
+        )
+        ids.append(row.id)
+    return ids
+
+
+@router.post("/m/report", response_class=HTMLResponse)
+def file_report(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    category: Annotated[str, Form(max_length=64)],
+    description: Annotated[str, Form(max_length=4000)],
+    grid_id: Annotated[str, Form(max_length=12)] = "",
+    lon: Annotated[str, Form(max_length=20)] = "",
+    lat: Annotated[str, Form(max_length=20)] = "",
+    address: Annotated[str, Form(max_length=300)] = "",
+    on_spot: Annotated[str, Form(max_length=4)] = "",
+    note: Annotated[str, Form(max_length=400)] = "",
+    idempotency_key: Annotated[str, Form(max_length=120)] = "",
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+    after_photos: Annotated[list[UploadFile] | None, File()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    _worker(actor)
+    form = {
+        "category": category,
+        "description": description,
+        "grid_id": grid_id,
+        "lon": lon,
+        "lat": lat,
+        "address": address,
+        "on_spot": on_spot == "on",
+        "note": note,
+        "idempotency_key": idempotency_key,
+    }
+    try:
+        data = reports.ReportInput(
+            category=category,
+            description=description,
+            grid_id=int(grid_id) if grid_id.isdigit() else None,
+            lon=_number(lon, "lon"),
+            lat=_number(lat, "lat"),
+            address=address,
+            photo_ids=_save_photos(request, session, actor, photos or []),
+            after_photo_ids=_save_photos(request, session, actor, after_photos or []),
+            on_spot=on_spot == "on",
+            note=note,
+            idempotency_key=idempotency_key or None,
+        )
+        if not description.strip():
+            raise Invalid("请描述问题 / description is required", field="description", code="page.invalid_description")
+        reports.report(session, actor, data)
+    except CityOpsError as exc:
+        session.rollback()
+        return _report_form(request, session, actor, form, error=exc.detail, status=exc.status_code)
+    return RedirectResponse("/m/reports", status_code=303)
+
+
+@router.get("/m/reports", response_class=HTMLResponse)
+def my_reports(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    """我的上报: each report's status, whether it was fixed on the spot, its photos."""
+    _worker(actor)
+    rows = session.execute(reports.my_reports(session, actor).limit(100)).all()
+    cats = catalogue.view(session).by_id
+    items = [
+        {
+            "report": r,
+            "event": e,
+            "category": cats[e.category_id].name if e.category_id in cats else "",
+            "photos": reports.photos_of(e),
+        }
+        for r, e in rows
+    ]
+    return render(request, "m_reports.html", actor=actor, items=items)
