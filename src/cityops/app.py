@@ -143,6 +143,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    from cityops.catalog.api import router as catalog_router
+    from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
     from cityops.events.api import router as events_router
     from cityops.events.open311.api import admin as open311_admin
@@ -164,6 +166,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sensing_router)
     app.include_router(indicators_router)
     app.include_router(plans_router)
+    app.include_router(catalog_router)
+    app.include_router(catalog_open_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(public_router)

@@ -1,5 +1,7 @@
 """Imports every domain's models so metadata (and Alembic) see all tables."""
 
+from cityops.catalog import jobs as catalog_jobs  # noqa: F401  (data-request deadline sweep)
+from cityops.catalog import models as catalog_models
 from cityops.core import audit, auth, jobs, outbox  # noqa: F401
 from cityops.events import jobs as event_jobs  # noqa: F401  (periodic deadline sweep)
 from cityops.events import metrics as event_metrics  # noqa: F401  (counter flush hook)
@@ -33,6 +35,14 @@ def _register_unit_references() -> None:
     register_unit_reference(P.DirectReport.unit_id, P.DirectReport.unit_path)
     register_unit_reference(P.ReportNotice.unit_id)
     register_unit_reference(P.Notification.unit_id)
+    C = catalog_models
+    register_unit_reference(C.CatalogEntry.unit_id, C.CatalogEntry.unit_path)
+    register_path_column(C.CatalogCorrection.reporter_unit_path)
+    register_unit_reference(C.DataRequest.requester_unit_id, C.DataRequest.requester_unit_path)
+    register_unit_reference(C.DataRequest.provider_unit_id, C.DataRequest.provider_unit_path)
+    register_unit_reference(C.DataRequest.escalated_to_unit_id)
+    register_unit_reference(C.DataGrant.grantee_unit_id, C.DataGrant.grantee_unit_path)
+    register_unit_reference(C.CapabilityComponent.unit_id, C.CapabilityComponent.unit_path)
 
 
 _register_unit_references()
