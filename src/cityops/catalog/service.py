@@ -78,6 +78,8 @@ def scoped(stmt: AnySelect, actor: Actor | None) -> AnySelect:
         return stmt.where(published, CatalogEntry.open_type != OpenType.closed)
     if actor.is_system:
         return stmt
+    if not holds(actor, "entry.read"):
+        return stmt.where(false())
     return stmt.where(or_(and_(published, near_clause(CatalogEntry.unit_path, actor)), _own(actor)))
 
 
