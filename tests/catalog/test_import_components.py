@@ -85,8 +85,9 @@ def test_corrections_and_versions(client: TestClient, world: World) -> None:
     )
     assert resolved.status_code == 200 and resolved.json()["state"] == "accepted"
     entry = client.get(f"/api/catalog/entries/{world.entry_id}", headers=world.provider.headers).json()
-    body = {k: entry[k] for k in ("code", "title", "classification", "format_class", "format", "update_cycle",
-                                  "share_type", "share_condition", "open_type", "open_condition", "related_codes")}  # fmt: skip
+    keep = ("code", "title", "classification", "format_class", "format", "update_cycle", "share_type")
+    keep += ("share_condition", "open_type", "open_condition", "related_codes")
+    body = {k: entry[k] for k in keep}
     body["summary"] = entry["summary"] + "（不含已作废事件）"
     body["items"] = entry["items"]
     r = client.put(f"/api/catalog/entries/{world.entry_id}", headers=world.provider.headers, json=body)
