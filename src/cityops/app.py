@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(plans_router)
     app.include_router(catalog_router)
     app.include_router(catalog_open_router)
+    app.include_router(catalog_pages_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(public_router)
