@@ -182,3 +182,40 @@ def test_unshared_items_are_hidden_and_cannot_be_requested(client: TestClient, w
         "/api/catalog/requests", headers=world.street.headers, json=request_body(entry_id, ["applicant_id"])
     )
     assert r.status_code == 422 and r.json()["code"] == "catalog.field_not_shareable"
+
+
+def test_a_described_need_is_answered_with_one_of_the_providers_entries(client: TestClient, world: World) -> None:
+    need = {
+        "need": "需要辖区内城市管理类事件按日统计，用于网格员巡查排班",
+        "provider_department_id": world.dept_id,
+        "purpose": "网格员巡查排班",
+        "fields": ["day", "received"],
+        "use_from": "2026-01-01",
+        "use_until": "2026-06-30",
+    }
+    r = client.post("/api/catalog/requests", headers=world.street.headers, json=need)
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    no_entry = client.post(
+        f"/api/catalog/requests/{rid}/answer", headers=world.provider.headers, json={"decision": "approve"}
+    )
+    assert no_entry.status_code == 422 and no_entry.json()["code"] == "catalog.grant_needs_entry"
+    longer = client.post(
+        f"/api/catalog/requests/{rid}/answer",
+        headers=world.provider.headers,
+        json={"decision": "approve", "entry_id": world.entry_id, "valid_until": "2026-12-31"},
+    )
+    assert longer.status_code == 422 and longer.json()["code"] == "catalog.grant_period_wider"
+    ok = client.post(
+        f"/api/catalog/requests/{rid}/answer",
+        headers=world.provider.headers,
+        json={"decision": "approve", "entry_id": world.entry_id},
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["entry_id"] == world.entry_id and ok.json()["grant"]["fields"] == ["day", "received"]
+    again = client.post(
+        f"/api/catalog/requests/{rid}/answer",
+        headers=world.provider.headers,
+        json={"decision": "refuse", "reason": "x"},
+    )
+    assert again.status_code == 409 and again.json()["code"] == "catalog.request_answered"
