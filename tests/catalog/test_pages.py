@@ -1,5 +1,6 @@
 """In Chromium: a street searches the catalogue, requests a city department's data, the department's
-data_admin approves part of it from 待我答复, and the street reads exactly the granted items."""
+data_admin approves part of it from 待我答复, and the street reads exactly the granted items; the street files a
+纠错, the provider revokes the grant and the street's read is refused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.catalog.models import DataGrant
 from cityops.core.audit import AuditEntry
 from cityops.core.db import session_scope
 from tests.catalog.conftest import STREET_A, World
@@ -60,3 +62,29 @@ def test_search_request_approve_read(
     with session_scope(factory) as s:
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "catalog.data_read")).all()
     assert [r.actor_id for r in reads] == [world.street.user_id]
+
+    # the street reports a defect in the entry (纠错)
+    page.goto(f"{live_url}/catalog/entries/{world.entry_id}")
+    page.select_option("#correction-form select[name=field]", "summary")
+    page.fill("#correction-form input[name=text]", "摘要未说明是否含已作废事件")
+    page.click("#correction-submit")
+    expect(page.locator("#correction-list")).to_contain_text("摘要未说明是否含已作废事件")
+
+    # the provider revokes the grant; the street's read is then refused
+    page.context.clear_cookies()
+    log_in(page, live_url, world.provider.username, PASSWORD)
+    page.goto(f"{live_url}/catalog/requests?box=inbox")
+    page.click(f"#request-list >> text={ref}")
+    page.fill("#revoke-form input[name=reason]", "超出约定用途")
+    page.click("#revoke-submit")
+    expect(page.locator("#grant-facts")).to_contain_text("已撤销")
+    page.context.clear_cookies()
+    log_in(page, live_url, world.street.username, PASSWORD)
+    page.goto(f"{live_url}/catalog/requests?box=mine")
+    page.click(f"#request-list >> text={ref}")
+    expect(page.locator("#read-data")).to_have_count(0)
+    with session_scope(factory) as s:
+        grant_id = s.scalars(select(DataGrant.id)).one()
+    refused = page.goto(f"{live_url}/catalog/grants/{grant_id}")
+    assert refused is not None and refused.status == 403
+    expect(page.locator("body")).to_contain_text("授权已撤销")

@@ -24,7 +24,7 @@ from cityops.catalog.vocab import (
 )
 from cityops.core import clock
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError
+from cityops.core.errors import CityOpsError, Conflict, Invalid
 from cityops.core.pagination import PageParams, paginate
 from cityops.events.calendar import CST
 from cityops.web import csrf
@@ -80,6 +80,7 @@ def _entry_context(session: SessionDep, actor: Any, entry: CatalogEntry, **extra
         and entry.share_type != "none"
         and not is_provider(actor, entry.department_id, entry.unit_id),
         shareable=service.shareable_fields(entry),
+        corrections=service.corrections(session, actor, entry),
         mine=mine,
         grants=grants,
         form=extra.pop("form", {}),
@@ -139,6 +140,26 @@ def _plain_error(exc: ValidationError) -> str:
     return str(first["msg"]).removeprefix("Value error, ")
 
 
+@router.post("/catalog/entries/{entry_id}/corrections", response_class=HTMLResponse)
+def correction_from_page(
+    entry_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    field: Annotated[str, Form(max_length=40)] = "",
+    text: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """纠错 from the entry page: what is wrong, and where."""
+    csrf.check(request, csrf_token)
+    entry = service.access_entry(session, actor, entry_id)
+    if len(text.strip()) < 2 or not field.strip():
+        ctx = _entry_context(session, actor, entry, correction_error="请写明纠错内容 / describe what is wrong")
+        return render(request, "catalog_entry.html", status_code=422, **ctx)
+    service.file_correction(session, actor, entry, field.strip(), text.strip())
+    return RedirectResponse(f"/catalog/entries/{entry.id}?corrected=1", status_code=303)
+
+
 @router.get("/catalog/requests", response_class=HTMLResponse)
 def requests_page(
     request: Request,
@@ -172,6 +193,10 @@ def _request_context(session: SessionDep, actor: Any, row: DataRequest, **extra:
         and holds(actor, "request.answer")
         and is_provider(actor, row.provider_department_id, row.provider_unit_id),
         can_read=grant is not None and is_party(actor, grant.grantee_unit_id, grant.grantee_department_id),
+        can_revoke=grant is not None
+        and grant.revoked_at is None
+        and holds(actor, "grant.revoke")
+        and is_provider(actor, row.provider_department_id, row.provider_unit_id),
         due_local=row.due_at.astimezone(CST).strftime("%Y-%m-%d %H:%M"),
         **extra,
     )
@@ -204,6 +229,31 @@ def answer_from_page(
         requests.answer(session, actor, row, data)
     except CityOpsError as exc:
         ctx = _request_context(session, actor, row, error=exc.detail)
+        return render(request, "catalog_request.html", status_code=exc.status_code, **ctx)
+    return RedirectResponse(f"/catalog/requests/{row.id}", status_code=303)
+
+
+@router.post("/catalog/requests/{request_id}/revoke", response_class=HTMLResponse)
+def revoke_from_page(
+    request_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The provider withdraws a grant (e.g. the data is used beyond the stated purpose)."""
+    csrf.check(request, csrf_token)
+    row = requests.access_request(session, actor, request_id)
+    grant = requests.grant_of(session, row)
+    try:
+        if grant is None:
+            raise Conflict("该申请没有授权 / no grant to revoke", code="catalog.no_grant")
+        if len(reason.strip()) < 2:
+            raise Invalid("请写明撤销理由 / a reason is required", field="reason", code="catalog.reason_required")
+        requests.revoke(session, actor, grant, reason.strip())
+    except CityOpsError as exc:
+        ctx = _request_context(session, actor, row, revoke_error=exc.detail)
         return render(request, "catalog_request.html", status_code=exc.status_code, **ctx)
     return RedirectResponse(f"/catalog/requests/{row.id}", status_code=303)
 
