@@ -24,7 +24,7 @@ from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.core.todo import TodoItem
 from cityops.events.calendar import CST, load_calendar, parse_duration
 from cityops.org import service as org
-from cityops.org.models import OrgUnit
+from cityops.org.models import Department, OrgUnit
 
 # 提供方答复时限: the Shanxi 2024 细则 gives 5 working days for data already on the platform
 # (reference/anchors-data.md §2.4); one figure for every request until a city configures otherwise.
@@ -131,7 +131,7 @@ def submit(session: Session, actor: Actor, data: RequestIn) -> DataRequest:
         use_from=data.use_from,
         use_until=data.use_until,
         requester_id=actor.user_id,
-        requester_name=actor.username[:80],
+        requester_name=_requester_name(session, actor),
         requester_unit_id=actor.unit_id,
         requester_unit_path=actor.unit_path,
         requester_department_id=actor.department_id,
@@ -149,6 +149,15 @@ def submit(session: Session, actor: Actor, data: RequestIn) -> DataRequest:
     audit.record(session, actor, "catalog.request_submitted", row, entry_id=row.entry_id, fields=row.fields)
     outbox.add(session, "catalog.request_submitted", request_id=row.id, provider_department_id=provider_dept)
     return row
+
+
+def _requester_name(session: Session, actor: Actor) -> str:
+    """Shown to the provider: the requesting unit first (a street, a department), then the person."""
+    if actor.department_id is not None:
+        dept = session.get(Department, actor.department_id)
+        return f"{dept.name if dept else ''} · {actor.username}"[:80]
+    unit = session.get(OrgUnit, actor.unit_id) if actor.unit_id is not None else None
+    return f"{unit.name if unit else ''} · {actor.username}"[:80]
 
 
 def withdraw(session: Session, actor: Actor, request: DataRequest) -> DataRequest:
