@@ -21,6 +21,25 @@ from cityops.core.deps import OptionalActorDep, SessionDep, TransactionalRoute
 router = APIRouter(tags=["catalog-open"], route_class=TransactionalRoute)
 DCAT_LIMIT = 5000
 TITLE = "重庆市政务信息资源目录（开放部分）"
+# CKAN answers errors in its own envelope, not in our ErrorOut shape: document it so.
+CKAN_ERROR: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "CKAN error envelope",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["success", "error"],
+                    "properties": {
+                        "help": {"type": "string"},
+                        "success": {"type": "boolean", "enum": [False]},
+                        "error": {"type": "object"},
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 def _open_entries(session: SessionDep) -> list[CatalogEntry]:
@@ -67,7 +86,7 @@ def package_list(
     return standards.ckan_ok(base_url(request), "package_list", [standards.ckan_name(e) for e in entries])
 
 
-@router.get("/api/3/action/package_show", response_model=None)
+@router.get("/api/3/action/package_show", response_model=None, responses=CKAN_ERROR)
 def package_show(
     request: Request, session: SessionDep, actor: OptionalActorDep, id: Annotated[str, Query(max_length=100)]
 ) -> dict[str, Any] | JSONResponse:
