@@ -144,6 +144,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    from cityops.catalog.api import router as catalog_router
+    from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
     from cityops.core.files_api import router as files_router
     from cityops.events.api import router as events_router
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.grid_forms import router as grid_forms_router
     from cityops.web.grid_mobile import router as grid_mobile_router
@@ -176,6 +179,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(grid_router)
     app.include_router(duties_router)
     app.include_router(forms_router)
+    app.include_router(catalog_router)
+    app.include_router(catalog_open_router)
+    app.include_router(catalog_pages_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(grid_mobile_router)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops import models  # noqa: F401  (every table on the metadata)
+from cityops.catalog import hooks as catalog_hooks
 from cityops.core import audit, files, retention
 from cityops.core.db import make_sessionmaker
 from cityops.core.hooks import HOOKS_KEY, Hooks
@@ -22,7 +23,7 @@ from cityops.org import hooks as org_hooks
 from cityops.plans import hooks as plans_hooks
 from cityops.sensing import hooks as sensing_hooks
 
-DOMAINS = (org_hooks, events_hooks, grid_hooks, sensing_hooks, plans_hooks, indicators_hooks)
+DOMAINS = (org_hooks, events_hooks, grid_hooks, sensing_hooks, plans_hooks, indicators_hooks, catalog_hooks)
 
 
 def build_hooks(settings: Settings) -> Hooks:

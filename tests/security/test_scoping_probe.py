@@ -123,7 +123,9 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
     run = client.get(f"/api/plan-runs/{runs[0]['id']}", headers=duty.headers).json()
     alarms = client.get("/api/alarms", headers=duty.headers).json()["items"]
     devices = client.get("/api/devices", headers=duty.headers).json()["items"]
+    catalog = _catalog_of_b(client, duty, gateway)
     b.ids = {
+        **catalog,
         "unit_id": unit(session, B).id,
         "event_id": ev.json()["id"],
         "device_id": devices[0]["id"],
@@ -219,6 +221,46 @@ def _grid_objects(
     }
 
 
+def _catalog_of_b(client: TestClient, duty: Any, gateway: Any) -> dict[str, Any]:
+    """Street B's centre catalogues a resource, B's duty officer requests it (granted) and files a 纠错,
+    and B registers a capability component: none of it is A's business."""
+    entry = {
+        "code": "PROBE-B-E1",
+        "title": "PROBE-B-ENTRY 街道台账",
+        "classification": "部门/街道",
+        "summary": "PROBE-B-ENTRY",
+        "format_class": "电子表格",
+        "format": "xlsx",
+        "update_cycle": "每月",
+        "share_type": "unconditional",
+        "items": [{"name": "probe_b", "label": "PROBE-B-ITEM", "type": "字符"}],
+    }
+    r = client.post("/api/catalog/entries", headers=gateway.headers, json=entry)
+    assert r.status_code == 201, r.text
+    entry_id = r.json()["id"]
+    assert client.post(f"/api/catalog/entries/{entry_id}/actions/publish", headers=gateway.headers).status_code == 200
+    body = {"entry_id": entry_id, "purpose": "PROBE-B-REQUEST", "use_from": "2026-01-01", "use_until": "2026-12-31"}
+    req = client.post("/api/catalog/requests", headers=duty.headers, json=body)
+    assert req.status_code == 201, req.text
+    answer = client.post(
+        f"/api/catalog/requests/{req.json()['id']}/answer", headers=gateway.headers, json={"decision": "approve"}
+    )
+    assert answer.status_code == 200, answer.text
+    fix = {"field": "summary", "text": "PROBE-B-CORRECTION"}
+    correction = client.post(f"/api/catalog/entries/{entry_id}/corrections", headers=duty.headers, json=fix)
+    assert correction.status_code == 201, correction.text
+    comp = {"code": "probe-b-comp", "name": "PROBE-B-COMP", "kind": "algorithm", "version": "1", "endpoint": "/x"}
+    component = client.post("/api/catalog/components", headers=gateway.headers, json=comp)
+    assert component.status_code == 201, component.text
+    return {
+        "entry_id": entry_id,
+        "request_id": req.json()["id"],
+        "grant_id": answer.json()["grant"]["id"],
+        "correction_id": correction.json()["id"],
+        "component_id": component.json()["id"],
+    }
+
+
 def _fill(path: str, ids: dict[str, Any]) -> str | None:
     def value(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -241,7 +283,13 @@ def test_street_a_sees_nothing_of_street_b_on_any_route(
 ) -> None:
     a = login(client, factory, "a_everything", ALL_STAFF_ROLES, unit_code=A)
     boards = client.get("/api/boards", headers=a.headers).json()
-    shared = {**PATH_VALUES, "indicator_id": boards[0]["runways"][0]["indicators"][0]["id"]}
+    with factory() as s:
+        city_department = department_id(s, "500000", "urban_management")  # both streets may browse its entries
+    shared = {
+        **PATH_VALUES,
+        "indicator_id": boards[0]["runways"][0]["indicators"][0]["id"],
+        "department_id": city_department,
+    }
     ids = {**street_b.ids, **shared}
     probed, leaks = 0, []
     for method, route in _routes(client):

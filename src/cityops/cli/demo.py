@@ -27,6 +27,7 @@ def demo(
 
     from cityops import models  # noqa: F401
     from cityops.app import create_app
+    from cityops.catalog.demo import seed_demo as seed_catalog_demo
     from cityops.core.actor import system_actor
     from cityops.core.db import make_engine, session_scope
     from cityops.core.migrate import upgrade
@@ -54,6 +55,8 @@ def demo(
         seed_indicators(s, actor)
         seed_plans(s, actor)
         users = ensure_demo_users(s, actor)
+    with session_scope(factory) as s:
+        seed_catalog_demo(s, actor)  # after the users commit: demo requests are filed by them
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")
     for col in ("username", "name", "roles", "unit"):

@@ -53,6 +53,8 @@ class UnitChanged:
 
 
 UnitChangedFn = Callable[[Session, "Actor", UnitChanged], None]
+# An indicator source: (session, the indicator's source spec, units, since, until) -> value per unit id.
+IndicatorSource = Callable[[Session, dict[str, Any], list[Any], Any, Any], dict[int, float | None]]
 ExternalHandler = Callable[["Hooks", dict[str, Any]], None]
 
 
@@ -69,6 +71,7 @@ class Hooks:
     before_commit: list[tuple[str, SessionFn]] = field(default_factory=list)
     after_rollback: list[tuple[str, SessionFn]] = field(default_factory=list)
     unit_changed: list[tuple[str, UnitChangedFn]] = field(default_factory=list)
+    indicator_sources: dict[str, IndicatorSource] = field(default_factory=dict)
     unit_lookup: UnitLookup | None = None  # installed by org: core.auth builds an actor's jurisdiction with it
     settings: Settings = field(default_factory=Settings)
     # Per-process state a domain keeps between transactions (e.g. the sensing device registry).
@@ -112,6 +115,13 @@ class Hooks:
             raise DuplicateHook(f"commit hook {name!r} is registered twice")
         self.before_commit.append((name, before_commit))
         self.after_rollback.append((name, after_rollback))
+
+    def indicator_source(self, kind: str, fn: IndicatorSource) -> None:
+        """A domain above indicators offers the values of indicators whose source type is `kind`, so
+        indicators never import it (the catalogue's satisfaction rate, the risk register's counts)."""
+        if kind in self.indicator_sources:
+            raise DuplicateHook(f"indicator source {kind!r} is registered twice")
+        self.indicator_sources[kind] = fn
 
     def on_unit_changed(self, name: str, fn: UnitChangedFn) -> None:
         if any(n == name for n, _ in self.unit_changed):

@@ -34,6 +34,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("jfb_duty", "解放碑街道值班员", (Role.dispatcher,), "500103003"),
     DemoUser("jfb_grid", "解放碑街道网格员", (Role.grid_worker,), "500103003"),
     DemoUser("data_admin", "数据管理员", (Role.data_admin,), "500000"),
+    DemoUser("cg_data", "市城市管理局数据管理员", (Role.data_admin,), "500000", "urban_management"),
+    DemoUser("eco_data", "市生态环境局数据管理员", (Role.data_admin,), "500000", "ecology"),
+    DemoUser("yz_cg_data", "渝中区城市管理局数据管理员", (Role.data_admin,), "500103", "urban_management"),
     DemoUser("app_admin", "应用管理员", (Role.app_admin,), "500000"),
 )
 

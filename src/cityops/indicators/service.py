@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor
+from cityops.core.hooks import hooks_of
 from cityops.events import metrics
 from cityops.events.calendar import CST
 from cityops.indicators.models import Board, Indicator, IndicatorValue, RiskPrompt, Runway
@@ -131,6 +132,66 @@ BOARDS: list[dict[str, Any]] = [
                     }
                 ],
             }
+        ],
+    },
+    {
+        "code": "data",
+        "name": "数据资源",
+        "runways": [
+            {
+                "code": "data_supply",
+                "name": "数据归集与供需",
+                "indicators": [
+                    {
+                        "code": "catalog_aggregated",
+                        "name": "归集数据类数",
+                        "kind": "vital_sign",
+                        "unit": "类",
+                        "period": "day",
+                        "direction": "higher",
+                        "target": None,
+                        "source": {"type": "catalog", "metric": "aggregated"},
+                    },
+                    {
+                        # The 2024 report's achieved level (95%) is used as the bar to keep.
+                        "code": "catalog_satisfaction",
+                        "name": "数据供需满足率",
+                        "kind": "kpi",
+                        "unit": "%",
+                        "period": "year",
+                        "direction": "higher",
+                        "target": 0.95,
+                        "drill_level": "district",
+                        "source": {"type": "catalog", "metric": "satisfaction"},
+                    },
+                ],
+            },
+            {
+                "code": "components",
+                "name": "能力组件",
+                "indicators": [
+                    {
+                        "code": "components_listed",
+                        "name": "上架能力组件数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "higher",
+                        "target": None,
+                        "source": {"type": "catalog", "metric": "components"},
+                    },
+                    {
+                        "code": "components_ai",
+                        "name": "AI+能力组件数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "higher",
+                        "target": None,
+                        "source": {"type": "catalog", "metric": "components", "kind": "ai_model"},
+                    },
+                ],
+            },
         ],
     },
     {"code": "economy", "name": "经济运行", "runways": [{"code": "economy", "name": "经济运行监测", "indicators": []}]},
@@ -319,6 +380,9 @@ def _values(
             else:
                 out[unit_id] = getattr(f, str(metric))
         return out
+    offered = hooks_of(session).indicator_sources.get(str(kind))
+    if offered is not None:
+        return offered(session, src, units, since, until)
     if kind == "alarms":
         from cityops.sensing.models import Alarm
 

@@ -1,0 +1,46 @@
+"""What the data platform plugs in: the request deadline sweep, its indicator values (satisfaction rate,
+aggregated entries, components) and its rows following units that move or merge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from cityops.catalog import jobs, metrics
+from cityops.catalog import models as c
+from cityops.core.actor import Actor
+from cityops.core.hooks import Hooks, UnitChanged
+from cityops.core.paths import replace_unit, rewrite_paths
+
+PATHS = (
+    c.CatalogEntry.unit_path,
+    c.CatalogCorrection.reporter_unit_path,
+    c.DataRequest.requester_unit_path,
+    c.DataRequest.provider_unit_path,
+    c.DataGrant.grantee_unit_path,
+    c.CapabilityComponent.unit_path,
+)
+UNITS = (
+    c.CatalogEntry.unit_id,
+    c.DataRequest.requester_unit_id,
+    c.DataRequest.provider_unit_id,
+    c.DataRequest.escalated_to_unit_id,
+    c.DataGrant.grantee_unit_id,
+    c.CapabilityComponent.unit_id,
+)
+
+
+def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
+    for old, new in change.moves:
+        for path_col in PATHS:
+            rewrite_paths(session, path_col, old, new)
+    for retired_id, successor_id, _ in change.merged:
+        for unit_col in UNITS:
+            replace_unit(session, unit_col, retired_id, successor_id)
+
+
+def install(hooks: Hooks) -> None:
+    hooks.every("catalog.request_deadlines", timedelta(minutes=5), jobs.request_deadlines)
+    hooks.indicator_source("catalog", metrics.values)
+    hooks.on_unit_changed("catalog.follow_units", follow_units)
