@@ -34,6 +34,7 @@ from cityops.events.catalogue import seed_defaults
 from cityops.indicators.service import seed as seed_indicators
 from cityops.org.loader import import_chongqing
 from cityops.plans.service import seed_defaults as seed_plans
+from cityops.risks.defaults import seed_categories as seed_risk_categories
 from cityops.sensing.service import seed_types
 
 PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
@@ -79,6 +80,7 @@ class Templates:
                 seed_types(s, system_actor("system:test"))
                 seed_indicators(s, system_actor("system:test"))
                 seed_plans(s, system_actor("system:test"))
+                seed_risk_categories(s)
         engine.dispose()
         self.built[kind] = name
         return name

@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
+    from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.pages import router as pages_router
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(sensing_router)
     app.include_router(indicators_router)
     app.include_router(plans_router)
+    app.include_router(risks_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(public_router)

@@ -11,6 +11,8 @@ from cityops.org import models as org_models  # noqa: F401
 from cityops.org import service as org_service  # noqa: F401  (registers the unit lookup for auth)
 from cityops.plans import jobs as plan_jobs  # noqa: F401  (activation handlers, task and reminder sweeps)
 from cityops.plans import models as plan_models
+from cityops.risks import jobs as risk_jobs  # noqa: F401  (inspection deadline sweep)
+from cityops.risks import models as risk_models
 from cityops.sensing import jobs as sensing_jobs  # noqa: F401  (offline detection, retention)
 from cityops.sensing import models as sensing_models
 
@@ -33,6 +35,13 @@ def _register_unit_references() -> None:
     register_unit_reference(P.DirectReport.unit_id, P.DirectReport.unit_path)
     register_unit_reference(P.ReportNotice.unit_id)
     register_unit_reference(P.Notification.unit_id)
+    R = risk_models
+    register_unit_reference(R.RiskPoint.unit_id, R.RiskPoint.unit_path)
+    register_unit_reference(R.Inspection.unit_id, R.Inspection.unit_path)
+    register_unit_reference(R.Inspection.escalated_to_unit_id)
+    register_unit_reference(R.Hazard.unit_id, R.Hazard.unit_path)
+    register_unit_reference(R.Hazard.supervised_by_unit_id)
+    register_unit_reference(R.PointPrompt.unit_id, R.PointPrompt.unit_path)
 
 
 _register_unit_references()

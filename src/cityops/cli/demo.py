@@ -36,6 +36,7 @@ def demo(
     from cityops.indicators.service import seed as seed_indicators
     from cityops.org.loader import import_chongqing
     from cityops.plans.service import seed_defaults as seed_plans
+    from cityops.risks.defaults import seed_categories as seed_risk_categories
     from cityops.sensing.service import seed_types
 
     settings = Settings()
@@ -52,6 +53,7 @@ def demo(
         seed_types(s, actor)
         seed_indicators(s, actor)
         seed_plans(s, actor)
+        seed_risk_categories(s)
         users = ensure_demo_users(s, actor)
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")

@@ -1,0 +1,84 @@
+"""The risk register's runway figures for a unit's subtree (one definition each; docs/risks.md):
+
+- points by level: active risk points located in the subtree, per level;
+- overdue inspections: scheduled inspections whose deadline has passed (`overdue` set by the sweep);
+- open major hazards: 重大隐患 not yet 销号;
+- rectification rate: of the hazards found this calendar year (China time), the share 销号 — none found: no value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cityops.events.calendar import CST
+from cityops.org import service as org
+from cityops.risks.hazards import OPEN
+from cityops.risks.matrix import LEVELS
+from cityops.risks.models import Hazard, Inspection, RiskPoint
+
+
+@dataclass
+class Figures:
+    by_level: dict[str, int] = field(default_factory=dict)
+    overdue_inspections: int = 0
+    open_major_hazards: int = 0
+    found_this_year: int = 0
+    closed_this_year: int = 0
+
+    @property
+    def points(self) -> int:
+        return sum(self.by_level.values())
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return round(self.closed_this_year / self.found_this_year, 4) if self.found_this_year else None
+
+    def metric(self, name: str) -> float | None:
+        if name.startswith("points_"):
+            return float(self.by_level.get(name.removeprefix("points_"), 0))
+        if name == "rectification_rate":
+            return self.rectification_rate
+        return float(getattr(self, name))
+
+
+def figures(session: Session, path: str, now: datetime) -> Figures:
+    f = Figures(by_level=dict.fromkeys(LEVELS, 0))
+    for level, n in session.execute(
+        select(RiskPoint.level, func.count())
+        .where(RiskPoint.status == "active", org.in_subtree(RiskPoint.unit_path, path))
+        .group_by(RiskPoint.level)
+    ):
+        f.by_level[level] = int(n)
+    f.overdue_inspections = int(
+        session.scalar(
+            select(func.count())
+            .select_from(Inspection)
+            .where(
+                Inspection.status == "scheduled",
+                Inspection.overdue.is_(True),
+                org.in_subtree(Inspection.unit_path, path),
+            )
+        )
+        or 0
+    )
+    f.open_major_hazards = int(
+        session.scalar(
+            select(func.count())
+            .select_from(Hazard)
+            .where(Hazard.grade == "major", Hazard.status.in_(OPEN), org.in_subtree(Hazard.unit_path, path))
+        )
+        or 0
+    )
+    local = now.astimezone(CST)
+    start = datetime(local.year, 1, 1, tzinfo=CST)
+    found, closed = session.execute(
+        select(func.count(), func.count(Hazard.closed_at)).where(
+            Hazard.found_at >= start, Hazard.found_at <= now, org.in_subtree(Hazard.unit_path, path)
+        )
+    ).one()
+    f.found_this_year, f.closed_this_year = int(found or 0), int(closed or 0)
+    return f
