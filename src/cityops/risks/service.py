@@ -197,6 +197,12 @@ def create_point(session: Session, actor: Actor, item: PointInput, *, trigger: s
         raise Invalid("请填写风险点名称 / name is required", field="name")
     unit = org.access_unit(session, actor, item.unit_id)
     cat = category_by_code(session, item.category)
+    if cat.parent_id is None:
+        raise Invalid(
+            f"请选择「{cat.name}」下的具体类别 / choose a category under {cat.code}",
+            field="category",
+            code="risk.category_is_family",
+        )
     score, level = matrix.level_of(item.likelihood, item.consequence)
     lon, lat, polygon = _place(item)
     cycle = item.cycle_days or cat.cycle_days

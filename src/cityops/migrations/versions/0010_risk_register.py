@@ -11,7 +11,6 @@ from alembic import op
 
 import cityops.core.db
 
-
 revision = "0010"
 down_revision = "0006"
 branch_labels = None
