@@ -130,7 +130,91 @@ BOARDS: list[dict[str, Any]] = [
                         "source": {"type": "alarms", "severity": ["major", "critical"], "sectors": None},
                     }
                 ],
-            }
+            },
+            {
+                "code": "risk_register",
+                "name": "风险清单",
+                # Definitions: docs/risks.md (cityops.risks.figures); no targets where the reports give none.
+                "indicators": [
+                    {
+                        "code": "risk_points_major",
+                        "name": "重大风险点数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": None,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "points_major"},
+                    },
+                    {
+                        "code": "risk_points_significant",
+                        "name": "较大风险点数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": None,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "points_significant"},
+                    },
+                    {
+                        "code": "risk_points_general",
+                        "name": "一般风险点数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": None,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "points_general"},
+                    },
+                    {
+                        "code": "risk_points_low",
+                        "name": "低风险点数",
+                        "kind": "vital_sign",
+                        "unit": "个",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": None,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "points_low"},
+                    },
+                    {
+                        "code": "risk_overdue_inspections",
+                        "name": "风险点巡查超期数",
+                        "kind": "kpi",
+                        "unit": "次",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": 0,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "overdue_inspections"},
+                    },
+                    {
+                        "code": "risk_open_major_hazards",
+                        "name": "未销号重大隐患数",
+                        "kind": "vital_sign",
+                        "unit": "项",
+                        "period": "day",
+                        "direction": "lower",
+                        "target": None,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "open_major_hazards"},
+                    },
+                    {
+                        "code": "risk_rectification_rate",
+                        "name": "隐患整改率",
+                        "kind": "kpi",
+                        "unit": "%",
+                        "period": "year",
+                        "direction": "higher",
+                        "target": None,
+                        "drill_level": "street",
+                        "source": {"type": "risks", "metric": "rectification_rate"},
+                    },
+                ],
+            },
         ],
     },
     {"code": "economy", "name": "经济运行", "runways": [{"code": "economy", "name": "经济运行监测", "indicators": []}]},
@@ -335,6 +419,12 @@ def _values(
                 stmt = stmt.where(Alarm.sector.in_(src["sectors"]))
             out[unit.id] = float(session.scalar(stmt) or 0)
         return out
+    if kind == "risks":  # the risk register's runway: current figures for each unit's subtree
+        from cityops.risks.figures import Figures, by_path
+
+        found = by_path(session, clock.now())
+        empty = Figures(by_level={})
+        return {u.id: found.get(u.path, empty).metric(str(src.get("metric"))) for u in units}
     if kind == "readings":
         from cityops.sensing.models import Device, Rollup
 

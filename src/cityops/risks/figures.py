@@ -45,6 +45,56 @@ class Figures:
         return float(getattr(self, name))
 
 
+def by_path(session: Session, now: datetime) -> dict[str, Figures]:
+    """The figures of every subtree at once: each row counts for its unit and every unit above it (one
+    query per table, rows summed up their paths), memoised for one `now` on the session — the runway
+    computes seven indicators for every street."""
+    memo = session.info.get("risk_figures")
+    if memo is not None and memo[0] == now:
+        return dict(memo[1])
+    out: dict[str, Figures] = {}
+
+    def each(path: str) -> list[Figures]:
+        parts = path.strip("/").split("/")
+        return [
+            out.setdefault("/" + "/".join(parts[:i]) + "/", Figures(by_level=dict.fromkeys(LEVELS, 0)))
+            for i in range(1, len(parts) + 1)
+        ]
+
+    for path, level, n in session.execute(
+        select(RiskPoint.unit_path, RiskPoint.level, func.count())
+        .where(RiskPoint.status == "active")
+        .group_by(RiskPoint.unit_path, RiskPoint.level)
+    ):
+        for f in each(path):
+            f.by_level[level] += int(n)
+    for path, n in session.execute(
+        select(Inspection.unit_path, func.count())
+        .where(Inspection.status == "scheduled", Inspection.overdue.is_(True))
+        .group_by(Inspection.unit_path)
+    ):
+        for f in each(path):
+            f.overdue_inspections += int(n)
+    for path, n in session.execute(
+        select(Hazard.unit_path, func.count())
+        .where(Hazard.grade == "major", Hazard.status.in_(OPEN))
+        .group_by(Hazard.unit_path)
+    ):
+        for f in each(path):
+            f.open_major_hazards += int(n)
+    start = datetime(now.astimezone(CST).year, 1, 1, tzinfo=CST)
+    for path, found, closed in session.execute(
+        select(Hazard.unit_path, func.count(), func.count(Hazard.closed_at))
+        .where(Hazard.found_at >= start, Hazard.found_at <= now)
+        .group_by(Hazard.unit_path)
+    ):
+        for f in each(path):
+            f.found_this_year += int(found)
+            f.closed_this_year += int(closed or 0)
+    session.info["risk_figures"] = (now, out)
+    return dict(out)
+
+
 def figures(session: Session, path: str, now: datetime) -> Figures:
     f = Figures(by_level=dict.fromkeys(LEVELS, 0))
     for level, n in session.execute(
