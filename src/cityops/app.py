@@ -155,6 +155,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.emergency import router as emergency_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
+    from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
 
     app.include_router(core_router)
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(emergency_router)
     app.include_router(public_router)
     app.include_router(runways_router)
+    app.include_router(risk_pages_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     _document_errors(app)
     return app
