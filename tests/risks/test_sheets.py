@@ -66,7 +66,11 @@ def test_an_imported_sheet_reports_bad_rows_by_row(street_duty: Login, client: T
     ]
     items = client.get("/api/risks/points", headers=street_duty.headers).json()["items"]
     assert {p["name"]: p["level"] for p in items} == {"新华路燃气站": "major", "解放碑地下商场": "significant"}
-    csv_body = f"风险点名称,风险类别,所在单位代码,地址,可能性,后果严重性\n桥A,bridge_tunnel.bridge,{STREET},沧白路,2,2\n,gas.station,{STREET},x,1,1\n"
+    csv_body = (
+        "风险点名称,风险类别,所在单位代码,地址,可能性,后果严重性\n"
+        f"桥A,bridge_tunnel.bridge,{STREET},沧白路,2,2\n"
+        f",gas.station,{STREET},x,1,1\n"
+    )
     c = client.post(
         "/api/risks/points/import",
         headers=street_duty.headers,
