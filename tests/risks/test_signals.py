@@ -93,3 +93,28 @@ def test_an_event_of_the_points_kind_nearby_raises_its_likelihood(
     assert got["likelihood"] == 4 and got["assessments"][0]["trigger"] == "event"
     assert got["assessments"][0]["event_id"] == ev.json()["id"]
     assert client.get(f"/api/risks/points/{far['id']}", headers=street_duty.headers).json()["likelihood"] == 2
+
+
+def test_the_worker_catches_up_alarms_until_on_alarm_is_subscribed(
+    street_duty: Login, client: TestClient, session: Session, factory: sessionmaker[Session]
+) -> None:
+    from tests.plans.conftest import drain
+
+    gateway = login(client, factory, "rk_gateway2", [Role.data_admin], unit_code="500000")
+    client.post(
+        "/api/devices",
+        headers=gateway.headers,
+        json=[{"code": "RK-ROCK-2", "type": "rock_displacement", "name": "2号位移计", "unit_code": STREET}],
+    )
+    p = new_point(client, street_duty, session, likelihood=3, consequence=3, device_codes=["RK-ROCK-2"])
+    client.post(
+        "/api/readings",
+        headers={**gateway.headers, "Content-Type": "application/x-ndjson"},
+        content=json.dumps({"device": "RK-ROCK-2", "value": 12}).encode(),  # a major alarm
+    )
+    drain(factory)
+    got = client.get(f"/api/risks/points/{p['id']}", headers=street_duty.headers).json()
+    assert (got["likelihood"], got["level"], got["assessments"][0]["trigger"]) == (4, "significant", "alarm")
+    assert client.get("/api/risks/prompts", headers=street_duty.headers).json() == []  # major: no prompt
+    with session_scope(factory) as s:
+        assert signals.catch_up(s) == 0

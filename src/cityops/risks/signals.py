@@ -73,6 +73,26 @@ def on_alarm(session: Session, payload: dict[str, Any]) -> list[RiskAssessment]:
     return out
 
 
+def catch_up(session: Session, *, limit: int = 500) -> int:
+    """Alarms on linked devices that no point has answered yet go through `on_alarm` — the way alarms reach
+    the register until `on_alarm` is subscribed to `sensing.alarm` (then this finds nothing left to do)."""
+    from sqlalchemy import exists
+
+    from cityops.sensing.models import Alarm
+
+    answered = exists().where(RiskAssessment.point_id == RiskPointDevice.point_id, RiskAssessment.alarm_id == Alarm.id)
+    pending = session.scalars(
+        select(Alarm.id)
+        .join(RiskPointDevice, RiskPointDevice.device_id == Alarm.device_id)
+        .where(Alarm.cleared.is_(False), Alarm.severity.in_(list(ALARM_FLOOR)), ~answered)
+        .distinct()
+        .limit(limit)
+    ).all()
+    for alarm_id in pending:
+        on_alarm(session, {"alarm_id": alarm_id})
+    return len(pending)
+
+
 def _assessed_for(session: Session, point_id: int, alarm_id: int) -> bool:
     found = session.scalar(
         select(RiskAssessment.id).where(RiskAssessment.point_id == point_id, RiskAssessment.alarm_id == alarm_id)
