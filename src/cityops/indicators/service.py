@@ -19,6 +19,34 @@ from cityops.org import service as org
 from cityops.org.loader import data_path
 from cityops.org.models import OrgLevel, OrgUnit
 
+# The risk register's runway: (metric, name, kind, unit, period, better, target) — docs/risks.md
+RISK_INDICATORS: list[tuple[str, str, str, str, str, str, float | None]] = [
+    ("points_major", "重大风险点数", "vital_sign", "个", "day", "lower", None),
+    ("points_significant", "较大风险点数", "vital_sign", "个", "day", "lower", None),
+    ("points_general", "一般风险点数", "vital_sign", "个", "day", "lower", None),
+    ("points_low", "低风险点数", "vital_sign", "个", "day", "lower", None),
+    ("overdue_inspections", "风险点巡查超期数", "kpi", "次", "day", "lower", 0),
+    ("open_major_hazards", "未销号重大隐患数", "vital_sign", "项", "day", "lower", None),
+    ("rectification_rate", "隐患整改率", "kpi", "%", "year", "higher", None),
+]
+
+
+def _risk_indicator(
+    metric: str, name: str, kind: str, unit: str, period: str, direction: str, target: float | None
+) -> dict[str, Any]:
+    return {
+        "code": f"risk_{metric}",
+        "name": name,
+        "kind": kind,
+        "unit": unit,
+        "period": period,
+        "direction": direction,
+        "target": target,
+        "drill_level": "street",
+        "source": {"type": "risks", "metric": metric},
+    }
+
+
 BOARDS: list[dict[str, Any]] = [
     {
         "code": "facilities",
@@ -136,83 +164,8 @@ BOARDS: list[dict[str, Any]] = [
                 "name": "风险清单",
                 # Definitions: docs/risks.md (cityops.risks.figures); no targets where the reports give none.
                 "indicators": [
-                    {
-                        "code": "risk_points_major",
-                        "name": "重大风险点数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": None,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "points_major"},
-                    },
-                    {
-                        "code": "risk_points_significant",
-                        "name": "较大风险点数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": None,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "points_significant"},
-                    },
-                    {
-                        "code": "risk_points_general",
-                        "name": "一般风险点数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": None,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "points_general"},
-                    },
-                    {
-                        "code": "risk_points_low",
-                        "name": "低风险点数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": None,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "points_low"},
-                    },
-                    {
-                        "code": "risk_overdue_inspections",
-                        "name": "风险点巡查超期数",
-                        "kind": "kpi",
-                        "unit": "次",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": 0,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "overdue_inspections"},
-                    },
-                    {
-                        "code": "risk_open_major_hazards",
-                        "name": "未销号重大隐患数",
-                        "kind": "vital_sign",
-                        "unit": "项",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": None,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "open_major_hazards"},
-                    },
-                    {
-                        "code": "risk_rectification_rate",
-                        "name": "隐患整改率",
-                        "kind": "kpi",
-                        "unit": "%",
-                        "period": "year",
-                        "direction": "higher",
-                        "target": None,
-                        "drill_level": "street",
-                        "source": {"type": "risks", "metric": "rectification_rate"},
-                    },
+                    _risk_indicator(code, name, kind, unit, period, direction, target)
+                    for code, name, kind, unit, period, direction, target in RISK_INDICATORS
                 ],
             },
         ],

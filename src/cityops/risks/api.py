@@ -18,7 +18,7 @@ from cityops.core.errors import NotFound
 from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.org import service as org
 from cityops.risks import figures as risk_figures
-from cityops.risks import hazards, inspections, matrix, sheets
+from cityops.risks import hazard_events, hazards, inspections, matrix, sheets
 from cityops.risks import service as points
 from cityops.risks.models import Hazard, Inspection, InspectionPhoto, PointPrompt, RiskCategory, RiskPoint
 from cityops.risks.schemas import (
@@ -354,7 +354,7 @@ def hazard_reinspection(hazard_id: int, body: ReinspectionIn, session: SessionDe
 def hazard_to_event(hazard_id: int, body: ToEventIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
     """The hazard becomes an event through the events intake (for other departments); both link each other."""
     h = hazards.access_hazard(session, actor, hazard_id)
-    return {"event_id": hazards.to_event(session, actor, h, category=body.category, note=body.note)}
+    return {"event_id": hazard_events.to_event(session, actor, h, category=body.category, note=body.note)}
 
 
 # -- prompts, figures, report --------------------------------------------------------------------------

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
-from cityops.org import service as org
 from cityops.risks import service as points
-from cityops.risks.models import Hazard, HazardLog, Inspection, RiskCategory, RiskPoint
+from cityops.risks.models import Hazard, HazardLog, Inspection, RiskPoint
 from cityops.workflow.engine import Flow
 
 HAZARD_FLOW = Flow(
@@ -77,11 +76,9 @@ class HazardNotFound(NotFound):
 
 
 def visible(actor: Actor) -> Any:
-    clauses = [org.in_subtree(Hazard.unit_path, actor.unit_path)]
-    if actor.department_id is not None:
-        owned = select(RiskPoint.id).where(RiskPoint.owner_department_id == actor.department_id)
-        clauses.append(Hazard.point_id.in_(owned))
-    return or_(*clauses)
+    from cityops.risks.service import visible_through_point
+
+    return visible_through_point(Hazard.unit_path, Hazard.point_id, actor)
 
 
 def access_hazard(session: Session, actor: Actor, hazard_id: int) -> Hazard:
@@ -138,13 +135,15 @@ def register(session: Session, actor: Actor, point: RiskPoint, item: HazardInput
     )
     session.add(hazard)
     session.flush()
-    _log(session, hazard, actor, "register", None, "registered", f"{GRADE_NAME[hazard.grade][0]}登记 / registered")
+    log_change(
+        session, hazard, actor, "register", None, "registered", f"{GRADE_NAME[hazard.grade][0]}登记 / registered"
+    )
     audit.record(session, actor, "risk.hazard_registered", hazard, grade=hazard.grade, point_id=point.id)
     outbox.add(session, "risk.hazard_registered", hazard_id=hazard.id, grade=hazard.grade, unit_path=hazard.unit_path)
     return hazard
 
 
-def _log(
+def log_change(
     session: Session, hazard: Hazard, actor: Actor, action: str, before: str | None, after: str | None, note: str
 ) -> None:
     session.add(
@@ -249,7 +248,7 @@ def act(
     if target == "closed":
         hazard.closed_at = now
     hazard.version += 1
-    _log(session, hazard, actor, action, before, target, note.strip() or ACTION_NAME[action][0])
+    log_change(session, hazard, actor, action, before, target, note.strip() or ACTION_NAME[action][0])
     audit.record(session, actor, f"risk.hazard_{action}", hazard, before=before, after=target, note=note[:200])
     outbox.add(
         session, "risk.hazard_changed", hazard_id=hazard.id, action=action, status=target, unit_path=hazard.unit_path
@@ -307,7 +306,7 @@ def set_deadline(session: Session, actor: Actor, hazard: Hazard, deadline: datet
         raise Invalid("整改期限须晚于现在 / the deadline must lie in the future", field="deadline")
     hazard.deadline = deadline
     hazard.version += 1
-    _log(session, hazard, actor, "deadline", hazard.status, hazard.status, f"整改期限 {deadline.isoformat()}")
+    log_change(session, hazard, actor, "deadline", hazard.status, hazard.status, f"整改期限 {deadline.isoformat()}")
     return hazard
 
 
@@ -336,7 +335,7 @@ def set_plan(session: Session, actor: Actor, hazard: Hazard, plan: dict[str, Any
     }
     hazard.deadline = deadline
     hazard.version += 1
-    _log(session, hazard, actor, "plan", hazard.status, hazard.status, "制定整改方案 / rectification plan set")
+    log_change(session, hazard, actor, "plan", hazard.status, hazard.status, "制定整改方案 / rectification plan set")
     audit.record(session, actor, "risk.hazard_plan", hazard, deadline=deadline.isoformat())
     return hazard
 
@@ -374,64 +373,8 @@ def reinspect(session: Session, actor: Actor, hazard: Hazard, *, passed: bool, n
     session.add(row)
     session.flush()
     verdict = "合格" if passed else "不合格"
-    _log(session, hazard, actor, "reinspect", hazard.status, hazard.status, f"复查{verdict}：{note.strip()[:200]}")
+    log_change(
+        session, hazard, actor, "reinspect", hazard.status, hazard.status, f"复查{verdict}：{note.strip()[:200]}"
+    )
     audit.record(session, actor, "risk.hazard_reinspected", hazard, result=row.result)
     return row
-
-
-def to_event(session: Session, actor: Actor, hazard: Hazard, *, category: str | None, note: str = "") -> int:
-    """A hazard that needs other departments becomes an event through the events intake; each links the other."""
-    from cityops.events.intake import IntakeItem, intake_one
-    from cityops.events.models import Source
-
-    if hazard.event_id is not None:
-        raise Conflict(
-            "该隐患已转为事件 / the hazard already has its event", code="risk.already_event", event_id=hazard.event_id
-        )
-    if hazard.status == "closed":
-        raise Conflict("隐患已销号 / the hazard is closed", code="risk.hazard_closed")
-    point = session.get(RiskPoint, hazard.point_id) if hazard.point_id else None
-    if category is None and point is not None:
-        from cityops.risks.defaults import EVENT_CATEGORY
-
-        cat = session.get(RiskCategory, point.category_id)
-        category = EVENT_CATEGORY.get(cat.code if cat else "")
-    if not category:
-        raise Invalid("请选择事件类别 / choose the event category", field="category")
-    source = Source.grid_worker if actor.has(Role.grid_worker) and not actor.has(Role.dispatcher) else Source.department
-    result = intake_one(
-        session,
-        actor,
-        IntakeItem(
-            category=category,
-            title=f"隐患 {hazard.ref}：{hazard.title}"[:200],
-            description=(f"{hazard.description}\n{note}".strip() or hazard.title)[:4000],
-            source=source if not actor.is_system else Source.department,
-            severity="high" if hazard.grade == "major" else None,
-            address=point.address if point else "",
-            lon=point.lon if point else None,
-            lat=point.lat if point else None,
-            unit_id=hazard.unit_id,
-            attributes={"risk_hazard": hazard.ref},
-            idempotency_key=f"risk-hazard-{hazard.id}",
-            is_drill=hazard.is_demo,
-        ),
-    )
-    if result.error is not None or result.event_id is None:
-        raise Invalid(
-            f"转事件失败 / the event was refused: {(result.error or {}).get('reason', '')}",
-            field=(result.error or {}).get("field", "category"),
-        )
-    hazard.event_id = result.event_id
-    hazard.version += 1
-    _log(
-        session,
-        hazard,
-        actor,
-        "to_event",
-        hazard.status,
-        hazard.status,
-        f"转为事件 {result.ref}，协调相关部门 / became event",
-    )
-    audit.record(session, actor, "risk.hazard_to_event", hazard, event_id=result.event_id)
-    return result.event_id

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role, system_actor
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.events.calendar import CST, WorkCalendar, load_calendar
-from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.risks.models import Inspection, InspectionPhoto, RiskPoint
 
@@ -70,11 +69,9 @@ def schedule_next(
 
 
 def visible(actor: Actor) -> Any:
-    clauses = [org.in_subtree(Inspection.unit_path, actor.unit_path)]
-    if actor.department_id is not None:
-        owned = select(RiskPoint.id).where(RiskPoint.owner_department_id == actor.department_id)
-        clauses.append(Inspection.point_id.in_(owned))
-    return or_(*clauses)
+    from cityops.risks.service import visible_through_point
+
+    return visible_through_point(Inspection.unit_path, Inspection.point_id, actor)
 
 
 def access_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:

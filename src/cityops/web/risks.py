@@ -18,7 +18,7 @@ from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Invalid
 from cityops.events.calendar import CST
-from cityops.risks import hazards, inspections, matrix
+from cityops.risks import hazard_events, hazards, inspections, matrix
 from cityops.risks import service as points
 from cityops.risks.api import read_points
 from cityops.risks.models import Hazard, PointPrompt, RiskPoint
@@ -303,7 +303,11 @@ def hazard_event(
 ) -> Response:
     csrf.check(request, csrf_token)
     return _on_hazard(
-        request, session, actor, hazard_id, lambda h: hazards.to_event(session, actor, h, category=None, note=note)
+        request,
+        session,
+        actor,
+        hazard_id,
+        lambda h: hazard_events.to_event(session, actor, h, category=None, note=note),
     )
 
 
