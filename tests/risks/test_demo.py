@@ -24,8 +24,8 @@ from tests.plans.conftest import drain
 def test_the_demo_register(factory: sessionmaker[Session], frozen: clock.FrozenClock) -> None:
     REGISTRY.__init__()  # type: ignore[misc]
     Simulation(factory).setup()
+    assert seed_register(factory) == 0  # once
     with session_scope(factory) as s:
-        assert seed_register(s) == 0  # once
         demo = s.scalars(select(RiskPoint)).all()
         assert len(demo) == 300 and all(p.is_demo and p.name.startswith("【演示】") for p in demo)
         assert len({p.unit_id for p in demo}) > 100

@@ -375,9 +375,15 @@ def _values(
     if kind == "risks":  # the risk register's runway: current figures for each unit's subtree
         from cityops.risks.figures import Figures, by_path
 
+        # A street with nothing in the register yet gets no value (shown as no data), which also keeps the
+        # first computation from writing seven rows for each of the city's 1,031 streets.
         found = by_path(session, clock.now())
         empty = Figures(by_level={})
-        return {u.id: found.get(u.path, empty).metric(str(src.get("metric"))) for u in units}
+        return {
+            u.id: found.get(u.path, empty).metric(str(src.get("metric")))
+            for u in units
+            if u.path in found or u.id == ind.owner_unit_id
+        }
     if kind == "readings":
         from cityops.sensing.models import Device, Rollup
 

@@ -135,9 +135,9 @@ class Simulation:
                 )
             )
             self.fleet = self._register_fleet(s)
-            from cityops.sim.risks import seed_register
+        from cityops.sim.risks import seed_register
 
-            seed_register(s)  # the demo 风险清单, its rock points linked to the meters just registered
+        seed_register(self.factory)  # the demo 风险清单, its rock points linked to the meters just registered
         self.weights = [p[3] for p in self.places]
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:

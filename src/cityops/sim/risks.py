@@ -10,10 +10,11 @@ import random
 from datetime import timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock
 from cityops.core.actor import system_actor
+from cityops.core.db import session_scope
 from cityops.events.calendar import load_calendar
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.risks import hazards, inspections
@@ -38,63 +39,69 @@ WEIGHTS = {
 MEASURES = "【演示】落实责任人；按周期巡查；设置警示标志；纳入应急预案"
 
 
-def seed_register(session: Session, *, count: int = 300, seed: int = 2026) -> int:
-    """Create the demo register once (nothing is added when demo points exist)."""
-    if session.scalar(select(RiskPoint.id).where(RiskPoint.is_demo.is_(True)).limit(1)) is not None:
-        return 0
-    seed_categories(session)
-    rng = random.Random(seed)
-    streets = list(
-        session.execute(
-            select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.parent_id).where(
-                OrgUnit.level == OrgLevel.street, OrgUnit.valid_to.is_(None)
+def seed_register(factory: sessionmaker[Session], *, count: int = 300, seed: int = 2026, batch: int = 25) -> int:
+    """Create the demo register once (nothing is added when demo points exist), committing every `batch`
+    points so the live demo's requests are not held behind one long write."""
+    with session_scope(factory) as s:
+        if s.scalar(select(RiskPoint.id).where(RiskPoint.is_demo.is_(True)).limit(1)) is not None:
+            return 0
+        seed_categories(s)
+        streets = [
+            (uid, str(code), name, parent)
+            for uid, code, name, parent in s.execute(
+                select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.parent_id).where(
+                    OrgUnit.level == OrgLevel.street, OrgUnit.valid_to.is_(None)
+                )
             )
-        )
-    )
-    streets = [s for s in streets if str(s.code)[:6] in DISTRICTS]
-    centres = {
-        uid: (lon, lat)
-        for uid, lon, lat in session.execute(
-            select(OrgUnit.id, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.district)
-        )
-    }
+            if str(code)[:6] in DISTRICTS
+        ]
+        centres = {
+            uid: (lon, lat)
+            for uid, lon, lat in s.execute(
+                select(OrgUnit.id, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.district)
+            )
+        }
+        rocks = _rock_meters(s)
+        leaf_names = {
+            c.code: c.name for c in s.scalars(select(RiskCategory).where(RiskCategory.parent_id.is_not(None)))
+        }
     if not streets:
         return 0
-    rocks = _rock_meters(session)
-    leaves = {c.code: c for c in session.scalars(select(RiskCategory).where(RiskCategory.parent_id.is_not(None)))}
+    rng = random.Random(seed)
     codes, weights = list(WEIGHTS), list(WEIGHTS.values())
-    made: list[RiskPoint] = []
-    for i in range(count):
-        street = streets[i % len(streets)]
-        code = rng.choices(codes, weights)[0]
-        lon, lat = centres.get(street.parent_id) or (106.55, 29.56)
-        devices: tuple[str, ...] = ()
-        if code == "geohazard.rock" and rocks:
-            meter, lon, lat = rocks.pop(0)
-            devices = (meter,)
-        point = points.create_point(
-            session,
-            DEMO,
-            points.PointInput(
-                name=f"【演示】{street.name}{leaves[code].name}{i + 1:03d}",
-                category=code,
-                unit_id=street.id,
-                likelihood=rng.choices([1, 2, 3, 4, 5], [2, 4, 4, 2, 1])[0],
-                consequence=rng.choices([1, 2, 3, 4, 5], [1, 3, 4, 3, 1])[0],
-                address=f"{street.name}（演示数据）",
-                lon=round((lon or 106.55) + rng.uniform(-0.02, 0.02), 6),
-                lat=round((lat or 29.56) + rng.uniform(-0.02, 0.02), 6),
-                responsible_person="演示责任人",
-                control_measures=MEASURES,
-                device_codes=devices,
-                reasons="演示数据：随机评估 / demo data, random assessment",
-                is_demo=True,
-            ),
-        )
-        made.append(point)
-    _fall_due(session, made, rng)
-    _rectification(session, made)
-    return len(made)
+    ids: list[int] = []
+    for start in range(0, count, batch):
+        with session_scope(factory) as s:
+            made = []
+            for i in range(start, min(start + batch, count)):
+                street_id, _, street_name, district_id = streets[i % len(streets)]
+                code = rng.choices(codes, weights)[0]
+                lon, lat = centres.get(district_id or 0) or (106.55, 29.56)
+                devices: tuple[str, ...] = ()
+                if code == "geohazard.rock" and rocks:
+                    meter, lon, lat = rocks.pop(0)
+                    devices = (meter,)
+                item = points.PointInput(
+                    name=f"【演示】{street_name}{leaf_names[code]}{i + 1:03d}",
+                    category=code,
+                    unit_id=street_id,
+                    likelihood=rng.choices([1, 2, 3, 4, 5], [2, 4, 4, 2, 1])[0],
+                    consequence=rng.choices([1, 2, 3, 4, 5], [1, 3, 4, 3, 1])[0],
+                    address=f"{street_name}（演示数据）",
+                    lon=round((lon or 106.55) + rng.uniform(-0.02, 0.02), 6),
+                    lat=round((lat or 29.56) + rng.uniform(-0.02, 0.02), 6),
+                    responsible_person="演示责任人",
+                    control_measures=MEASURES,
+                    device_codes=devices,
+                    reasons="演示数据：随机评估 / demo data, random assessment",
+                    is_demo=True,
+                )
+                made.append(points.create_point(s, DEMO, item))
+            _fall_due(s, made, rng)
+            ids += [p.id for p in made]
+    with session_scope(factory) as s:
+        _rectification(s, [p for p in (s.get(RiskPoint, i) for i in ids) if p is not None])
+    return len(ids)
 
 
 def _rock_meters(session: Session) -> list[tuple[str, float | None, float | None]]:
