@@ -133,3 +133,45 @@ def test_an_inspection_is_recorded_from_its_form_with_a_photo(
     expect(page.locator("#inspection-photos")).to_contain_text("裂缝.png")
     got = client.get(f"/api/risks/inspections/{insp['id']}", headers=duty.headers).json()
     assert got["result"] == "fail" and got["done_by"] == "rkp_grid"
+
+
+def test_reassess_return_fix_and_raise_an_event_from_the_pages(
+    client: TestClient, factory: sessionmaker[Session], session: Session, live_url: str, page: Page
+) -> None:
+    duty = login(client, factory, "rkp_api3", [Role.dispatcher], unit_code=STREET)
+    point = new_point(client, duty, session, name="较场口燃气干管", category="gas.pipeline")
+    make_user(factory, "rkp_street3", [Role.dispatcher, Role.leader, Role.handler], unit_code=STREET)
+    log_in(page, live_url, "rkp_street3", PASSWORD)
+    page.goto(f"{live_url}/risks/points/{point['id']}")
+    page.select_option("#reassess-form select[name=likelihood]", "5")
+    page.select_option("#reassess-form select[name=consequence]", "5")
+    page.click("#reassess-button")
+    expect(page.locator(".error")).to_contain_text("理由")
+    page.select_option("#reassess-form select[name=likelihood]", "5")
+    page.select_option("#reassess-form select[name=consequence]", "5")
+    page.fill("#reassess-form input[name=reasons]", "管线上方新建违章建筑")
+    page.click("#reassess-button")
+    expect(page.locator("#point-level")).to_have_text("重大风险")
+    expect(page.locator('#assessments tr[data-trigger="manual"]')).to_contain_text("管线上方新建违章建筑")
+    # A general hazard fixed on the spot.
+    page.fill("#hazard-form input[name=title]", "标志桩缺失")
+    page.click("#hazard-submit")
+    page.wait_for_url("**/risks/hazards/**")
+    page.click('[data-action="fix_on_spot"]')
+    expect(page.locator("#hazard-status")).to_have_text("销号")
+    # A general hazard with a deadline, returned once, and raised as an event for other departments.
+    page.goto(f"{live_url}/risks/points/{point['id']}")
+    page.fill("#hazard-form input[name=title]", "管线上方违章搭建")
+    page.fill("#hazard-form input[name=deadline]", "2099-03-31")
+    page.click("#hazard-submit")
+    page.wait_for_url("**/risks/hazards/**")
+    page.click('[data-action="start"]')
+    page.click('[data-action="request_acceptance"]')
+    page.locator('form:has([data-action="return"]) input[name=note]').fill("搭建物未拆除")
+    page.click('[data-action="return"]')
+    expect(page.locator("#hazard-status")).to_have_text("退回")
+    page.fill("#to-event-form input[name=note]", "需城管执法拆除")
+    page.click("#to-event-button")
+    page.click("#hazard-event-link")
+    page.wait_for_url("**/events/**")
+    expect(page.locator("#event-detail")).to_contain_text("管线上方违章搭建")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit
 from cityops.core.actor import Actor, Role
 from cityops.core.errors import Conflict, Invalid
+from cityops.org.models import OrgUnit
 from cityops.risks.hazards import log_change
 from cityops.risks.models import Hazard, RiskCategory, RiskPoint
 
@@ -31,6 +32,7 @@ def to_event(session: Session, actor: Actor, hazard: Hazard, *, category: str | 
         category = EVENT_CATEGORY.get(cat.code if cat else "")
     if not category:
         raise Invalid("请选择事件类别 / choose the event category", field="category")
+    unit = session.get(OrgUnit, hazard.unit_id)
     source = Source.grid_worker if actor.has(Role.grid_worker) and not actor.has(Role.dispatcher) else Source.department
     result = intake_one(
         session,
@@ -38,13 +40,13 @@ def to_event(session: Session, actor: Actor, hazard: Hazard, *, category: str | 
         IntakeItem(
             category=category,
             title=f"隐患 {hazard.ref}：{hazard.title}"[:200],
-            description=(f"{hazard.description}\n{note}".strip() or hazard.title)[:4000],
+            description="\n".join(t for t in (hazard.title, hazard.description.strip(), note.strip()) if t)[:4000],
             source=source if not actor.is_system else Source.department,
             severity="high" if hazard.grade == "major" else None,
             address=point.address if point else "",
             lon=point.lon if point else None,
             lat=point.lat if point else None,
-            unit_id=hazard.unit_id,
+            unit_code=unit.code if unit is not None else None,  # located by the hazard's own unit
             attributes={"risk_hazard": hazard.ref},
             idempotency_key=f"risk-hazard-{hazard.id}",
             is_drill=hazard.is_demo,
