@@ -123,6 +123,18 @@ def _deadline(day: str, field: str) -> datetime | None:
     return datetime.combine(d, time(23, 59), tzinfo=CST)
 
 
+def _on_point(request: Request, session: Session, actor: Actor, point_id: int, change: Any) -> Response:
+    """Run a change on the point (it returns where to go next); on a business error show the point again."""
+    point = points.access_point(session, actor, point_id)
+    try:
+        target = change(point)
+    except CityOpsError as exc:
+        session.rollback()
+        point = points.access_point(session, actor, point_id)
+        return _point_page(request, session, actor, point, error=exc.detail, status_code=exc.status_code)
+    return RedirectResponse(target, status_code=303)
+
+
 @router.post("/risks/points/{point_id}/hazards", response_class=HTMLResponse)
 def register_hazard(
     point_id: int,
@@ -136,17 +148,14 @@ def register_hazard(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    point = points.access_point(session, actor, point_id)
-    try:
+
+    def change(point: RiskPoint) -> str:
         item = hazards.HazardInput(
             title=title, grade=grade, description=description, deadline=_deadline(deadline, "deadline")
         )
-        hazard = hazards.register(session, actor, point, item)
-    except CityOpsError as exc:
-        session.rollback()
-        point = points.access_point(session, actor, point_id)
-        return _point_page(request, session, actor, point, error=exc.detail, status_code=exc.status_code)
-    return RedirectResponse(f"/risks/hazards/{hazard.id}", status_code=303)
+        return f"/risks/hazards/{hazards.register(session, actor, point, item).id}"
+
+    return _on_point(request, session, actor, point_id, change)
 
 
 @router.post("/risks/points/{point_id}/reassess", response_class=HTMLResponse)
@@ -161,16 +170,14 @@ def reassess(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    point = points.access_point(session, actor, point_id)
-    try:
+
+    def change(point: RiskPoint) -> str:
         points.reassess(
             session, actor, point, likelihood=likelihood, consequence=consequence, trigger="manual", reasons=reasons
         )
-    except CityOpsError as exc:
-        session.rollback()
-        point = points.access_point(session, actor, point_id)
-        return _point_page(request, session, actor, point, error=exc.detail, status_code=exc.status_code)
-    return RedirectResponse(f"/risks/points/{point_id}", status_code=303)
+        return f"/risks/points/{point_id}"
+
+    return _on_point(request, session, actor, point_id, change)
 
 
 # -- hazards ---------------------------------------------------------------------------------------------
