@@ -34,6 +34,7 @@ from cityops.events.catalogue import seed_defaults
 from cityops.indicators.service import seed as seed_indicators
 from cityops.org.loader import import_chongqing
 from cityops.plans.service import seed_defaults as seed_plans
+from cityops.risks.defaults import seed_categories as seed_risk_categories
 from cityops.runtime import session_factory
 from cityops.sensing.service import seed_types
 
@@ -80,6 +81,7 @@ class Templates:
                 seed_types(s, system_actor("system:test"))
                 seed_indicators(s, system_actor("system:test"))
                 seed_plans(s, system_actor("system:test"))
+                seed_risk_categories(s)
             with session_scope(session_factory(engine)) as s:
                 while audit.sequence(s):  # the template's own entries are chained, as a worker would
                     pass

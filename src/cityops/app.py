@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.indicators.api import router as indicators_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
+    from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
@@ -165,6 +166,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.grid_street import router as grid_street_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
+    from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
 
     app.include_router(core_router)
@@ -182,6 +184,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(catalog_router)
     app.include_router(catalog_open_router)
     app.include_router(catalog_pages_router)
+    app.include_router(risks_router)
     app.include_router(pages_router)
     app.include_router(emergency_router)
     app.include_router(grid_mobile_router)
@@ -189,6 +192,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(grid_street_router)
     app.include_router(public_router)
     app.include_router(runways_router)
+    app.include_router(risk_pages_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     _document_errors(app)
     return app

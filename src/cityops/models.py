@@ -10,4 +10,5 @@ from cityops.grid import models as grid_models  # noqa: F401
 from cityops.indicators import models as indicator_models  # noqa: F401
 from cityops.org import models as org_models  # noqa: F401
 from cityops.plans import models as plan_models  # noqa: F401
+from cityops.risks import models as risk_models  # noqa: F401
 from cityops.sensing import models as sensing_models  # noqa: F401

@@ -21,9 +21,19 @@ from cityops.grid import hooks as grid_hooks
 from cityops.indicators import hooks as indicators_hooks
 from cityops.org import hooks as org_hooks
 from cityops.plans import hooks as plans_hooks
+from cityops.risks import hooks as risks_hooks
 from cityops.sensing import hooks as sensing_hooks
 
-DOMAINS = (org_hooks, events_hooks, grid_hooks, sensing_hooks, plans_hooks, indicators_hooks, catalog_hooks)
+DOMAINS = (
+    org_hooks,
+    events_hooks,
+    grid_hooks,
+    sensing_hooks,
+    plans_hooks,
+    indicators_hooks,
+    catalog_hooks,
+    risks_hooks,
+)
 
 
 def build_hooks(settings: Settings) -> Hooks:

@@ -118,6 +118,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
     )
     assert report.status_code == 201, report.text
     grid_ids = _grid_objects(client, factory, session, duty, b)
+    risk = _risk_objects(client, duty, grid, session)
     drain(factory)  # plans start for the alarm's event
     runs = client.get("/api/plan-runs", headers=duty.headers).json()["items"]
     run = client.get(f"/api/plan-runs/{runs[0]['id']}", headers=duty.headers).json()
@@ -136,8 +137,18 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         "report_id": report.json()["id"],
         "alarm_event_id": alarm_event,
         **grid_ids,
+        **{k: v for k, v in risk.items() if k.endswith("_id")},
     }
-    b.markers = ["PROBE-B", ev.json()["ref"], report.json()["ref"], "13912345678", "5678", *b.markers]
+    b.markers = [
+        "PROBE-B",
+        ev.json()["ref"],
+        report.json()["ref"],
+        "13912345678",
+        "5678",
+        risk["point_ref"],
+        risk["hazard_ref"],
+        *b.markers,
+    ]
     return b
 
 
@@ -261,6 +272,46 @@ def _catalog_of_b(client: TestClient, duty: Any, gateway: Any) -> dict[str, Any]
     }
 
 
+def _risk_objects(client: TestClient, duty: Any, grid: Any, session: Session) -> dict[str, Any]:
+    """Street B's risk point (linked to its device), its open inspection with a photo, and a hazard."""
+    point = client.post(
+        "/api/risks/points",
+        headers=duty.headers,
+        json={
+            "name": "PROBE-B-RISK 危岩",
+            "category": "geohazard.rock",
+            "unit_id": unit(session, B).id,
+            "likelihood": 4,
+            "consequence": 5,
+            "lon": 106.58,
+            "lat": 29.56,
+            "device_codes": ["PROBE-B-DEV"],
+        },
+    )
+    assert point.status_code == 201, point.text
+    inspection = client.get("/api/risks/inspections", headers=duty.headers).json()["items"][0]
+    photo = client.post(
+        f"/api/risks/inspections/{inspection['id']}/photos",
+        headers=grid.headers,
+        files={"file": ("b.png", b"\x89PNG\r\n\x1a\nPROBE", "image/png")},
+    )
+    assert photo.status_code == 201, photo.text
+    hazard = client.post(
+        "/api/risks/hazards",
+        headers=grid.headers,
+        json={"point_id": point.json()["id"], "title": "PROBE-B-HAZARD 裂缝", "grade": "major"},
+    )
+    assert hazard.status_code == 201, hazard.text
+    return {
+        "point_id": point.json()["id"],
+        "point_ref": point.json()["ref"],
+        "inspection_id": inspection["id"],
+        "photo_id": photo.json()["id"],
+        "hazard_id": hazard.json()["id"],
+        "hazard_ref": hazard.json()["ref"],
+    }
+
+
 def _fill(path: str, ids: dict[str, Any]) -> str | None:
     def value(m: re.Match[str]) -> str:
         name = m.group(1)
@@ -275,7 +326,7 @@ def _fill(path: str, ids: dict[str, Any]) -> str | None:
 
 
 PATH_VALUES = {"action": "accept", "fmt": "json", "code": "municipal.streetlight_fault", "key_id": 1}
-QUERY_IDS = ("unit_id", "event_id", "device_id", "department_id")
+QUERY_IDS = ("unit_id", "event_id", "device_id", "department_id", "point_id")
 
 
 def test_street_a_sees_nothing_of_street_b_on_any_route(

@@ -89,7 +89,11 @@ def update_entry(entry_id: int, data: EntryIn, session: SessionDep, actor: Actor
 @router.post("/entries/{entry_id}/actions/{action}", response_model=EntryOut)
 def act_on_entry(entry_id: int, action: str, session: SessionDep, actor: ActorDep) -> EntryOut:
     if action not in ("publish", "withdraw"):
-        raise Invalid("操作应为 publish 或 withdraw / action is publish or withdraw", field="action")
+        raise Invalid(
+            "操作应为 publish 或 withdraw / action is publish or withdraw",
+            field="action",
+            code="catalog.invalid_action",
+        )
     entry = service.access_entry(session, actor, entry_id)
     return entry_out(session, service.act(session, actor, entry, action), actor)
 

@@ -42,5 +42,7 @@ def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
 
 def install(hooks: Hooks) -> None:
     hooks.every("catalog.request_deadlines", timedelta(minutes=5), jobs.request_deadlines)
-    hooks.indicator_source("catalog", metrics.values)
+    hooks.indicator_source(
+        "catalog", lambda s, ind, units, since, until: metrics.values(s, ind.source or {}, units, since, until)
+    )
     hooks.on_unit_changed("catalog.follow_units", follow_units)

@@ -37,6 +37,7 @@ def demo(
     from cityops.indicators.service import seed as seed_indicators
     from cityops.org.loader import import_chongqing
     from cityops.plans.service import seed_defaults as seed_plans
+    from cityops.risks.defaults import seed_categories as seed_risk_categories
     from cityops.runtime import session_factory
     from cityops.sensing.service import seed_types
 
@@ -54,6 +55,7 @@ def demo(
         seed_types(s, actor)
         seed_indicators(s, actor)
         seed_plans(s, actor)
+        seed_risk_categories(s)
         users = ensure_demo_users(s, actor)
     with session_scope(factory) as s:
         seed_catalog_demo(s, actor)  # after the users commit: demo requests are filed by them

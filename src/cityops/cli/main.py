@@ -335,6 +335,7 @@ def catalogue_seed() -> None:
     _, factory = _factory(Settings())
     from cityops.indicators.service import seed as seed_indicators
     from cityops.plans.service import seed_defaults as seed_plans
+    from cityops.risks.defaults import seed_categories as seed_risk_categories
     from cityops.sensing.service import seed_types
 
     with session_scope(factory) as s:
@@ -342,7 +343,11 @@ def catalogue_seed() -> None:
         types = seed_types(s, system_actor("system:seed"))
         indicators = seed_indicators(s, system_actor("system:seed"))
         plans = seed_plans(s, system_actor("system:seed"))
-    console.print(f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}; plans: +{plans}")
+        risks = seed_risk_categories(s)
+    console.print(
+        f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}; plans: +{plans};"
+        f" risk categories: +{risks}"
+    )
 
 
 @plans_app.command("import")

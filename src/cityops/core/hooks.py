@@ -53,8 +53,8 @@ class UnitChanged:
 
 
 UnitChangedFn = Callable[[Session, "Actor", UnitChanged], None]
-# An indicator source: (session, the indicator's source spec, units, since, until) -> value per unit id.
-IndicatorSource = Callable[[Session, dict[str, Any], list[Any], Any, Any], dict[int, float | None]]
+# An indicator source: (session, the indicator, units, since, until) -> value per unit id.
+IndicatorSource = Callable[[Session, Any, list[Any], Any, Any], dict[int, float | None]]
 ExternalHandler = Callable[["Hooks", dict[str, Any]], None]
 
 

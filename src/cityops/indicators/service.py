@@ -20,6 +20,34 @@ from cityops.org import service as org
 from cityops.org.loader import data_path
 from cityops.org.models import OrgLevel, OrgUnit
 
+# The risk register's runway: (metric, name, kind, unit, period, better, target) — docs/risks.md
+RISK_INDICATORS: list[tuple[str, str, str, str, str, str, float | None]] = [
+    ("points_major", "重大风险点数", "vital_sign", "个", "day", "lower", None),
+    ("points_significant", "较大风险点数", "vital_sign", "个", "day", "lower", None),
+    ("points_general", "一般风险点数", "vital_sign", "个", "day", "lower", None),
+    ("points_low", "低风险点数", "vital_sign", "个", "day", "lower", None),
+    ("overdue_inspections", "风险点巡查超期数", "kpi", "次", "day", "lower", 0),
+    ("open_major_hazards", "未销号重大隐患数", "vital_sign", "项", "day", "lower", None),
+    ("rectification_rate", "隐患整改率", "kpi", "%", "year", "higher", None),
+]
+
+
+def _risk_indicator(
+    metric: str, name: str, kind: str, unit: str, period: str, direction: str, target: float | None
+) -> dict[str, Any]:
+    return {
+        "code": f"risk_{metric}",
+        "name": name,
+        "kind": kind,
+        "unit": unit,
+        "period": period,
+        "direction": direction,
+        "target": target,
+        "drill_level": "street",
+        "source": {"type": "risks", "metric": metric},
+    }
+
+
 BOARDS: list[dict[str, Any]] = [
     {
         "code": "facilities",
@@ -131,7 +159,16 @@ BOARDS: list[dict[str, Any]] = [
                         "source": {"type": "alarms", "severity": ["major", "critical"], "sectors": None},
                     }
                 ],
-            }
+            },
+            {
+                "code": "risk_register",
+                "name": "风险清单",
+                # Definitions: docs/risks.md (cityops.risks.figures); no targets where the reports give none.
+                "indicators": [
+                    _risk_indicator(code, name, kind, unit, period, direction, target)
+                    for code, name, kind, unit, period, direction, target in RISK_INDICATORS
+                ],
+            },
         ],
     },
     {
@@ -382,7 +419,7 @@ def _values(
         return out
     offered = hooks_of(session).indicator_sources.get(str(kind))
     if offered is not None:
-        return offered(session, src, units, since, until)
+        return offered(session, ind, units, since, until)
     if kind == "alarms":
         from cityops.sensing.models import Alarm
 

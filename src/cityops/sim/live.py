@@ -147,6 +147,9 @@ class Simulation:
             self.fleet = self._register_fleet(s)
             if self.grid is not None:
                 self.grid.setup(s)
+        from cityops.sim.risks import seed_register
+
+        seed_register(self.factory)  # the demo 风险清单, its rock points linked to the meters just registered
         self.weights = [p[3] for p in self.places]
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
