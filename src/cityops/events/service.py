@@ -471,6 +471,16 @@ def _rate(session: Session, actor: Actor, event: Event, body: ActionInput, now: 
     return {"rating": body.rating, "rating_label": RATINGS[body.rating]}
 
 
+def _verify(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
+    metrics.count(session, event.unit_path, now, event.category_id, checked=1)
+    return {}
+
+
+def _reject(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
+    metrics.count(session, event.unit_path, now, event.category_id, checked=1, reworked=1)  # 返工
+    return {}
+
+
 def _reopen(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if actor.has(Role.citizen) and (event.closed_at is None or now - event.closed_at > REOPEN_WINDOW):
         raise Conflict("已超过7天重开期限 / the 7-day reopen window has passed", closed_at=str(event.closed_at))
@@ -539,6 +549,8 @@ _HANDLERS = {
     "resume": _resume,
     "close": _close,
     "rate": _rate,
+    "verify": _verify,
+    "reject": _reject,
     "reopen": _reopen,
     "merge": _merge,
     "void": _void,
