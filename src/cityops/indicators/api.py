@@ -195,7 +195,14 @@ def indicator_detail(session: Session, actor: Actor, indicator_id: int, unit_id:
         "scope": scope,
         "current": now_value,
         **current.labels(ind, now_value, unit),
-        "history": [{**(_value(v) or {}), "display": current.display(v.value, ind.unit, fraction)} for v in history],
+        "history": [
+            {
+                **(_value(v) or {}),
+                "display": current.display(v.value, ind.unit, fraction),
+                "target_display": current.display(v.target, ind.unit, fraction),
+            }
+            for v in history
+        ],
         "drill_down": drill,
     }
 
