@@ -52,6 +52,7 @@ class Resolution:
     street_id: int | None = None
     community_id: int | None = None
     path: str = ""
+    candidates: list[dict[str, object]] = field(default_factory=list)  # for triage: the units it may mean
 
 
 @dataclass
@@ -199,52 +200,138 @@ def _scan(idx: GeoIndex, text: str) -> list[_Match]:
     return found
 
 
-def _pick(
-    matches: list[_Match], level: str, taken: list[tuple[int, int]], within: int | None, parent_attr: str
-) -> tuple[_Match | None, str]:
-    cands = [m for m in matches if m.unit.level == level and not any(a <= m.start and m.end <= b for a, b in taken)]
-    if within is not None:
-        cands = [m for m in cands if getattr(m.unit, parent_attr) == within]
-    if not cands:
-        return None, ""
-    cands.sort(key=lambda m: (-(m.end - m.start), not m.full, m.start))
-    best = cands[0]
-    rivals = {m.unit.id for m in cands if (m.end - m.start) == (best.end - best.start) and m.full == best.full}
-    note = "" if len(rivals) == 1 else f"（同名{len(rivals)}处，取第一处 / {len(rivals)} units share this name）"
-    return best, note
+# Words that name a kind of place, not one place: a community named after one (广场社区, 机场社区,
+# 滨江路社区) matched by that word alone, with no district or street around it, says nothing about where.
+GENERIC_WORDS = frozenset(
+    """
+广场 机场 中心 车站 码头 公园 大桥 新村 花园 市场 医院 学校 滨江 江滨 新区 老街 小区 商业街 步行街 火车站
+客运站 工业园 开发区 新城 城南 城北 城东 城西 城中 河街 正街 大街 中街 东街 西街 南街 北街 人民 解放 建设
+胜利 和平 新华 光明 红旗 团结 幸福 民主 中山 东风 文化 工农 先锋 朝阳 复兴 五一 新民 民生 向阳 东方
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+GENERIC_ENDINGS = ("路", "街", "巷", "广场", "中心", "站", "码头", "公园", "花园", "市场", "大道")
+TRIAGE_CONFIDENCE = 0.2
+_DEPTH: dict[str, int] = {"district": 1, "street": 2, "community": 3}
+MAX_CANDIDATES = 6
+
+
+def _generic(m: _Match, text: str) -> bool:
+    form = text[m.start : m.end]
+    if m.unit.level not in (OrgLevel.community,) or form.endswith(("社区", "村")):
+        return False
+    return form in GENERIC_WORDS or (len(form) <= 3 and form.endswith(GENERIC_ENDINGS))
+
+
+@dataclass
+class _Chain:
+    """A reading of the text: the deepest unit named, with the names of its own street and district."""
+
+    deepest: _Match
+    street: _Match | None
+    district: _Match | None
+
+    def key(self) -> tuple[int, int, int, int, int]:
+        """Most text explained first; then a named district; more levels; a higher unit (a street before
+        a same-named community); full names."""
+        ms = [m for m in (self.district, self.street, self.deepest) if m is not None]
+        named_district = any(m.unit.level == OrgLevel.district for m in ms)
+        height = -_DEPTH.get(self.deepest.unit.level, 9)
+        return sum(m.end - m.start for m in ms), int(named_district), len(ms), height, sum(m.full for m in ms)
+
+
+def _overlap(a: _Match, b: _Match) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _best_above(matches: list[_Match], deepest: _Match, unit_id: int | None, taken: list[_Match]) -> _Match | None:
+    best = None
+    for m in matches:
+        if m.unit.id != unit_id or any(_overlap(m, t) for t in taken):
+            continue
+        if best is None or (m.end - m.start, m.full) > (best.end - best.start, best.full):
+            best = m
+    return best
+
+
+def _chains(matches: list[_Match]) -> list[_Chain]:
+    by_level: dict[str, list[_Match]] = defaultdict(list)
+    for m in matches:
+        by_level[m.unit.level].append(m)
+    chains = []
+    for m in matches:
+        u = m.unit
+        street = None
+        if u.level == OrgLevel.community:
+            street = _best_above(by_level[OrgLevel.street], m, u.street_id, [m])
+        elif u.level == OrgLevel.street:
+            street = m
+        district_id = u.id if u.level == OrgLevel.district else u.district_id
+        taken = [x for x in (m, street) if x is not None]
+        district = (
+            m if u.level == OrgLevel.district else _best_above(by_level[OrgLevel.district], m, district_id, taken)
+        )
+        chains.append(_Chain(m, street if street is not m else None, district if district is not m else None))
+    return chains
+
+
+def _candidates(idx: GeoIndex, units: list[_Unit]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for u in units[:MAX_CANDIDATES]:
+        district = idx.units.get(u.district_id) if u.district_id else None
+        out.append({"unit_id": u.id, "name": u.name, "district": district.name if district else u.name})
+    return out
+
+
+def _triage(idx: GeoIndex, form: str, units: list[_Unit], why: str) -> Resolution | None:
+    if idx.city_id is None:
+        return None
+    listed = "、".join(f"{c['name']}（{c['district']}）" for c in _candidates(idx, units))
+    reason = (
+        f"{why}『{form}』，全市{len(units)}处：{listed}；转人工分拨 / only a generic or shared name, "
+        f"{len(units)} candidates: sent for manual triage"
+    )
+    res = idx.result(idx.units[idx.city_id], TRIAGE_CONFIDENCE, reason, "triage")
+    res.candidates = _candidates(idx, units)
+    return res
 
 
 def resolve_text(idx: GeoIndex, text: str) -> Resolution | None:
+    """The deepest unit the text names, read as a chain district > street > community that agrees with
+    itself: a name found inside the district (or street) the text names wins over a same-named unit
+    elsewhere; a generic or shared name alone goes to triage with its candidates."""
     text = "".join(text.split())
     if not text:
         return None
-    matches = _scan(idx, text)
-    if not matches:
+    chains = _chains(_scan(idx, text))
+    if not chains:
         return None
-    taken: list[tuple[int, int]] = []
-    district, dnote = _pick(matches, OrgLevel.district, taken, None, "district_id")
-    if district:
-        taken.append((district.start, district.end))
-    street, snote = _pick(matches, OrgLevel.street, taken, district.unit.id if district else None, "district_id")
-    if street is None and district is not None:
-        # A street named without its district would conflict; keep the district.
-        street = None
-    if street:
-        taken.append((street.start, street.end))
-    parent = street.unit.id if street else None
-    community, cnote = _pick(matches, OrgLevel.community, taken, parent, "street_id")
-    if community is None and street is None and district is not None:
-        community, cnote = _pick(matches, OrgLevel.community, taken, district.unit.id, "district_id")
-    if community is None and street is None and district is None:
-        community, cnote = _pick(matches, OrgLevel.community, taken, None, "street_id")
-        if community is not None and cnote:
-            community = None  # an ambiguous community name alone is not enough
-    best = community or street or district
-    if best is None:
-        return None
-    parts = [f"{m.unit.name}『{text[m.start : m.end]}』" for m in (district, street, community) if m]
-    reason = "地名匹配 / name match: " + " > ".join(parts) + (dnote or snote or cnote)
-    return idx.result(best.unit, CONFIDENCE[(OrgLevel(best.unit.level), best.full)], reason, "text")
+    top = max(c.key() for c in chains)
+    best = [c for c in chains if c.key() == top]
+    deepest = {c.deepest.unit.id: c.deepest.unit for c in best}
+    chain = best[0]
+    if len(deepest) > 1:
+        districts = {u.id if u.level == OrgLevel.district else u.district_id for u in deepest.values()}
+        bare = chain.street is None and chain.district is None
+        if (
+            len(districts) > 1
+            or None in districts
+            or (bare and any(u.level == OrgLevel.community for u in deepest.values()))
+        ):
+            form = text[chain.deepest.start : chain.deepest.end]
+            return _triage(idx, form, list(deepest.values()), "同名地名")
+        common = idx.units[next(iter(districts))]  # type: ignore[index]
+        shared = f"{common.name}（{len(deepest)}处同名 / {len(deepest)} units share the name）"
+        return idx.result(common, CONFIDENCE[(OrgLevel.district, False)], "地名匹配 / name match: " + shared, "text")
+    if chain.street is None and chain.district is None and _generic(chain.deepest, text):
+        form = text[chain.deepest.start : chain.deepest.end]
+        same = [idx.units[uid] for uid, _ in idx.names.get(form, [])]
+        return _triage(idx, form, same or [chain.deepest.unit], "仅有通用地名")
+    ms = [m for m in (chain.district, chain.street, chain.deepest) if m is not None]
+    parts = [f"{m.unit.name}『{text[m.start : m.end]}』" for m in ms]
+    d = chain.deepest
+    return idx.result(
+        d.unit, CONFIDENCE[(OrgLevel(d.unit.level), d.full)], "地名匹配 / name match: " + " > ".join(parts), "text"
+    )
 
 
 def resolve(
@@ -312,6 +399,8 @@ def _combine(
             by_text.confidence = min(0.99, by_text.confidence + 0.05)
             return by_text
         return idx.result(district, 0.9, f"坐标落在{district.name}范围内 / point lies within {district.name}", "point")
+    if by_text is not None and by_text.method == "triage" and not fallback:
+        return Unresolvable(by_text.reason, field="text", candidates=by_text.candidates)
     if by_text is not None:
         if had_point:
             by_text.reason += f"；坐标({lon},{lat})不在重庆市界内 / the point lies outside Chongqing"

@@ -25,7 +25,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "last_30": ("近30日（含今日）", "last 30 days incl. today"),
     "updated_at": ("更新于", "Updated"),
     "china_time": ("北京时间（UTC+8）", "China time (UTC+8)"),
-    "runway_scope_hint": ("每项注明统计期间与范围：本单位数据或全市数据", "each figure names its period and whose it is"),
+    "runway_scope_hint": ("每项注明统计期间与范围：本单位或全市数据", "each figure names its period and whose it is"),
     "wall_mode": ("大屏模式", "Wall mode"),
     "communities_ranked": ("社区在办排名", "Communities by open events"),
     "no_street_map": (
