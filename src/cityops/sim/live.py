@@ -25,31 +25,17 @@ from cityops.core.errors import CityOpsError
 from cityops.events import catalogue
 from cityops.events import service as events
 from cityops.events.calendar import CST
-from cityops.events.intake import IntakeItem, intake_many
+from cityops.events.intake import intake_many
 from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest
 from cityops.sensing import service as sensing
 from cityops.sensing.models import Device
-from cityops.sim.texts import DAILY_RHYTHM, report_text
+from cityops.sim.places import Place, Reporter, load_places
+from cityops.sim.texts import DAILY_RHYTHM
 
 log = logging.getLogger("cityops.sim")
 REPORTS_PER_HOUR_CHONGQING = 4_900_000 / 365 / 24  # the reports' "4.9 million grassroots matters" in 2024
-# Hot spots: the main urban districts report most.
-HOT_DISTRICTS = {
-    "500103": 6,
-    "500105": 5,
-    "500106": 5,
-    "500107": 5,
-    "500108": 4,
-    "500112": 6,
-    "500104": 2,
-    "500109": 2,
-    "500113": 3,
-    "500101": 3,
-    "500102": 2,
-    "500116": 2,
-}
 STAFF = Actor(user_id=None, username="system:值班员（模拟）", roles=frozenset(Role), unit_path="/")
 FLOW = ("accept", "dispatch", "sign", "start", "report", "verify", "close", "rate")
 SENSOR_TYPES = (
@@ -93,23 +79,6 @@ class SimStats:
     skipped: int = 0
 
 
-def load_places(s: Session, rng: random.Random, *, sample: float = 0.05) -> list[tuple[str, str, str, int]]:
-    """(district, street, community, weight): every community of the hot districts, a sample elsewhere."""
-    places = []
-    names = {uid: name for uid, name in s.execute(select(OrgUnit.id, OrgUnit.name))}
-    districts = {c: i for c, i in s.execute(select(OrgUnit.code, OrgUnit.id).where(OrgUnit.level == OrgLevel.district))}
-    rows = s.execute(select(OrgUnit.code, OrgUnit.path, OrgUnit.name).where(OrgUnit.level == OrgLevel.community))
-    for code, path, name in rows:
-        district_code = str(code)[:6]
-        weight = HOT_DISTRICTS.get(district_code, 0)
-        if not weight and rng.random() > sample:
-            continue
-        street_id = int(path.strip("/").split("/")[2])
-        short = name.replace("社区居民委员会", "社区").replace("村民委员会", "村")
-        places.append((names.get(districts.get(district_code, 0), ""), names.get(street_id, ""), short, weight or 1))
-    return places
-
-
 class Simulation:
     def __init__(
         self, factory: sessionmaker[Session], *, scale: float = 0.05, seed: int = 2026, storm_every_hours: float = 8.0
@@ -118,7 +87,7 @@ class Simulation:
         self.storm_every = timedelta(hours=storm_every_hours)
         self.queue: list[Step] = []
         self.stats = SimStats()
-        self.places: list[tuple[str, str, str, int]] = []  # (district, street, community, weight)
+        self.places: list[Place] = []
         self.grids: list[str] = []
         self.fleet: list[tuple[str, str]] = []
         self.started: datetime | None = None
@@ -135,7 +104,6 @@ class Simulation:
                 )
             )
             self.fleet = self._register_fleet(s)
-        self.weights = [p[3] for p in self.places]
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
         streets: dict[str, list[tuple[str, float | None, float | None]]] = {}
@@ -209,28 +177,8 @@ class Simulation:
         if count <= 0 or not self.places:
             return
         cats = [c for c in catalogue.view(s).by_code.values() if not c.required_fields]
-        items = []
-        for _ in range(count):
-            cat = self.rng.choice(cats)
-            district, street, community, _w = self.rng.choices(self.places, self.weights)[0]
-            place = f"{street}{community}"
-            text = report_text(self.rng, cat.code, cat.name, place)
-            if self.grids and self.rng.random() < 0.25:
-                items.append(
-                    IntakeItem(
-                        category=cat.code, description=text, source="grid_worker", unit_code=self.rng.choice(self.grids)
-                    )
-                )
-            else:
-                items.append(
-                    IntakeItem(
-                        category=cat.code,
-                        description=text,
-                        source="citizen",
-                        address=f"{district}{place}附近",
-                        reporter_phone=f"13{self.rng.randint(0, 9)}{self.rng.randint(10**7, 10**8 - 1)}",
-                    )
-                )
+        reporter = Reporter(self.rng, self.places, self.grids, grid_share=0.25)
+        items = [reporter.item(self.rng.choice(cats)) for _ in range(count)]
         for result in intake_many(s, STAFF, items):
             if result.event_id is not None and result.created:
                 self._schedule(result.event_id, "accept", now)
