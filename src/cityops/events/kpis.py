@@ -236,3 +236,19 @@ def value(code: str, f: Figures) -> float | None:
 def period_label(code: str, en: bool = False) -> str:
     period = PERIODS[KPIS[code].period]
     return period.name_en if en else period.name
+
+
+def render_table() -> str:
+    """The KPI table of docs/kpis.md, generated from the definitions above."""
+    lines = [
+        "| 代码 code | 指标 KPI | 公式 formula | 期间 period | 来源 source | 方向 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for k in KPIS.values():
+        period = PERIODS[k.period]
+        shown = "比率，显示为 %" if k.kind == "rate" else f"{k.unit}"
+        lines.append(
+            f"| `{k.code}` | {k.name} / {k.name_en}（{shown}） | {k.formula} | {period.name} / {period.name_en} "
+            f"| {k.source} | {'越高越好' if k.direction == 'higher' else '越低越好'} |"
+        )
+    return "\n".join(lines) + "\n"
