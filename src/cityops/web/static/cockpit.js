@@ -38,7 +38,8 @@
       const count = document.querySelector(`#layers [data-layer="${layer.key}"] .count`);
       if (count) count.textContent = `(${points.length})`;
       out.push({ id: "layer-" + layer.key, name: layer.name, type: "scatter", coordinateSystem: "geo",
-                 geoIndex: 0, data: points, symbolSize: 7, itemStyle: { color: layer.colour }, zlevel: 2 });
+                 geoIndex: 0, data: points, symbolSize: 10, zlevel: 2,
+                 itemStyle: { color: layer.colour, borderColor: "#0b1526", borderWidth: 1 } });
     }
     return out;
   }
@@ -56,16 +57,18 @@
     echarts.registerMap("unit-" + unitId, { type: "FeatureCollection", features: features });
     const series = choropleth(features);
     const max = Math.max(1, ...series.map((s) => s.value));
+    const city = data.unit.level === "city";  // a district alone is one area: no colour scale, only its points
     const c = chart("map");
     c.setOption({
       backgroundColor: "transparent",
       tooltip: { formatter: (p) => p.seriesType === "scatter" ? `${p.seriesName}<br>${p.name}`
         : `${p.name}<br>${zh ? "在办" : "open"} ${p.value || 0} · ${zh ? "超期" : "overdue"} ${(p.data && p.data.overdue) || 0}` },
       legend: { data: layers.map((l) => l.name), top: 6, right: 10, textStyle: { color: "#dbe7ff" } },
-      visualMap: { min: 0, max: max, left: 10, bottom: 10, seriesIndex: 0, text: [zh ? "多" : "high", zh ? "少" : "low"],
-                   inRange: { color: ["#17365c", "#2f7fd1", "#ffb84d", "#ff5d5d"] }, textStyle: { color: "#dbe7ff" } },
-      geo: { map: "unit-" + unitId, roam: true, label: { show: data.unit.level === "city", color: "#dbe7ff", fontSize: 10 },
-             itemStyle: { borderColor: "#0b1526" }, emphasis: { itemStyle: { areaColor: "#3aa0ff" } } },
+      visualMap: { show: city, min: 0, max: city ? max : Number.MAX_SAFE_INTEGER, left: 10, bottom: 10, seriesIndex: 0,
+                   text: [zh ? "多" : "high", zh ? "少" : "low"], textStyle: { color: "#dbe7ff" },
+                   inRange: { color: city ? ["#17365c", "#2f7fd1", "#ffb84d", "#ff5d5d"] : ["#1d3b63", "#1d3b63"] } },
+      geo: { map: "unit-" + unitId, roam: true, label: { show: city, color: "#dbe7ff", fontSize: 10 },
+             itemStyle: { areaColor: "#1d3b63", borderColor: "#3aa0ff" }, emphasis: { itemStyle: { areaColor: "#27507f" } } },
       series: [{ id: "areas", type: "map", geoIndex: 0, data: series, name: "open" }],
     });
     c.setOption({ series: await layerSeries() });
