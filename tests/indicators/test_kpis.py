@@ -20,6 +20,7 @@ from cityops.core.db import session_scope
 from cityops.events import deadlines, kpis
 from cityops.events.calendar import CST
 from cityops.events.models import TERMINAL, Event, EventLog
+from cityops.indicators import service as indicator_service
 from tests.factories import PASSWORD, Login, department_id, login, report, unit
 
 STREET, OTHER_STREET, DISTRICT = "500103003", "500103001", "500103"  # 解放碑街道, 七星岗街道, 渝中区
@@ -198,6 +199,15 @@ def test_each_kpi_equals_a_hand_count_for_the_street_district_and_city(
     assert shown["on_time_rate"]["period"] == "近30日（含今日）" and shown["received_today"]["period"].startswith(
         "今日"
     )
+    # the indicator page: the periodic job stores the same value, shown as a percentage
+    with session_scope(factory) as s:
+        indicator_service.compute(s, clock.now())
+    on_time = street["on_time_rate"]["id"]
+    page = client.get(
+        f"/api/indicators/{on_time}", headers=cast["street"].headers, params={"unit_id": unit(session, STREET).id}
+    ).json()
+    assert page["current"]["value"] == page["history"][-1]["value"] == 0.4
+    assert page["display"] == page["history"][-1]["display"] == "40.0%" and page["period_name"] == "近30日（含今日）"
     # after midnight (China time) the rolling rates stay; today's counts start again from zero
     local = clock.now().astimezone(CST)
     clock.freeze((local + timedelta(days=1)).replace(hour=0, minute=5))
