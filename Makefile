@@ -12,6 +12,7 @@ lint:
 	.venv/bin/ruff check src tests scripts
 	.venv/bin/ruff format --check src tests scripts
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 fmt:
 	.venv/bin/ruff format src tests scripts

@@ -23,8 +23,10 @@ run_pytest() {
 log "ruff"
 .venv/bin/ruff check src tests scripts
 .venv/bin/ruff format --check src tests scripts
-log "mypy (strict on src/)"
+log "mypy (strict on src/, checked on tests/)"
 .venv/bin/mypy
+log "import contract (the layering of docs/architecture.md)"
+.venv/bin/lint-imports
 
 run_pytest sqlite "$@"
 CITYOPS_TEST_DATABASE_URL="$TEST_PG_URL" run_pytest postgresql "$@"

@@ -27,13 +27,14 @@ from cityops import models  # noqa: F401
 from cityops.app import create_app
 from cityops.core import clock
 from cityops.core.actor import system_actor
-from cityops.core.db import make_engine, make_sessionmaker, session_scope
+from cityops.core.db import make_engine, session_scope
 from cityops.core.migrate import upgrade
 from cityops.core.settings import Settings
 from cityops.events.catalogue import seed_defaults
 from cityops.indicators.service import seed as seed_indicators
 from cityops.org.loader import import_chongqing
 from cityops.plans.service import seed_defaults as seed_plans
+from cityops.runtime import session_factory
 from cityops.sensing.service import seed_types
 
 PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
@@ -73,7 +74,7 @@ class Templates:
         engine = make_engine(url)
         upgrade(engine)
         if kind == "chongqing":
-            with session_scope(make_sessionmaker(engine)) as s:
+            with session_scope(session_factory(engine)) as s:
                 import_chongqing(s, system_actor("system:test"), grids_per_community=1)
                 seed_defaults(s, system_actor("system:test"))
                 seed_types(s, system_actor("system:test"))
@@ -141,8 +142,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def factory(engine: Engine) -> sessionmaker[Session]:
-    return make_sessionmaker(engine)
+def factory(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Sessions as the worker and the CLI open them (their own hooks, the test's settings)."""
+    return session_factory(engine, settings)
 
 
 @pytest.fixture
@@ -199,10 +201,8 @@ def live_url(db_url: str) -> Iterator[str]:
 def fresh_caches() -> None:
     """Each test has its own database: drop every in-process cache built from another one."""
     from cityops.core.cache import invalidate_all
-    from cityops.sensing.registry import REGISTRY
 
     invalidate_all()
-    REGISTRY.__init__()  # type: ignore[misc]
 
 
 CHROMIUM = "/usr/bin/chromium"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +38,7 @@ def unit(session: Session, code: str) -> OrgUnit:
 def make_user(
     factory: sessionmaker[Session],
     username: str,
-    roles: list[Role],
+    roles: Sequence[Role],
     *,
     unit_code: str | None = None,
     department_id: int | None = None,
@@ -48,7 +50,7 @@ def make_user(
             system_actor("system:test"),
             username=username,
             password=PASSWORD,
-            roles=roles,
+            roles=list(roles),
             unit_id=unit_id,
             department_id=department_id,
         )
@@ -59,7 +61,7 @@ def login(
     client: TestClient,
     factory: sessionmaker[Session],
     username: str,
-    roles: list[Role],
+    roles: Sequence[Role],
     *,
     unit_code: str | None = None,
     department_id: int | None = None,
@@ -83,7 +85,7 @@ def department_id(session: Session, unit_code: str, code: str) -> int:
     return int(found)
 
 
-def report(client: TestClient, headers: dict[str, str], **fields: object) -> dict[str, object]:
+def report(client: TestClient, headers: dict[str, str], **fields: object) -> dict[str, Any]:
     body: dict[str, object] = {
         "category": "municipal.streetlight_fault",
         "description": "临江支路路灯不亮已三天",

@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import cityops
-from cityops import models  # noqa: F401  (registers every table and hook)
-from cityops.core.db import make_engine, make_sessionmaker
+from cityops.core.db import make_engine
 from cityops.core.errors import CityOpsError, error_body
 from cityops.core.settings import Settings
+from cityops.runtime import session_factory
 
 log = logging.getLogger("cityops")
 
@@ -125,7 +125,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = session_factory(engine, settings)
+    app.state.hooks = app.state.sessionmaker.kw["info"]["cityops.hooks"]
     install_error_handlers(app)
 
     @app.middleware("http")

@@ -1,38 +1,10 @@
-"""Imports every domain's models so metadata (and Alembic) see all tables."""
+"""Imports every domain's models so metadata (and Alembic) see all tables. Nothing else: what domains
+register (jobs, subscribers, hooks) is installed by `cityops.runtime.build_hooks`."""
 
 from cityops.core import audit, auth, jobs, outbox  # noqa: F401
-from cityops.events import jobs as event_jobs  # noqa: F401  (periodic deadline sweep)
-from cityops.events import metrics as event_metrics  # noqa: F401  (counter flush hook)
-from cityops.events import models as event_models
+from cityops.events import models as event_models  # noqa: F401
 from cityops.events.open311 import models as open311_models  # noqa: F401
-from cityops.indicators import jobs as indicator_jobs  # noqa: F401  (periodic computation)
 from cityops.indicators import models as indicator_models  # noqa: F401
 from cityops.org import models as org_models  # noqa: F401
-from cityops.org import service as org_service  # noqa: F401  (registers the unit lookup for auth)
-from cityops.plans import jobs as plan_jobs  # noqa: F401  (activation handlers, task and reminder sweeps)
-from cityops.plans import models as plan_models
-from cityops.sensing import jobs as sensing_jobs  # noqa: F401  (offline detection, retention)
-from cityops.sensing import models as sensing_models
-
-
-def _register_unit_references() -> None:
-    """Columns that point at org units or cache their paths follow units that move or merge."""
-    from cityops.org.service import register_path_column, register_unit_reference
-
-    E, D, A = event_models.Event, sensing_models.Device, sensing_models.Alarm
-    P = plan_models
-    register_unit_reference(E.unit_id, E.unit_path)
-    register_unit_reference(E.owner_unit_id, E.owner_path)
-    register_unit_reference(E.dispatcher_unit_id)
-    register_unit_reference(E.supervised_by_unit_id)
-    register_unit_reference(D.unit_id, D.unit_path)
-    register_path_column(A.unit_path)
-    register_path_column(P.Plan.unit_path)  # a merged-away unit's override stays with it (unique per unit)
-    register_unit_reference(P.PlanRun.unit_id, P.PlanRun.unit_path)
-    register_unit_reference(P.PlanStep.unit_id, P.PlanStep.unit_path)
-    register_unit_reference(P.DirectReport.unit_id, P.DirectReport.unit_path)
-    register_unit_reference(P.ReportNotice.unit_id)
-    register_unit_reference(P.Notification.unit_id)
-
-
-_register_unit_references()
+from cityops.plans import models as plan_models  # noqa: F401
+from cityops.sensing import models as sensing_models  # noqa: F401

@@ -147,7 +147,7 @@ def test_audit_chain_verifies_and_names_an_edited_entry(
 def test_audit_entries_are_written_with_the_change_or_not_at_all(factory: sessionmaker[Session]) -> None:
     actor = system_actor("system:test")
     with factory() as s:
-        before = s.scalar(select(func.count()).select_from(audit.AuditEntry))
+        before = s.scalar(select(func.count()).select_from(audit.AuditEntry)) or 0
     try:
         with session_scope(factory) as s:
             audit.record(s, actor, "test.rolled_back")

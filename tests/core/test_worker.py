@@ -6,18 +6,31 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+import pytest
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock, jobs, outbox
-from cityops.core.db import session_scope
+from cityops.core.db import make_sessionmaker, session_scope
+from cityops.core.hooks import DuplicateHook, Hooks
+from cityops.core.settings import Settings
 from cityops.core.worker import Worker
+from cityops.runtime import build_hooks
 
 RUNS: list[str] = []
 _lock = threading.Lock()
 
 
-@jobs.task("test.record_run")
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    """The platform's hooks plus this module's private task, subscriber and periodic job."""
+    hooks = build_hooks(Settings(env="test"))
+    hooks.task("test.record_run", _record_run)
+    hooks.subscribe("test.flaky", "test.flaky", _flaky)
+    hooks.every("test.tick", timedelta(minutes=1), _tick)
+    return make_sessionmaker(engine, hooks)
+
+
 def _record_run(session: Session, payload: dict[str, Any]) -> None:
     session.execute(text("INSERT INTO audit_head (id, seq, hash) VALUES (:id, 0, 'x')"), {"id": payload["marker"]})
     with _lock:
@@ -58,7 +71,6 @@ def test_dedupe_key_enqueues_once(factory: sessionmaker[Session]) -> None:
 ATTEMPTS: list[int] = []
 
 
-@outbox.handler("test.flaky")
 def _flaky(session: Session, payload: dict[str, Any]) -> None:
     ATTEMPTS.append(1)
     if len(ATTEMPTS) < 3:
@@ -100,7 +112,6 @@ def test_crashed_workers_lease_expires_and_another_takes_over(
 TICKS: list[str] = []
 
 
-@jobs.periodic("test.tick", every=timedelta(minutes=1))
 def _tick(session: Session, now: Any) -> None:
     TICKS.append(now.isoformat())
 
@@ -123,3 +134,29 @@ def test_periodic_job_runs_once_per_interval_across_workers(
     b.run_periodic()
     a.run_periodic()
     assert len(TICKS) == 2
+
+
+def test_every_subscriber_of_a_topic_gets_each_message_once(engine: Engine) -> None:
+    seen: list[tuple[str, int]] = []
+    hooks = build_hooks(Settings(env="test"))
+    hooks.subscribe("test.both", "first", lambda s, p: seen.append(("first", p["n"])))
+    hooks.subscribe("test.both", "second", lambda s, p: seen.append(("second", p["n"])))
+    factory = make_sessionmaker(engine, hooks)
+    with session_scope(factory) as s:
+        outbox.add(s, "test.both", n=1)
+    w = Worker(factory, owner="w1")
+    w.deliver_outbox()
+    w.deliver_outbox()
+    assert sorted(seen) == [("first", 1), ("second", 1)]
+
+
+def test_a_second_registration_under_one_name_is_refused() -> None:
+    hooks = Hooks()
+    hooks.subscribe("event.received", "plans.activate", lambda s, p: None)
+    with pytest.raises(DuplicateHook):
+        hooks.subscribe("event.received", "plans.activate", lambda s, p: None)
+    hooks.every("x", timedelta(seconds=1), lambda s, now: None)
+    with pytest.raises(DuplicateHook):
+        hooks.every("x", timedelta(seconds=2), lambda s, now: None)
+    with pytest.raises(DuplicateHook):
+        build_hooks(Settings(env="test")).subscribe("event.received", "plans.activate", lambda s, p: None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -86,7 +86,7 @@ def test_unsigned_street_event_goes_overdue_and_escalates_once(
 
 
 def test_working_days_skip_weekends_and_holidays() -> None:
-    cal = WorkCalendar(holidays={datetime(2026, 3, 4).date()}, workdays={datetime(2026, 3, 7).date()})
+    cal = WorkCalendar(holidays={date(2026, 3, 4)}, workdays={date(2026, 3, 7)})
     friday_5pm = datetime(2026, 3, 6, 17, 0, tzinfo=CST)
     assert cal.add(friday_5pm, parse_duration("1wd")) == datetime(2026, 3, 7, 17, 0, tzinfo=CST)  # make-up Saturday
     monday = datetime(2026, 3, 2, 10, 0, tzinfo=CST)

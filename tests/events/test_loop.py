@@ -114,6 +114,7 @@ def test_stale_version_is_refused(client: TestClient, cast: Cast) -> None:
     act(client, cast.district.headers, ev["id"], "accept", version=v)
     r = client.post(f"/api/events/{ev['id']}/actions/dispatch", headers=cast.district.headers, json={"version": v})
     assert r.status_code == 409 and r.json()["error"] == "StaleVersion"
+    assert r.json()["code"] == "event.stale_version"
     assert r.json()["data"]["current_version"] == v + 1
 
 

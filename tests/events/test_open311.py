@@ -5,7 +5,7 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from fastapi.testclient import TestClient
-from georeport import GeoReport
+from georeport import GeoReport  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core.actor import Role

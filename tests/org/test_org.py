@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
@@ -12,6 +12,7 @@ from cityops.core.actor import Role, system_actor
 from cityops.core.auth import User
 from cityops.core.db import session_scope
 from cityops.org.loader import import_chongqing
+from cityops.org.models import OrgUnit
 from tests.factories import login, unit
 
 
@@ -232,3 +233,72 @@ def test_split_creates_sibling_with_centre(
     assert r.status_code == 201, r.text
     new = client.get(f"/api/org/units/{r.json()['id']}", headers=admin).json()
     assert new["children_count"] == 2 and new["centre"] == "解放碑东街道数字化城市运行和治理中心"
+
+
+def _gauges_equal_a_full_count(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each unit's open/overdue gauge beside a count of the events that lie under it now."""
+    from cityops.events.models import OPEN_STATUSES, Event, EventGauge
+    from cityops.org.service import in_subtree
+
+    session.rollback()  # a new snapshot
+    seen = {}
+    for unit_id in unit_ids:
+        u = session.get(OrgUnit, unit_id)
+        assert u is not None
+        under = select(func.count()).where(in_subtree(Event.unit_path, u.path), Event.status.in_(OPEN_STATUSES))
+        counted = (session.scalar(under) or 0, session.scalar(under.where(Event.overdue)) or 0)
+        g = session.get(EventGauge, unit_id)
+        got = (g.open, g.overdue) if g else (0, 0)
+        assert got == counted, (u.name, got, counted)
+        seen[unit_id] = counted
+    return seen
+
+
+def test_gauges_follow_a_street_that_moves_with_open_and_overdue_events(
+    client: TestClient, factory: sessionmaker[Session], session: Session, frozen: object
+) -> None:
+    from cityops.core import clock
+    from cityops.events import deadlines
+
+    admin = login(client, factory, "admin_g", [Role.sysadmin], unit_code="500000").headers
+    staff = login(client, factory, "duty_g", [Role.dispatcher], unit_code="500000").headers
+    street, zone = unit(session, "500112009"), unit(session, "Z-两江新区")
+    district_id = street.parent_id
+    assert district_id is not None
+    ids = []
+    for text in ("路灯不亮", "井盖缺失", "占道经营"):
+        r = client.post(
+            "/api/events",
+            headers=staff,
+            json={"category": "municipal.streetlight_fault", "description": text, "unit_code": street.code},
+        )
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    with session_scope(factory) as s:  # the first two pass their deadline
+        from cityops.events.models import Event
+
+        for event_id in ids[:2]:
+            ev = s.get(Event, event_id)
+            assert ev is not None and ev.due_at is not None
+            ev.due_at = clock.now()
+    assert isinstance(frozen, clock.FrozenClock)
+    frozen.advance(minutes=1)
+    with session_scope(factory) as s:
+        deadlines.sweep(s, clock.now())
+    units = [street.id, district_id, zone.id]
+    before = _gauges_equal_a_full_count(session, units)
+    assert before[street.id] == (3, 2) and before[district_id][0] >= 3
+    r = client.post(f"/api/org/units/{street.id}/move", headers=admin, json={"parent_id": zone.id})
+    assert r.status_code == 200, r.text
+    after = _gauges_equal_a_full_count(session, units)
+    assert after[zone.id] == (before[zone.id][0] + 3, before[zone.id][1] + 2)
+    assert after[district_id] == (before[district_id][0] - 3, before[district_id][1] - 2)
+    # Closing a moved event takes it off the new district's gauge, not the old one's.
+    zone_duty = login(client, factory, "zone_duty_g", [Role.dispatcher], unit_code="Z-两江新区").headers
+    r = client.post(f"/api/events/{ids[0]}/actions/void", headers=staff, json={"note": "重复上报"})
+    assert r.status_code == 200, r.text
+    final = _gauges_equal_a_full_count(session, units)
+    assert final[zone.id] == (after[zone.id][0] - 1, after[zone.id][1] - 1)
+    assert final[district_id] == after[district_id]
+    timeline = client.get(f"/api/events/{ids[1]}", headers=zone_duty).json()
+    assert "unit_changed" in str(timeline)

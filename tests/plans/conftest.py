@@ -7,12 +7,11 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.core.settings import Settings
 from cityops.core.worker import Worker
 from cityops.plans.notify import LOGGING_SMS
-from cityops.sensing.registry import REGISTRY
 
 
 def drain(factory: sessionmaker[Session]) -> Worker:
@@ -26,7 +25,7 @@ def drain(factory: sessionmaker[Session]) -> Worker:
     return worker
 
 
-class Hooks:
+class WebhookReceiver:
     """A real webhook receiver on loopback."""
 
     def __init__(self) -> None:
@@ -54,14 +53,15 @@ class Hooks:
 
 
 @pytest.fixture
-def hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hooks]:
-    h = Hooks()
-    monkeypatch.setenv("CITYOPS_WEBHOOK_URLS", h.url)
+def webhooks() -> Iterator[WebhookReceiver]:
+    h = WebhookReceiver()
     LOGGING_SMS.sent.clear()
     yield h
     h.close()
 
 
 @pytest.fixture
-def fresh_registry(client: TestClient) -> None:
-    REGISTRY.__init__()  # type: ignore[misc]  # a fresh database: forget devices cached by earlier tests
+def settings(db_url: str, request: pytest.FixtureRequest) -> Settings:
+    """The app's and the worker's settings; a test asking for `webhooks` has them configured."""
+    url = request.getfixturevalue("webhooks").url if "webhooks" in request.fixturenames else ""
+    return Settings(env="test", database_url=db_url, webhook_urls=url)

@@ -16,7 +16,7 @@ from cityops.core.db import session_scope
 from cityops.org.models import Centre
 from cityops.plans.notify import LOGGING_SMS
 from tests.factories import login, unit
-from tests.plans.conftest import Hooks, drain
+from tests.plans.conftest import WebhookReceiver, drain
 
 STREET, DISTRICT, CITY = "500103003", "500103", "500000"
 GAS = {
@@ -96,7 +96,11 @@ def test_unacknowledged_city_is_told_again_and_the_timeline_shows_every_time(
 
 
 def test_a_drill_report_reaches_no_adapter(
-    client: TestClient, factory: sessionmaker[Session], session: Session, hooks: Hooks, frozen: clock.FrozenClock
+    client: TestClient,
+    factory: sessionmaker[Session],
+    session: Session,
+    webhooks: WebhookReceiver,
+    frozen: clock.FrozenClock,
 ) -> None:
     with session_scope(factory) as s:
         for c in s.scalars(select(Centre)):
@@ -108,7 +112,7 @@ def test_a_drill_report_reaches_no_adapter(
     assert r.status_code == 201 and r.json()["drill"]
     frozen.advance(minutes=6)  # nobody acknowledges: reminders and upward alerts, all inside the system
     drain(factory)
-    assert hooks.received == [] and LOGGING_SMS.sent == []
+    assert webhooks.received == [] and LOGGING_SMS.sent == []
     city = login(client, factory, "city_duty", [Role.dispatcher], unit_code=CITY)
     told = client.get("/api/notifications", headers=city.headers).json()["items"]
     assert told and all(n["is_drill"] for n in told)
@@ -117,10 +121,10 @@ def test_a_drill_report_reaches_no_adapter(
     real = client.post("/api/direct-reports", headers=grid.headers, json={**GAS, "idempotency_key": "real-1"})
     assert real.status_code == 201
     drain(factory)
-    kinds = {h["kind"] for h in hooks.received}
-    assert "direct_report" in kinds and len([h for h in hooks.received if h["kind"] == "direct_report"]) == 3
+    kinds = {h["kind"] for h in webhooks.received}
+    assert "direct_report" in kinds and len([h for h in webhooks.received if h["kind"] == "direct_report"]) == 3
     assert len(LOGGING_SMS.sent) >= 3 and all(phone == "13800138000" for phone, _ in LOGGING_SMS.sent)
-    assert unit(session, STREET).name in str(hooks.received)
+    assert unit(session, STREET).name in str(webhooks.received)
 
 
 def test_the_event_page_shows_each_level_and_the_plan_steps(

@@ -17,12 +17,12 @@ from cityops.core.actor import Role
 from cityops.core.db import session_scope
 from cityops.events.models import Event
 from cityops.org.models import Centre
-from cityops.plans import runs
+from cityops.plans import activation, runs
 from cityops.plans.jobs import PLANS
 from cityops.plans.models import PlanRun
 from cityops.plans.notify import LOGGING_SMS
 from tests.factories import department_id, login, unit
-from tests.plans.conftest import Hooks, drain
+from tests.plans.conftest import WebhookReceiver, drain
 from tests.sensing.conftest import register
 
 STREET, OTHER_STREET, DISTRICT = "500103003", "500103001", "500103"
@@ -53,7 +53,7 @@ def _reading(client: TestClient, headers: dict[str, str], device: str, value: fl
 
 
 def test_gas_alarm_activates_the_street_override_once_with_department_tasks(
-    client: TestClient, factory: sessionmaker[Session], session: Session, fresh_registry: None
+    client: TestClient, factory: sessionmaker[Session], session: Session
 ) -> None:
     street = login(client, factory, "jfb_duty", [Role.dispatcher], unit_code=STREET)
     r = client.post(
@@ -84,7 +84,7 @@ def test_gas_alarm_activates_the_street_override_once_with_department_tasks(
     with session_scope(factory) as s:  # a redelivered message: still one run
         event = s.get(Event, event_id)
         assert event is not None
-        assert runs.activate_for_event(s, PLANS, event) == []
+        assert activation.activate_for_event(s, PLANS, event) == []
 
     district = login(client, factory, "yz_duty", [Role.dispatcher], unit_code=DISTRICT)
     listed = client.get("/api/plan-runs", headers=district.headers).json()["items"]
@@ -259,7 +259,7 @@ def test_plans_round_trip_through_yaml_with_versions_and_clear_errors(
 
 
 def test_a_drill_sends_no_webhook_and_no_sms(
-    client: TestClient, factory: sessionmaker[Session], session: Session, hooks: Hooks
+    client: TestClient, factory: sessionmaker[Session], session: Session, webhooks: WebhookReceiver
 ) -> None:
     with session_scope(factory) as s:
         for c in s.scalars(select(Centre)):
@@ -272,7 +272,7 @@ def test_a_drill_sends_no_webhook_and_no_sms(
     )
     assert drill.status_code == 201 and drill.json()["is_drill"]
     drain(factory)
-    assert hooks.received == [] and LOGGING_SMS.sent == []
+    assert webhooks.received == [] and LOGGING_SMS.sent == []
     notes = client.get("/api/notifications", headers=street.headers).json()["items"]
     assert notes and all(n["is_drill"] and n["title"].startswith("【演练】") for n in notes)
 
@@ -284,6 +284,6 @@ def test_a_drill_sends_no_webhook_and_no_sms(
     )
     assert real.status_code == 201
     drain(factory)
-    assert hooks.received and LOGGING_SMS.sent
+    assert webhooks.received and LOGGING_SMS.sent
     with factory() as s:
         assert s.scalar(select(PlanRun.is_drill).where(PlanRun.id == drill.json()["id"])) is True

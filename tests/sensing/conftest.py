@@ -9,13 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.bench.broker import MOSQUITTO, local_mosquitto
 from cityops.core.actor import Role
-from cityops.sensing.registry import REGISTRY
 from tests.factories import Login, login
 
 
 @pytest.fixture
 def gateway(client: TestClient, factory: sessionmaker[Session]) -> Login:
-    REGISTRY.__init__()  # type: ignore[misc]  # a fresh database: forget devices cached by earlier tests
     return login(client, factory, "iot_gateway", [Role.data_admin], unit_code="500000")
 
 

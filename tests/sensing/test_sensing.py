@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +27,7 @@ ROCK = {
 }
 
 
-def post(client: TestClient, gateway: Login, *lines: object) -> dict[str, object]:
+def post(client: TestClient, gateway: Login, *lines: object) -> dict[str, Any]:
     body = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines)
     r = client.post(
         "/api/readings", headers={**gateway.headers, "Content-Type": "application/x-ndjson"}, content=body.encode()
@@ -55,7 +56,7 @@ def test_bad_readings_are_rejected_by_line_and_reason(client: TestClient, gatewa
         {"device": "CQ-RD-0001", "value": 1.5, "ts": at(-1)},
     )
     assert out["accepted"] == 2
-    assert [(r["line"], r["reason"]) for r in out["rejected"]] == [  # type: ignore[union-attr]
+    assert [(r["line"], r["reason"]) for r in out["rejected"]] == [
         (2, "malformed"),
         (3, "unknown_device"),
         (4, "not_a_number"),
@@ -91,8 +92,8 @@ def test_threshold_alarm_opens_one_event_and_clearing_leaves_it_open(
         {"device": "CQ-RD-0001", "value": 3.0, "ts": at(-30)},
         {"device": "CQ-RD-0001", "value": 12.0, "ts": at(-20)},
     )
-    assert first["alarms_raised"] == 1 and len(first["events_opened"]) == 1  # type: ignore[arg-type]
-    event_id = first["events_opened"][0]  # type: ignore[index]
+    assert first["alarms_raised"] == 1 and len(first["events_opened"]) == 1
+    event_id = first["events_opened"][0]
     more = post(
         client,
         gateway,
@@ -144,7 +145,7 @@ def test_rate_rule_raises_its_own_alarm_on_the_same_event(client: TestClient, ga
         {"device": "CQ-RD-0001", "value": 12.0, "ts": at(-20)},
     )
     types = sorted(a["type"] for a in client.get("/api/alarms", headers=gateway.headers).json()["items"])
-    assert types == ["危岩位移超限", "危岩位移速率异常"] and len(out["events_opened"]) == 1  # type: ignore[arg-type]
+    assert types == ["危岩位移超限", "危岩位移速率异常"] and len(out["events_opened"]) == 1
 
 
 def test_rate_and_composite_rules(client: TestClient, gateway: Login) -> None:
@@ -157,7 +158,7 @@ def test_rate_and_composite_rules(client: TestClient, gateway: Login) -> None:
         for a in client.get("/api/alarms", headers=gateway.headers, params={"active": True}).json()["items"]
     }
     assert types == {"水位快速上涨": "minor", "水位超警戒": "major", "洪涝复合风险": "critical"}
-    assert len(out["events_opened"]) == 1  # type: ignore[arg-type]  # level and composite share the event
+    assert len(out["events_opened"]) == 1  # level and composite share the event
 
 
 def test_silent_device_goes_offline_and_comes_back(

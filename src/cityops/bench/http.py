@@ -131,12 +131,13 @@ def run(database_url: str, *, clients: int = 50, seconds: int = 60, workers: int
     from cityops import models  # noqa: F401
     from cityops.core.actor import Role, system_actor
     from cityops.core.auth import create_user
-    from cityops.core.db import make_engine, make_sessionmaker, session_scope
+    from cityops.core.db import make_engine, session_scope
     from cityops.org.models import OrgUnit
     from cityops.org.service import get_by_code
+    from cityops.runtime import session_factory
 
     engine = make_engine(database_url)
-    with session_scope(make_sessionmaker(engine)) as s:
+    with session_scope(session_factory(engine)) as s:
         unit = get_by_code(s, "500000")
         codes = s.scalars(select(OrgUnit.code).where(OrgUnit.level == "street").order_by(OrgUnit.code))
         streets = [c for c in codes if c][::20]

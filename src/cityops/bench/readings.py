@@ -19,7 +19,7 @@ from cityops.core.db import session_scope
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest, service
 from cityops.sensing.models import Alarm, Reading, Rollup
-from cityops.sensing.registry import REGISTRY
+from cityops.sensing.registry import registry_of
 
 NORMAL = {
     "rock_displacement": (0.0, 3.0),
@@ -69,7 +69,8 @@ def run(
 ) -> BenchResult:
     fleet = register_fleet(factory, devices)
     items = make_readings(fleet, readings)
-    REGISTRY.__init__()  # type: ignore[misc]
+    with factory() as s:
+        registry_of(s).clear()
     t0 = time.perf_counter()
     accepted = alarms = 0
     for i in range(0, len(items), batch):
@@ -126,7 +127,8 @@ def run_mqtt(
 
     fleet = register_fleet(factory, 500)
     rocks = [code for code, kind in fleet if kind == "rock_displacement"][:crossings]
-    REGISTRY.__init__()  # type: ignore[misc]
+    with factory() as s:
+        registry_of(s).clear()
     sub = MqttIngest(factory, url, "cityops/readings/#", qos=1, flush_seconds=0.1)
     stop = threading.Event()
     thread = threading.Thread(target=sub.run_forever, args=(stop,), daemon=True)

@@ -36,9 +36,10 @@ def bench_geo(
     """Point → district for a batch of points (vectorised STRtree vs per-point loop)."""
     from cityops import models  # noqa: F401
     from cityops.bench import geo
-    from cityops.core.db import make_engine, make_sessionmaker, session_scope
+    from cityops.core.db import make_engine, session_scope
+    from cityops.runtime import session_factory
 
-    factory = make_sessionmaker(make_engine(Settings().database_url))
+    factory = session_factory(make_engine(Settings().database_url))
     with session_scope(factory, write=False) as s:
         _report([geo.run(s, points=points)], out)
 
@@ -54,11 +55,12 @@ def bench_intake(
 
     from cityops import models  # noqa: F401
     from cityops.bench import intake
-    from cityops.core.db import make_engine, make_sessionmaker
+    from cityops.core.db import make_engine
+    from cityops.runtime import session_factory
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/bench.db")
-        factory = make_sessionmaker(engine)
+        factory = session_factory(engine)
         console.print("preparing a fresh database (schema, Chongqing tree, catalogue)…")
         intake.setup_database(engine, factory)
         result = intake.run(engine, factory, events=events, batch=batch)
@@ -69,10 +71,11 @@ def bench_intake(
 def _fresh_database(tmp: str) -> tuple[object, object]:
     from cityops import models  # noqa: F401
     from cityops.bench import intake
-    from cityops.core.db import make_engine, make_sessionmaker
+    from cityops.core.db import make_engine
+    from cityops.runtime import session_factory
 
     engine = make_engine(f"sqlite:///{tmp}/bench.db")
-    factory = make_sessionmaker(engine)
+    factory = session_factory(engine)
     console.print("preparing a fresh database (schema, Chongqing tree, catalogue)…")
     intake.setup_database(engine, factory)
     return engine, factory

@@ -28,7 +28,7 @@ def demo(
     from cityops import models  # noqa: F401
     from cityops.app import create_app
     from cityops.core.actor import system_actor
-    from cityops.core.db import make_engine, make_sessionmaker, session_scope
+    from cityops.core.db import make_engine, session_scope
     from cityops.core.migrate import upgrade
     from cityops.core.worker import Worker
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
@@ -36,11 +36,12 @@ def demo(
     from cityops.indicators.service import seed as seed_indicators
     from cityops.org.loader import import_chongqing
     from cityops.plans.service import seed_defaults as seed_plans
+    from cityops.runtime import session_factory
     from cityops.sensing.service import seed_types
 
     settings = Settings()
     engine = make_engine(settings.database_url)
-    factory = make_sessionmaker(engine)
+    factory = session_factory(engine, settings)
     console.print(f"[bold]cityops 演示城市 / demo city[/bold] — database {settings.database_url}")
     upgrade(engine)
     actor = system_actor("system:demo")

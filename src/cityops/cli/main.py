@@ -43,10 +43,11 @@ console = Console()
 
 def _factory(settings: Settings):  # type: ignore[no-untyped-def]
     from cityops import models  # noqa: F401
-    from cityops.core.db import make_engine, make_sessionmaker
+    from cityops.core.db import make_engine
+    from cityops.runtime import session_factory
 
     engine = make_engine(settings.database_url)
-    return engine, make_sessionmaker(engine)
+    return engine, session_factory(engine, settings)
 
 
 @db_app.command("upgrade")

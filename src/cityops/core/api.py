@@ -59,7 +59,7 @@ class ActorOut(Schema):
 
 class LoginOut(Schema):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth token type, not a secret)
     expires_in: int
     actor: ActorOut
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from cityops.core import clock
 from cityops.core.actor import Actor
 from cityops.core.db import Base, bulk_insert
+from cityops.core.hooks import Hooks
 
 GENESIS = "0" * 64
 _PENDING = "audit_pending"
@@ -155,13 +156,6 @@ def _after_rollback(session: Session) -> None:
     discard_pending(session)
 
 
-def install_hooks() -> None:
-    """Chain pending entries at every commit of every session (idempotent)."""
-    from sqlalchemy import event
-
-    if not event.contains(Session, "before_commit", _before_commit):
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
-
-
-install_hooks()
+def install(hooks: Hooks) -> None:
+    """Chain pending entries at every commit of the sessions these hooks are installed on."""
+    hooks.on_commit("audit.chain", _before_commit, _after_rollback)

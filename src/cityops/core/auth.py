@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, String, select
+from sqlalchemy import Boolean, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import Base
 from cityops.core.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from cityops.core.hooks import hooks_of
 
 _hasher = PasswordHasher()
 # A hash of a random password, checked when the user does not exist so that timing does not reveal
@@ -28,6 +28,7 @@ LOCKOUT = timedelta(minutes=15)
 
 class LoginFailed(Unauthorized):
     message = "用户名或密码错误 / Wrong username or password."
+    default_code = "auth.login_failed"
     keeps_changes = True  # the failure count and its audit entry must be stored
 
 
@@ -61,14 +62,14 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-# Org units live in the org domain, which core must not import; org registers this lookup.
-UnitLookup = Callable[[Session, int], tuple[str, str]]  # unit id -> (materialised path, level)
-_unit_lookup: UnitLookup | None = None
-
-
-def register_unit_lookup(fn: UnitLookup) -> None:
-    global _unit_lookup
-    _unit_lookup = fn
+def reassign_unit(session: Session, retired_id: int, successor_id: int) -> None:
+    """Users of a merged-away unit belong to its successor (called by org inside the merge)."""
+    session.execute(
+        update(User)
+        .where(User.unit_id == retired_id)
+        .values(unit_id=successor_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def check_password_policy(password: str) -> None:
@@ -77,6 +78,7 @@ def check_password_policy(password: str) -> None:
         raise Invalid(
             "密码至少10位且包含字母和数字 / Password must be at least 10 characters with letters and digits.",
             field="password",
+            code="auth.invalid_password",
         )
 
 
@@ -97,7 +99,7 @@ def create_user(
 ) -> User:
     check_password_policy(password)
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
-        raise Conflict("用户名已存在 / Username already exists.", field="username")
+        raise Conflict("用户名已存在 / Username already exists.", field="username", code="auth.username_taken")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -126,6 +128,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
         raise TooManyRequests(
             "登录失败次数过多，请稍后再试 / Too many failed logins; try again later.",
             retry_after=int((clock.as_utc(user.locked_until) - now).total_seconds()),
+            code="auth.locked_out",
         )
     if not _verify(user.password_hash, password):
         user.failed_logins += 1
@@ -187,8 +190,10 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def actor_for(session: Session, user: User) -> Actor:
     path, level = ("", "")
-    if user.unit_id is not None and _unit_lookup is not None:
-        path, level = _unit_lookup(session, user.unit_id)
+    # Org units live in the org domain, which core must not import: org installs the lookup on the hooks.
+    lookup = hooks_of(session).unit_lookup
+    if user.unit_id is not None and lookup is not None:
+        path, level = lookup(session, user.unit_id)
     return Actor(
         user_id=user.id,
         username=user.username,

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from operator import itemgetter
 from typing import Any, TypeAlias
 
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from cityops.core import clock
+from cityops.core.hooks import HOOKS_KEY, Hooks
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -96,32 +98,51 @@ def _configure_sqlite(engine: Engine) -> None:
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
     """Hot-path batch insert: one DBAPI executemany, with each column's bind processing done once per value.
 
-    Every row must carry the same keys (columns left out get NULL or the database default, not
-    Python-side defaults). `suffix` may add an ON CONFLICT clause (same syntax on SQLite and PostgreSQL).
-    Measured by `cityops bench intake`: SQLAlchemy's generic executemany spends most of its time
-    building parameters.
+    Every row must carry the same keys. Columns left out get their model's scalar Python-side default
+    (`default=0`, `default=dict` …), else NULL or the database default, so a new column with a default
+    never lands as NULL from a hot path that does not know it. `suffix` may add an ON CONFLICT clause (same
+    syntax on SQLite and PostgreSQL). Measured by `cityops bench intake`: SQLAlchemy's generic executemany
+    spends most of its time building parameters.
     """
     if not rows:
         return
     table = model.__table__
     dialect = session.get_bind().dialect
-    cols = list(rows[0])
+    given = list(rows[0])
+    defaults = _scalar_defaults(table, set(given))
+    cols = given + [c for c, _ in defaults]
     procs = [(i, _fast_processor(table.c[c].type, dialect)) for i, c in enumerate(cols)]
     active = [(i, p) for i, p in procs if p is not None]
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) "
-        f"VALUES ({', '.join(mark for _ in cols)}) {suffix}"
-    )
-    getter = itemgetter(*cols)
+    # Identifiers come from our own table metadata, quoted; values are bound parameters.
+    columns, marks = ", ".join(quote(c) for c in cols), ", ".join(mark for _ in cols)
+    sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks}) {suffix}"  # noqa: S608
+    getter = itemgetter(*given)
+    extra = [value for _, value in defaults]
     data: list[Any] = []
     for r in rows:
-        values = list(getter(r)) if len(cols) > 1 else [getter(r)]
+        values = list(getter(r)) if len(given) > 1 else [getter(r)]
+        if extra:
+            values.extend(v() if callable(v) else v for v in extra)
         for i, proc in active:
             values[i] = proc(values[i])
         data.append(tuple(values))
     session.connection().exec_driver_sql(sql, data)
+
+
+def _scalar_defaults(table: Any, given: set[str]) -> list[tuple[str, Any]]:
+    """(column, value or zero-argument factory) for the columns not given that have a Python-side default."""
+    out: list[tuple[str, Any]] = []
+    for column in table.columns:
+        default = column.default
+        if column.key in given or default is None or column.primary_key:
+            continue
+        if default.is_scalar:
+            out.append((column.key, default.arg))
+        elif default.is_callable:  # e.g. default=dict: SQLAlchemy wraps it as fn(context)
+            out.append((column.key, partial(default.arg, None)))
+    return out
 
 
 def _sqlite_utc_text(value: datetime | None) -> str | None:
@@ -153,8 +174,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_sessionmaker(engine: Engine, hooks: Hooks) -> sessionmaker[Session]:
+    """Sessions for one app, worker or command: every session carries the hooks and runs their commit
+    hooks (audit chaining, counter folding). Use `cityops.runtime.session_factory`, which builds them."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={HOOKS_KEY: hooks})
+    event.listen(factory, "before_commit", hooks.run_before_commit)
+    event.listen(factory, "after_rollback", hooks.run_after_rollback)
+    return factory
 
 
 def begin_write(session: Session) -> None:

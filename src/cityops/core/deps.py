@@ -38,12 +38,14 @@ def _finish(request: Request, *, commit: bool) -> None:
                 raise Conflict(
                     "数据冲突，未保存 / The change conflicts with stored data and was not saved.",
                     reason=str(exc.orig)[:300],
+                    code="request.conflicting_data",
                 ) from exc
             except Exception as exc:  # any failure at commit: nothing was stored, say so
                 session.rollback()
                 raise Unavailable(
                     "数据库提交失败，未保存 / The database did not accept the change; nothing was saved.",
                     reason=type(exc).__name__,
+                    code="request.not_committed",
                 ) from exc
         else:
             session.rollback()
@@ -143,7 +145,7 @@ def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
 
 def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
     if actor is None:
-        raise Unauthorized("请先登录 / Log in first (Bearer token or session cookie).")
+        raise Unauthorized("请先登录 / Log in first (Bearer token or session cookie).", code="auth.login_required")
     return actor
 
 
@@ -156,7 +158,9 @@ def require(*roles: Role) -> Callable[[Actor], Actor]:
 
     def check(actor: ActorDep) -> Actor:
         if not actor.has(*roles):
-            raise Forbidden("无此权限 / Your role may not do this.", needs=[r.value for r in roles])
+            raise Forbidden(
+                "无此权限 / Your role may not do this.", needs=[r.value for r in roles], code="auth.role_required"
+            )
         return actor
 
     return check

@@ -1,4 +1,5 @@
-"""Jobs: one-off tasks enqueued by services, and periodic jobs run by `cityops worker`.
+"""Jobs: one-off tasks enqueued by services, and periodic jobs run by `cityops worker` (both registered
+on `core.hooks.Hooks` by the domains' `install`).
 
 Periodic jobs are claimed by advancing `job_schedule.next_run_at` with a conditional UPDATE, so with
 several workers each due run happens once; they must be idempotent because a crash mid-run means
@@ -7,9 +8,7 @@ the next tick runs them again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, UniqueConstraint, select
@@ -17,21 +16,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
 from cityops.core.db import Base, JSONText
+from cityops.core.hooks import hooks_of
 from cityops.core.leases import LeasedMixin
-
-TaskFn = Callable[[Session, dict[str, Any]], None]
-PeriodicFn = Callable[[Session, datetime], None]
-
-
-@dataclass(frozen=True)
-class Periodic:
-    name: str
-    every: timedelta
-    fn: PeriodicFn
-
-
-TASKS: dict[str, TaskFn] = {}
-PERIODIC: dict[str, Periodic] = {}
 
 
 class Job(LeasedMixin, Base):
@@ -54,26 +40,6 @@ class JobSchedule(Base):
     runs: Mapped[int] = mapped_column(default=0)
 
 
-def task(name: str) -> Callable[[TaskFn], TaskFn]:
-    """Register a one-off task handler."""
-
-    def register(fn: TaskFn) -> TaskFn:
-        TASKS[name] = fn
-        return fn
-
-    return register
-
-
-def periodic(name: str, *, every: timedelta) -> Callable[[PeriodicFn], PeriodicFn]:
-    """Register a periodic job `fn(session, now)`."""
-
-    def register(fn: PeriodicFn) -> PeriodicFn:
-        PERIODIC[name] = Periodic(name, every, fn)
-        return fn
-
-    return register
-
-
 def enqueue(
     session: Session,
     name: str,
@@ -83,7 +49,7 @@ def enqueue(
     dedupe_key: str | None = None,
 ) -> Job:
     """Queue a task in the caller's transaction; a repeated `dedupe_key` returns the existing job."""
-    if name not in TASKS:
+    if name not in hooks_of(session).tasks:
         raise KeyError(f"unknown task {name!r}")
     if dedupe_key is not None:
         existing = session.scalars(select(Job).where(Job.dedupe_key == dedupe_key)).one_or_none()

@@ -8,7 +8,6 @@ row done).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +18,6 @@ from cityops.core import clock
 from cityops.core.db import Base, JSONText, bulk_insert
 from cityops.core.leases import LeasedMixin
 
-OutboxHandler = Callable[[Session, dict[str, Any]], None]
-HANDLERS: dict[str, OutboxHandler] = {}
-
 
 class OutboxMessage(LeasedMixin, Base):
     __tablename__ = "outbox_message"
@@ -29,16 +25,6 @@ class OutboxMessage(LeasedMixin, Base):
     topic: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[Any] = mapped_column(JSONText)
     created_at: Mapped[datetime]
-
-
-def handler(topic: str) -> Callable[[OutboxHandler], OutboxHandler]:
-    """Register the function that delivers messages of `topic`."""
-
-    def register(fn: OutboxHandler) -> OutboxHandler:
-        HANDLERS[topic] = fn
-        return fn
-
-    return register
 
 
 def add(session: Session, topic: str, **payload: Any) -> None:

@@ -38,7 +38,11 @@ class RateLimiter:
             bucket.updated = now
             if bucket.tokens < 1:
                 wait = int((1 - bucket.tokens) / self.rate) + 1 if self.rate else 60
-                raise TooManyRequests("请求过于频繁，请稍后再试 / Too many requests; slow down.", retry_after=wait)
+                raise TooManyRequests(
+                    "请求过于频繁，请稍后再试 / Too many requests; slow down.",
+                    retry_after=wait,
+                    code="request.rate_limited",
+                )
             bucket.tokens -= 1
             if len(self._buckets) > 100_000:  # forget idle clients
                 self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < 600}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Schema(BaseModel):
@@ -17,6 +17,9 @@ class InSchema(BaseModel):
 
 class ErrorOut(BaseModel):
     error: str
-    code: str
+    code: str = Field(
+        description="Stable name of the rule that refused the request (e.g. event.stale_version, plan.steps_pending, "
+        "event.invalid_description); clients branch on it, never on the wording of detail."
+    )
     detail: str
     data: dict[str, object] = {}

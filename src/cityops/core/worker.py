@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock, jobs, leases, outbox
 from cityops.core.db import session_scope
+from cityops.core.hooks import HOOKS_KEY, Hooks, Periodic
 
 log = logging.getLogger("cityops.worker")
 
@@ -43,12 +44,14 @@ class Worker:
         self,
         factory: sessionmaker[Session],
         *,
+        hooks: Hooks | None = None,
         owner: str | None = None,
         lease_seconds: int = 60,
         max_attempts: int = 8,
         batch: int = 100,
     ) -> None:
         self.factory = factory
+        self.hooks = hooks or factory.kw["info"][HOOKS_KEY]  # the hooks its sessions carry
         self.owner = owner or worker_id()
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
@@ -59,7 +62,7 @@ class Worker:
     def ensure_schedules(self) -> None:
         with session_scope(self.factory) as s:
             known = set(s.scalars(select(jobs.JobSchedule.name)))
-            missing = [name for name in jobs.PERIODIC if name not in known]
+            missing = [name for name in self.hooks.periodic if name not in known]
             if missing:
                 now = clock.now()
                 s.execute(insert(jobs.JobSchedule), [{"name": n, "next_run_at": now, "runs": 0} for n in missing])
@@ -67,7 +70,7 @@ class Worker:
     def run_periodic(self) -> int:
         ran = 0
         now = clock.now()
-        for spec in list(jobs.PERIODIC.values()):
+        for spec in list(self.hooks.periodic.values()):
             if not self._claim_schedule(spec, now):
                 continue
             try:
@@ -80,7 +83,7 @@ class Worker:
                 self._note_schedule_error(spec.name, exc)
         return ran
 
-    def _claim_schedule(self, spec: jobs.Periodic, now: Any) -> bool:
+    def _claim_schedule(self, spec: Periodic, now: Any) -> bool:
         with session_scope(self.factory) as s:
             row = s.get(jobs.JobSchedule, spec.name)
             if row is None or row.next_run_at > now:
@@ -104,10 +107,22 @@ class Worker:
 
     # -- one-off jobs and outbox: same lease protocol ---------------------------------------------
     def run_jobs(self) -> int:
-        return self._drain(jobs.Job, lambda row: jobs.TASKS[row.name], is_job=True)
+        return self._drain(jobs.Job, lambda row: self.hooks.tasks[row.name], is_job=True)
 
     def deliver_outbox(self) -> int:
-        return self._drain(outbox.OutboxMessage, lambda row: outbox.HANDLERS.get(row.topic, _no_handler), is_job=False)
+        return self._drain(outbox.OutboxMessage, lambda row: self._deliver_to_subscribers(row.topic), is_job=False)
+
+    def _deliver_to_subscribers(self, topic: str) -> Any:
+        """Every subscriber of the topic, in one transaction: one failing means all are retried together
+        (their database effects were rolled back with it), so each effect happens once. A topic nobody
+        subscribes to is simply marked delivered (the row stays as a log until retention purges it)."""
+        handlers = self.hooks.handlers_for(topic)
+
+        def deliver(session: Session, payload: dict[str, Any]) -> None:
+            for handler in handlers:
+                handler(session, payload)
+
+        return deliver
 
     def _drain(self, model: Any, resolve: Any, *, is_job: bool) -> int:
         with session_scope(self.factory) as s:
@@ -156,7 +171,3 @@ class Worker:
             if not busy:
                 stop.wait(poll_seconds)
         log.info("worker %s stopped", self.owner)
-
-
-def _no_handler(session: Session, payload: dict[str, Any]) -> None:
-    """Topics nobody subscribes to yet are simply marked delivered (they stay in the table as a log)."""

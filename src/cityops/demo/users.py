@@ -12,7 +12,7 @@ from cityops.core.auth import User, create_user
 from cityops.org import service as org
 from cityops.org.models import Department
 
-DEMO_PASSWORD = "cityops2026"
+DEMO_PASSWORD = "cityops2026"  # noqa: S105 (the demo city's published login)
 
 
 class DemoUser(NamedTuple):

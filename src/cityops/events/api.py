@@ -18,7 +18,6 @@ from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import CityOpsError, Invalid, NotFound
 from cityops.core.pagination import PageParams, page_params, paginate
-from cityops.core.pii import mask_text, mask_value
 from cityops.events import catalogue, importer, intake, merge, metrics, service
 from cityops.events.calendar import CST
 from cityops.events.flow import EVENT_FLOW, PERMISSIONS
@@ -40,6 +39,7 @@ from cityops.events.schemas import (
     MetricsOut,
     TimelineEntry,
 )
+from cityops.events.views import read_events
 from cityops.org import service as org
 from cityops.org.models import Department, OrgUnit
 from cityops.workflow.engine import describe
@@ -47,32 +47,6 @@ from cityops.workflow.engine import describe
 router = APIRouter(prefix="/api", tags=["events"], route_class=TransactionalRoute)
 PageDep = Annotated[PageParams, Depends(page_params)]
 AdminDep = Annotated[Actor, Depends(require(Role.sysadmin, Role.app_admin))]
-
-
-def read_events(session: Session, events: list[Event], *, reveal: bool = False) -> list[EventRead]:
-    """Events as API objects, with names resolved in three queries for the whole page."""
-    cats = catalogue.view(session).by_id
-    unit_ids = {e.unit_id for e in events} | {e.owner_unit_id for e in events}
-    units = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))).all())
-    dept_ids = {e.owner_department_id for e in events if e.owner_department_id}
-    depts = (
-        dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all())
-        if dept_ids
-        else {}
-    )
-    out = []
-    for e in events:
-        r = EventRead.model_validate(e)
-        cat = cats.get(e.category_id)
-        r.category, r.category_name = (cat.code, cat.name) if cat else ("", "")
-        r.unit_name = units.get(e.unit_id, "")
-        r.owner_name = depts.get(e.owner_department_id or 0) or f"{units.get(e.owner_unit_id, '')}治理中心"
-        r.reporter_phone = e.reporter_phone if reveal else service.mask_phone(e.reporter_phone)
-        if not reveal:  # ID card and mobile numbers typed into the text are personal data too
-            r.title, r.description, r.address = mask_text(r.title), mask_text(r.description), mask_text(r.address)
-            r.attributes = mask_value(r.attributes)
-        out.append(r)
-    return out
 
 
 @router.post(
@@ -112,7 +86,7 @@ async def batch_intake(
     invalid rows come back with their row number, field and reason."""
     body = await request.body()
     if len(body) > 50 * 1024 * 1024:
-        raise Invalid("请求体超过50MB / body larger than 50 MB", field="body")
+        raise Invalid("请求体超过50MB / body larger than 50 MB", field="body", code="event.invalid_body")
     rows = importer.parse(body, request.headers.get("content-type", "application/json"))
     from starlette.concurrency import run_in_threadpool
 
@@ -168,7 +142,12 @@ def _filter(
 ) -> service.EventFilter:
     for s in status or []:
         if s not in Status.__members__:
-            raise Invalid(f"未知状态 / unknown status {s!r}", field="status", allowed=list(Status.__members__))
+            raise Invalid(
+                f"未知状态 / unknown status {s!r}",
+                field="status",
+                allowed=list(Status.__members__),
+                code="event.invalid_status",
+            )
     return service.EventFilter(
         status=status,
         category=category,
@@ -269,9 +248,17 @@ def get_event(
     reveal = False
     if reveal_phone:
         if not allowed or actor.has(Role.citizen):
-            raise NotFound("无权查看号码 / you may not see this phone number", field="reveal_phone")
+            raise NotFound(
+                "无权查看号码 / you may not see this phone number",
+                field="reveal_phone",
+                code="event.reveal_not_allowed",
+            )
         if not reason.strip():
-            raise Invalid("查看号码须说明理由 / give a reason to see the phone number", field="reason")
+            raise Invalid(
+                "查看号码须说明理由 / give a reason to see the phone number",
+                field="reason",
+                code="event.invalid_reason",
+            )
         audit.record(session, actor, "event.phone_revealed", event, reason=reason.strip())
         reveal = True
     base = read_events(session, [event], reveal=reveal)[0]
@@ -351,7 +338,7 @@ def set_duty(body: DutyIn, session: SessionDep, actor: AdminDep) -> DutyRead:
     if body.unit_code:
         unit = org.get_by_code(session, body.unit_code)
         if unit is None:
-            raise Invalid("未知单位代码 / unknown unit_code", field="unit_code")
+            raise Invalid("未知单位代码 / unknown unit_code", field="unit_code", code="event.invalid_unit_code")
     duty = catalogue.set_duty(
         session,
         actor,
@@ -399,11 +386,11 @@ def list_calendar(session: SessionDep, _: ActorDep) -> list[dict[str, Any]]:
 def set_calendar_day(body: CalendarDayIn, session: SessionDep, actor: AdminDep) -> dict[str, Any]:
     """Mark a day as a holiday (休) or a make-up working day (班)."""
     if body.kind not in ("holiday", "workday"):
-        raise Invalid("kind 须为 holiday 或 workday", field="kind")
+        raise Invalid("kind 须为 holiday 或 workday", field="kind", code="event.invalid_kind")
     try:
         day = date.fromisoformat(body.day)
     except ValueError:
-        raise Invalid("日期无效 / invalid date", field="day") from None
+        raise Invalid("日期无效 / invalid date", field="day", code="event.invalid_day") from None
     row = session.get(WorkCalendarDay, day)
     if row is None:
         session.add(WorkCalendarDay(day=day, kind=body.kind, name=body.name))
@@ -430,7 +417,7 @@ def get_metrics(
     until = until or today
     since = since or (until - timedelta(days=29))
     if since > until:
-        raise Invalid("since 不能晚于 until / since is after until", field="since")
+        raise Invalid("since 不能晚于 until / since is after until", field="since", code="event.invalid_since")
     cat_ids = [catalogue.view(session).category(category).id] if category else None
     children = list(
         session.scalars(org.list_children(session, actor, unit).where(OrgUnit.level.in_(["district", "street"])))

@@ -39,7 +39,9 @@ def parse_duration(text: str, *, field_name: str = "duration") -> Duration:
     m = _DURATION.match(text.strip())
     if not m or float(m.group(1)) <= 0:
         raise Invalid(
-            f"时限格式应如 30m、2h、1d、3wd / A duration looks like 30m, 2h, 1d or 3wd: {text!r}", field=field_name
+            f"时限格式应如 30m、2h、1d、3wd / A duration looks like 30m, 2h, 1d or 3wd: {text!r}",
+            field=field_name,
+            code="event.invalid_duration",
         )
     return Duration(float(m.group(1)), m.group(2))
 

@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from cityops.core import audit
 from cityops.core.actor import Actor, Role
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Forbidden, Invalid, NotFound
-from cityops.events.calendar import parse_duration
+from cityops.events.calendar import WorkCalendar, parse_duration
 from cityops.events.catalogue_data import FAMILIES
 from cityops.events.models import Category, Duty, Severity
 from cityops.org.models import OrgLevel, OrgUnit
@@ -27,6 +28,7 @@ DUTY_LEVELS = (OrgLevel.street.value, OrgLevel.district.value, OrgLevel.city.val
 
 class CategoryNotFound(NotFound):
     message = "事项分类不存在 / Unknown event category."
+    default_code = "catalogue.category_not_found"
 
 
 @dataclass(frozen=True)
@@ -165,16 +167,27 @@ _CACHE: VersionedCache[CatalogueView] = VersionedCache(_signature, _build)
 # -- editing ----------------------------------------------------------------------------------------------
 def _require_admin(actor: Actor) -> None:
     if not actor.has(Role.sysadmin, Role.app_admin):
-        raise Forbidden("仅管理员可修改事项目录和职责清单 / Only admins edit the catalogue and duty lists.")
+        raise Forbidden(
+            "仅管理员可修改事项目录和职责清单 / Only admins edit the catalogue and duty lists.",
+            code="catalogue.admin_required",
+        )
 
 
 def validate_deadlines(deadlines: dict[str, dict[str, str]]) -> None:
     for severity, stages in deadlines.items():
         if severity not in Severity.__members__:
-            raise Invalid(f"未知紧急程度 / unknown severity {severity!r}", field=f"deadlines.{severity}")
+            raise Invalid(
+                f"未知紧急程度 / unknown severity {severity!r}",
+                field=f"deadlines.{severity}",
+                code="catalogue.unknown_severity",
+            )
         for stage, text in stages.items():
             if stage not in STAGES:
-                raise Invalid(f"未知环节 / unknown stage {stage!r}", field=f"deadlines.{severity}.{stage}")
+                raise Invalid(
+                    f"未知环节 / unknown stage {stage!r}",
+                    field=f"deadlines.{severity}.{stage}",
+                    code="catalogue.unknown_stage",
+                )
             parse_duration(text, field_name=f"deadlines.{severity}.{stage}")
 
 
@@ -204,13 +217,25 @@ def set_duty(
     """Create or replace the duty for (category, unit); unit None sets the default for everywhere."""
     _require_admin(actor)
     if level not in DUTY_LEVELS:
-        raise Invalid("层级须为 street、district 或 city / level must be street, district or city", field="level")
+        raise Invalid(
+            "层级须为 street、district 或 city / level must be street, district or city",
+            field="level",
+            code="event.invalid_level",
+        )
     if assignee not in ("centre", "department"):
-        raise Invalid("assignee 须为 centre 或 department", field="assignee")
+        raise Invalid("assignee 须为 centre 或 department", field="assignee", code="event.invalid_assignee")
     if assignee == "department" and not department_code:
-        raise Invalid("部门职责须给出部门代码 / department_code is required", field="department_code")
+        raise Invalid(
+            "部门职责须给出部门代码 / department_code is required",
+            field="department_code",
+            code="event.invalid_department_code",
+        )
     if assignee == "department" and level == OrgLevel.street:
-        raise Invalid("镇街一级没有部门 / streets have no departments; use level district", field="level")
+        raise Invalid(
+            "镇街一级没有部门 / streets have no departments; use level district",
+            field="level",
+            code="event.invalid_level",
+        )
     unit_id = unit.id if unit else None
     duty = session.scalars(
         select(Duty).where(
@@ -270,18 +295,20 @@ def import_duties_csv(session: Session, actor: Actor, text: str) -> tuple[int, l
     reader = csv.DictReader(io.StringIO(text))
     missing = [f for f in ("category", "level", "assignee") if f not in (reader.fieldnames or [])]
     if missing:
-        raise Invalid(f"CSV 缺少列 / CSV lacks column {missing[0]}", field=missing[0])
+        raise Invalid(
+            f"CSV 缺少列 / CSV lacks column {missing[0]}", field=missing[0], code="catalogue.csv_missing_column"
+        )
     applied, errors = 0, []
     for n, row in enumerate(reader, start=2):
         try:
             cat = session.scalars(select(Category).where(Category.code == (row.get("category") or "").strip())).first()
             if cat is None:
-                raise Invalid("未知事项分类 / unknown category", field="category")
+                raise Invalid("未知事项分类 / unknown category", field="category", code="event.invalid_category")
             unit = None
             if (row.get("unit_code") or "").strip():
                 unit = session.scalars(select(OrgUnit).where(OrgUnit.code == row["unit_code"].strip())).first()
                 if unit is None:
-                    raise Invalid("未知单位代码 / unknown unit_code", field="unit_code")
+                    raise Invalid("未知单位代码 / unknown unit_code", field="unit_code", code="event.invalid_unit_code")
             with session.begin_nested():
                 set_duty(
                     session,
@@ -297,3 +324,28 @@ def import_duties_csv(session: Session, actor: Actor, text: str) -> tuple[int, l
         except Invalid as exc:
             errors.append({"row": n, "field": exc.data.get("field", ""), "reason": exc.detail})
     return applied, errors
+
+
+# Used when a category names no deadline for a stage.
+DEFAULT_DEADLINES = {"accept": "2h", "sign": "4h", "handle": "3wd", "verify": "1wd"}
+
+
+def stage_deadline(
+    cat: CategoryView,
+    severity: str,
+    stage: str | None,
+    start: datetime,
+    cal: WorkCalendar,
+    memo: dict[tuple[str, datetime], datetime] | None = None,
+) -> tuple[datetime | None, datetime | None]:
+    """(due_at, warn_at at 80% of the allowed time) for a stage starting at `start`."""
+    if stage is None:
+        return None, None
+    spec = (cat.deadlines.get(severity) or {}).get(stage) or DEFAULT_DEADLINES[stage]
+    key = (spec, start)
+    due = memo.get(key) if memo is not None else None
+    if due is None:
+        due = cal.add(start, parse_duration(spec))
+        if memo is not None:
+            memo[key] = due
+    return due, start + (due - start) * 0.8

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, outbox
 from cityops.core.actor import system_actor
 from cityops.core.db import bulk_insert
-from cityops.events import metrics
+from cityops.events import metrics, timeline
 from cityops.events.models import Event, EventLog, Status
-from cityops.org.models import OrgLevel, OrgUnit
+from cityops.org.models import CENTRE_LEVELS, OrgUnit
 
 CLOCKED = (Status.reported, Status.accepted, Status.dispatched, Status.signed, Status.in_progress, Status.reported_back)
 STAGE_LABEL = {"accept": "受理派遣", "sign": "签收", "handle": "处置", "verify": "核查"}
@@ -36,15 +36,23 @@ class SweepResult:
 def _centres(session: Session) -> dict[int, tuple[str, int | None, str]]:
     """unit id -> (name, parent id, level) for centre levels; small (≈1,100 rows) and cached per sweep."""
     rows = session.execute(
-        select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id, OrgUnit.level).where(
-            OrgUnit.level.in_([OrgLevel.city, OrgLevel.district, OrgLevel.street])
-        )
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.parent_id, OrgUnit.level).where(OrgUnit.level.in_(CENTRE_LEVELS))
     )
     return {uid: (name, parent, level) for uid, name, parent, level in rows}
 
 
 def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResult:
     result = SweepResult()
+    logs: list[dict[str, Any]] = []
+    _warn(session, now, limit, logs, result)
+    _escalate(session, now, limit, logs, result)
+    if logs:
+        bulk_insert(session, EventLog, logs)
+    return result
+
+
+def _warn(session: Session, now: datetime, limit: int, logs: list[dict[str, Any]], result: SweepResult) -> None:
+    """Events past 80% of their stage's time, not warned yet: warn once."""
     warn_rows = session.execute(
         update(Event)
         .where(
@@ -61,22 +69,19 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
         .returning(Event.id, Event.ref, Event.stage, Event.due_at, Event.unit_path)
         .execution_options(synchronize_session=False)
     ).all()
-    logs: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     for eid, ref, stage, due, path in warn_rows:
-        logs.append(
-            log_row(
-                eid,
-                now,
-                "warn",
-                f"{STAGE_LABEL.get(stage, stage)}环节即将超时（时限 {due:%Y-%m-%d %H:%M} UTC）"
-                f" / the {stage} deadline is near",
-            )
-        )
+        label = STAGE_LABEL.get(stage, stage)
+        note = f"{label}环节即将超时（时限 {due:%Y-%m-%d %H:%M} UTC） / the {stage} deadline is near"
+        logs.append(log_row(eid, now, "warn", note))
         warnings.append({"event_id": eid, "ref": ref, "stage": stage, "unit_path": path})
     outbox.add_many(session, "event.deadline_warning", warnings)
     result.warned = len(warn_rows)
 
+
+def _escalate(session: Session, now: datetime, limit: int, logs: list[dict[str, Any]], result: SweepResult) -> None:
+    """Events past their stage's deadline, not overdue yet: mark overdue and escalate to the centre above
+    for supervision (督办), once."""
     due_rows = session.execute(
         update(Event)
         .where(
@@ -105,34 +110,20 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
     entries: list[dict[str, Any]] = []
     escalations: list[dict[str, Any]] = []
     for eid, ref, stage, path, category_id, dispatcher_id, owner_id, drill in due_rows:
-        centre_id = dispatcher_id or owner_id
-        _, parent, _ = centres.get(centre_id, ("", None, ""))
-        upper_id = parent if parent in centres else centre_id  # the city centre supervises itself
+        upper_id = _supervisor(centres, dispatcher_id or owner_id)
         supervisors.setdefault(upper_id, []).append(eid)
         upper_name = centres.get(upper_id, ("",))[0]
-        logs.append(
-            log_row(
-                eid,
-                now,
-                "overdue",
-                f"{STAGE_LABEL.get(stage, stage)}环节已超时，升级至{upper_name}治理中心督办 / "
-                f"{stage} deadline passed: escalated to {upper_name} for supervision",
-                {"stage": stage, "supervised_by_unit_id": upper_id},
-            )
+        note = (
+            f"{STAGE_LABEL.get(stage, stage)}环节已超时，升级至{upper_name}治理中心督办 / "
+            f"{stage} deadline passed: escalated to {upper_name} for supervision"
         )
+        logs.append(log_row(eid, now, "overdue", note, {"stage": stage, "supervised_by_unit_id": upper_id}))
         entries.append(
             audit.entry(SWEEPER, "event.overdue", ("event", eid), at=now, stage=stage, escalated_to=upper_id)
         )
         escalations.append(
-            {
-                "event_id": eid,
-                "ref": ref,
-                "to_unit_id": upper_id,
-                "reason": "overdue",
-                "stage": stage,
-                "unit_path": path,
-                "drill": drill,
-            }
+            {"event_id": eid, "ref": ref, "to_unit_id": upper_id, "reason": "overdue"}
+            | {"stage": stage, "unit_path": path, "drill": drill}
         )
         metrics.count(session, path, now, category_id, went_overdue=1)
         metrics.gauge(session, path, overdue=1)
@@ -147,25 +138,16 @@ def sweep(session: Session, now: datetime, *, limit: int = 20_000) -> SweepResul
             .execution_options(synchronize_session=False)
         )
     result.overdue = len(due_rows)
-    if logs:
-        bulk_insert(session, EventLog, logs)
-    return result
+
+
+def _supervisor(centres: dict[int, tuple[str, int | None, str]], centre_id: int) -> int:
+    """The centre above the one that holds the event (the city centre supervises itself)."""
+    _, parent, _ = centres.get(centre_id, ("", None, ""))
+    return parent if parent is not None and parent in centres else centre_id
 
 
 def log_row(
     event_id: int, at: datetime, action: str, note: str, data: dict[str, Any] | None = None, *, by: str = ""
 ) -> dict[str, Any]:
-    """A timeline row for bulk inserts by the platform (sweeps, bulk closures)."""
-    return {
-        "event_id": event_id,
-        "at": at,
-        "action": action,
-        "actor_id": None,
-        "actor_name": by or SWEEPER.username,
-        "actor_unit": "",
-        "from_status": None,
-        "to_status": None,
-        "note": note,
-        "data": data or {},
-        "public": False,
-    }
+    """A timeline row written by the platform (sweeps, bulk closures): not shown to the citizen."""
+    return timeline.row(event_id, at, action, note, data=data, actor_name=by or SWEEPER.username)

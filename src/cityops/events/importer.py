@@ -45,10 +45,12 @@ def parse(body: bytes, content_type: str) -> list[tuple[int, dict[str, Any] | No
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise Invalid(
-                f"JSON 无法解析 / body is not valid JSON: {exc.msg} (line {exc.lineno})", field="body"
+                f"JSON 无法解析 / body is not valid JSON: {exc.msg} (line {exc.lineno})",
+                field="body",
+                code="event.invalid_body",
             ) from exc
         if not isinstance(data, list):
-            raise Invalid("应为 JSON 数组 / expected a JSON array of events", field="body")
+            raise Invalid("应为 JSON 数组 / expected a JSON array of events", field="body", code="event.invalid_body")
         _check_size(len(data))
         return [
             (i, row, None) if isinstance(row, dict) else (i, None, _err("body", "行应为对象 / row must be an object"))
@@ -57,12 +59,18 @@ def parse(body: bytes, content_type: str) -> list[tuple[int, dict[str, Any] | No
     raise Invalid(
         f"不支持的格式 / unsupported content type {kind!r}; use application/json, application/x-ndjson or text/csv",
         field="content-type",
+        code="event.invalid_content-type",
     )
 
 
 def _check_size(n: int) -> None:
     if n > MAX_ROWS:
-        raise Invalid(f"一次最多 {MAX_ROWS} 行 / at most {MAX_ROWS} rows per batch", field="body", rows=n)
+        raise Invalid(
+            f"一次最多 {MAX_ROWS} 行 / at most {MAX_ROWS} rows per batch",
+            field="body",
+            rows=n,
+            code="event.invalid_body",
+        )
 
 
 def _err(field: str, reason: str) -> dict[str, Any]:
@@ -89,7 +97,9 @@ def _csv(text: str) -> list[tuple[int, dict[str, Any] | None, dict[str, Any] | N
     reader = csv.DictReader(io.StringIO(text))
     missing = [f for f in ("category", "description") if f not in (reader.fieldnames or [])]
     if missing:
-        raise Invalid(f"CSV 缺少列 / CSV lacks the column {missing[0]}", field=missing[0])
+        raise Invalid(
+            f"CSV 缺少列 / CSV lacks the column {missing[0]}", field=missing[0], code="event.csv_missing_column"
+        )
     out: list[tuple[int, dict[str, Any] | None, dict[str, Any] | None]] = []
     for row in reader:
         line = reader.line_num
@@ -123,15 +133,21 @@ def to_item(raw: dict[str, Any], *, reporter_user_id: int | None) -> IntakeItem:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or "row"
-        raise Invalid(f"{field}: {first.get('msg', 'invalid')}", field=field) from None
+        raise Invalid(f"{field}: {first.get('msg', 'invalid')}", field=field, code="event.invalid_row") from None
     at = None
     if received_at:
         try:
             at = datetime.fromisoformat(str(received_at))
         except ValueError:
             raise Invalid(
-                "received_at 须为 ISO-8601 时间 / received_at must be ISO-8601", field="received_at"
+                "received_at 须为 ISO-8601 时间 / received_at must be ISO-8601",
+                field="received_at",
+                code="event.invalid_received_at",
             ) from None
         if at.tzinfo is None:
-            raise Invalid("received_at 须带时区 / received_at needs a time zone (e.g. +08:00)", field="received_at")
+            raise Invalid(
+                "received_at 须带时区 / received_at needs a time zone (e.g. +08:00)",
+                field="received_at",
+                code="event.invalid_received_at",
+            )
     return IntakeItem(**data.model_dump(), reporter_user_id=reporter_user_id, received_at=at)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cityops.core.hooks import Hooks
 from cityops.events.calendar import CST
 from cityops.events.models import DepartmentStat, EventGauge, EventStat
 
@@ -114,9 +114,9 @@ def _discard(session: Session) -> None:
         session.info.pop(key, None)
 
 
-if not sa_event.contains(Session, "before_commit", flush):
-    sa_event.listen(Session, "before_commit", flush)
-    sa_event.listen(Session, "after_rollback", _discard)
+def install(hooks: Hooks) -> None:
+    """Fold each transaction's counter deltas into the counter rows just before it commits."""
+    hooks.on_commit("events.counters", flush, _discard)
 
 
 # -- reading -------------------------------------------------------------------------------------------

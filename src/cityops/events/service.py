@@ -15,11 +15,12 @@ from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar, parse_duration
+from cityops.events.catalogue import stage_deadline
 from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, permitted
-from cityops.events.intake import stage_deadline
 from cityops.events.models import TERMINAL, Category, Event, EventLog, Status
+from cityops.events.timeline import row as timeline_row
 from cityops.org import service as org
-from cityops.org.models import Department, OrgLevel, OrgUnit
+from cityops.org.models import CENTRE_LEVELS, Department, OrgUnit
 
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 REOPEN_WINDOW = timedelta(days=7)
@@ -28,10 +29,12 @@ RETURNS_BEFORE_ESCALATION = 3
 
 class EventNotFound(NotFound):
     message = "事件不存在 / Event not found."
+    default_code = "event.not_found"
 
 
 class StaleVersion(Conflict):
     message = "事件已被他人更新，请刷新后重试 / The event changed since you loaded it; reload and retry."
+    default_code = "event.stale_version"
 
 
 # -- access and listing ----------------------------------------------------------------------------------
@@ -171,28 +174,34 @@ def _log(
     if actor.unit_id is not None:
         unit = session.get(OrgUnit, actor.unit_id)
         unit_name = unit.name if unit else ""
-    session.add(
-        EventLog(
-            event_id=event.id,
-            at=at or clock.now(),
-            action=action,
-            actor_id=actor.user_id,
-            actor_name=actor.username,
-            actor_unit=unit_name,
-            from_status=before,
-            to_status=event.status,
-            note=note,
-            data=data or {},
-            public=public,
-        )
+    row = timeline_row(
+        event.id,
+        at or clock.now(),
+        action,
+        note,
+        data=data,
+        actor_id=actor.user_id,
+        actor_name=actor.username,
+        actor_unit=unit_name,
+        from_status=before,
+        to_status=event.status,
+        public=public,
     )
+    session.add(EventLog(**row))
+
+
+def clear_overdue(session: Session, event: Event) -> None:
+    """Whoever clears the overdue flag takes the event off the overdue gauge: exactly once, however many
+    steps of one action touch it (a terminal action both closes and ends the stage)."""
+    if event.overdue:
+        metrics.gauge(session, event.unit_path, overdue=-1)
+        event.overdue = False
 
 
 def _start_stage(session: Session, event: Event, now: datetime) -> None:
     """Start the deadline clock of the event's current status (a fresh stage fires its deadlines once)."""
     stage = STAGE_OF.get(event.status)
-    if event.overdue:
-        metrics.gauge(session, event.unit_path, overdue=-1)
+    clear_overdue(session, event)
     cat = catalogue.view(session).by_id.get(event.category_id)
     due, warn = (None, None) if cat is None else stage_deadline(cat, event.severity, stage, now, load_calendar(session))
     event.stage = stage or "none"
@@ -201,15 +210,6 @@ def _start_stage(session: Session, event: Event, now: datetime) -> None:
     event.due_at, event.warn_at = due, warn
     event.warned = False
     event.overdue = False
-
-
-def parent_centre(session: Session, unit_id: int) -> OrgUnit | None:
-    unit = session.get(OrgUnit, unit_id)
-    while unit is not None and unit.parent_id is not None:
-        unit = session.get(OrgUnit, unit.parent_id)
-        if unit is not None and unit.level in (OrgLevel.city, OrgLevel.district, OrgLevel.street):
-            return unit
-    return None
 
 
 def _assign(session: Session, actor: Actor, event: Event, body: ActionInput) -> str:
@@ -221,8 +221,12 @@ def _assign(session: Session, actor: Actor, event: Event, body: ActionInput) -> 
         return dept.name
     if body.unit_id is not None:
         unit = org.access_unit(session, actor, body.unit_id)
-        if unit.level not in (OrgLevel.city, OrgLevel.district, OrgLevel.street):
-            raise Invalid("只能派给市、区县或镇街中心 / dispatch to a city, district or street centre", field="unit_id")
+        if unit.level not in CENTRE_LEVELS:
+            raise Invalid(
+                "只能派给市、区县或镇街中心 / dispatch to a city, district or street centre",
+                field="unit_id",
+                code="event.invalid_unit_id",
+            )
         event.owner_department_id, event.owner_unit_id, event.owner_path = None, unit.id, unit.path
         return f"{unit.name}治理中心"
     if event.owner_department_id is not None:
@@ -241,7 +245,12 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
     """Apply one workflow action: permission, version and reason checks, state change, timeline,
     deadlines, counters, audit and outbox, all in the caller's transaction."""
     if action not in PERMISSIONS:
-        raise NotFound(f"未知操作 / unknown action {action!r}", action=action, allowed=EVENT_FLOW.actions())
+        raise NotFound(
+            f"未知操作 / unknown action {action!r}",
+            action=action,
+            allowed=EVENT_FLOW.actions(),
+            code="event.unknown_action",
+        )
     if body.version is not None and body.version != event.version:
         raise StaleVersion(current_version=event.version, your_version=body.version)
     relation = _relation(session, event)
@@ -250,10 +259,13 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
             f"您无权对此事件执行「{action}」/ you may not {action} this event ({PERMISSIONS[action].note})",
             action=action,
             allowed=allowed_actions(event, actor, session),
+            code="event.action_not_allowed",
         )
     note = body.note.strip()
     if action in NEEDS_REASON and not note:
-        raise Invalid(f"「{action}」须填写理由 / a reason (note) is required to {action}", field="note")
+        raise Invalid(
+            f"「{action}」须填写理由 / a reason (note) is required to {action}", field="note", code="event.invalid_note"
+        )
     # One flush at the end: the version column then advances by exactly one per action.
     with session.no_autoflush:
         before = event.status
@@ -296,7 +308,11 @@ def _dispatch(session: Session, actor: Actor, event: Event, body: ActionInput, n
 
 def _reassign(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if body.department_id is None and body.unit_id is None:
-        raise Invalid("改派须指定部门或单位 / reassign needs department_id or unit_id", field="department_id")
+        raise Invalid(
+            "改派须指定部门或单位 / reassign needs department_id or unit_id",
+            field="department_id",
+            code="event.invalid_department_id",
+        )
     return _dispatch(session, actor, event, body, now)
 
 
@@ -307,7 +323,7 @@ def _return(session: Session, actor: Actor, event: Event, body: ActionInput, now
     centre = session.get(OrgUnit, event.dispatcher_unit_id or event.owner_unit_id)
     data: dict[str, Any] = {"return_count": event.return_count}
     if event.return_count >= RETURNS_BEFORE_ESCALATION:
-        upper = parent_centre(session, centre.id) if centre else None
+        upper = org.centre_unit_above(session, centre.id) if centre else None
         if upper is not None:
             data["escalated_to"] = _escalate_to(session, event, upper, "repeated_returns")
             return data
@@ -317,9 +333,9 @@ def _return(session: Session, actor: Actor, event: Event, body: ActionInput, now
 
 
 def _escalate(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
-    upper = parent_centre(session, event.dispatcher_unit_id or event.owner_unit_id)
+    upper = org.centre_unit_above(session, event.dispatcher_unit_id or event.owner_unit_id)
     if upper is None:
-        raise Conflict("市级中心没有上一级 / the city centre has no level above it")
+        raise Conflict("市级中心没有上一级 / the city centre has no level above it", code="event.no_level_above")
     return {"escalated_to": _escalate_to(session, event, upper, "manual")}
 
 
@@ -343,7 +359,7 @@ def _request_extension(
     session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime
 ) -> dict[str, Any]:
     if event.extension_requested:
-        raise Conflict("已有待审批的延期申请 / an extension request is already pending")
+        raise Conflict("已有待审批的延期申请 / an extension request is already pending", code="event.extension_pending")
     duration = parse_duration(body.duration or "", field_name="duration")
     event.extension_requested = str(duration)
     outbox.add(
@@ -361,21 +377,20 @@ def _approve_extension(
     session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime
 ) -> dict[str, Any]:
     if not event.extension_requested:
-        raise Conflict("没有待审批的延期申请 / no extension request is pending")
+        raise Conflict("没有待审批的延期申请 / no extension request is pending", code="event.no_extension_pending")
     duration = parse_duration(event.extension_requested)
     base = max(event.due_at or now, now)
     event.due_at = load_calendar(session).add(base, duration)
     event.warn_at = now + (event.due_at - now) * 0.8
-    if event.overdue:
-        metrics.gauge(session, event.unit_path, overdue=-1)
-    event.overdue, event.warned = False, False
+    clear_overdue(session, event)
+    event.warned = False
     granted, event.extension_requested = str(duration), None
     return {"granted": granted, "new_due_at": event.due_at.isoformat()}
 
 
 def _deny_extension(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if not event.extension_requested:
-        raise Conflict("没有待审批的延期申请 / no extension request is pending")
+        raise Conflict("没有待审批的延期申请 / no extension request is pending", code="event.no_extension_pending")
     denied, event.extension_requested = event.extension_requested, None
     return {"denied": denied}
 
@@ -412,7 +427,8 @@ def _close(session: Session, actor: Actor, event: Event, body: ActionInput, now:
         handling_seconds=seconds,
     )
     metrics.count_department(session, event.owner_department_id, now, closed=1, closed_on_time=int(on_time))
-    metrics.gauge(session, event.unit_path, open=-1, overdue=-1 if event.overdue else 0)
+    metrics.gauge(session, event.unit_path, open=-1)
+    clear_overdue(session, event)
     _notify_merged(session, event, now)
     outbox.add(
         session,
@@ -458,9 +474,11 @@ def _notify_merged(session: Session, master: Event, now: datetime) -> None:
 
 def _rate(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if body.rating not in RATINGS:
-        raise Invalid("评价须为 satisfied、basically_satisfied 或 unsatisfied", field="rating")
+        raise Invalid(
+            "评价须为 satisfied、basically_satisfied 或 unsatisfied", field="rating", code="event.invalid_rating"
+        )
     if event.rating is not None:
-        raise Conflict("已评价 / this event was already rated", rating=event.rating)
+        raise Conflict("已评价 / this event was already rated", rating=event.rating, code="event.already_rated")
     event.rating, event.rated_at = body.rating, now
     metrics.count(
         session, event.unit_path, now, event.category_id, rated=1, satisfied=int(body.rating in metrics.SATISFIED)
@@ -483,7 +501,11 @@ def _reject(session: Session, actor: Actor, event: Event, body: ActionInput, now
 
 def _reopen(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if actor.has(Role.citizen) and (event.closed_at is None or now - event.closed_at > REOPEN_WINDOW):
-        raise Conflict("已超过7天重开期限 / the 7-day reopen window has passed", closed_at=str(event.closed_at))
+        raise Conflict(
+            "已超过7天重开期限 / the 7-day reopen window has passed",
+            closed_at=str(event.closed_at),
+            code="event.reopen_window_passed",
+        )
     event.reopen_count += 1
     event.needs_review = False
     event.closed_at, event.rating, event.rated_at = None, None, None
@@ -496,12 +518,17 @@ def _reopen(session: Session, actor: Actor, event: Event, body: ActionInput, now
 
 def _merge(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if body.master_id is None:
-        raise Invalid("并案须指定主件 / master_id is required", field="master_id")
+        raise Invalid("并案须指定主件 / master_id is required", field="master_id", code="event.invalid_master_id")
     master = access_event(session, actor, body.master_id)
     if master.id == event.id or master.status in TERMINAL or master.merged_into_id is not None:
-        raise Conflict("主件须为另一件未办结的事件 / the master must be another open event", master_id=master.id)
+        raise Conflict(
+            "主件须为另一件未办结的事件 / the master must be another open event",
+            master_id=master.id,
+            code="event.bad_merge_master",
+        )
     event.merged_into_id = master.id
-    metrics.gauge(session, event.unit_path, open=-1, overdue=-1 if event.overdue else 0)
+    metrics.gauge(session, event.unit_path, open=-1)
+    clear_overdue(session, event)
     _log(
         session,
         master,
@@ -515,7 +542,8 @@ def _merge(session: Session, actor: Actor, event: Event, body: ActionInput, now:
 
 
 def _void(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
-    metrics.gauge(session, event.unit_path, open=-1, overdue=-1 if event.overdue else 0)
+    metrics.gauge(session, event.unit_path, open=-1)
+    clear_overdue(session, event)
     return {}
 
 
@@ -575,6 +603,13 @@ def note(
         raise EventNotFound(event_id=event_id)
     _log(session, event, actor, action, event.status, text, data=data, public=public)
     outbox.add(session, "event.noted", event_id=event.id, ref=event.ref, action=action, unit_path=event.unit_path)
+
+
+def alarm_signals(session: Session, event_id: int) -> list[tuple[str, str]]:
+    """(device type, alarm severity) of every alarm noted on the event's timeline by sensing, so other
+    domains (plans) learn what raised an event without reading sensing's tables."""
+    rows = session.scalars(select(EventLog.data).where(EventLog.event_id == event_id, EventLog.action == "alarm"))
+    return [(d["device_type"], d["severity"]) for d in rows if isinstance(d, dict) and "device_type" in d]
 
 
 def open_among(session: Session, event_ids: list[int]) -> set[int]:

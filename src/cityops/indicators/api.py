@@ -158,7 +158,7 @@ def _stored_drill(session: Session, ind: Indicator, unit: OrgUnit, key: str) -> 
 def indicator_detail(session: Session, actor: Actor, indicator_id: int, unit_id: int | None) -> dict[str, Any]:
     ind = session.get(Indicator, indicator_id)
     if ind is None:
-        raise NotFound("指标不存在 / Indicator not found.", indicator_id=indicator_id)
+        raise NotFound("指标不存在 / Indicator not found.", indicator_id=indicator_id, code="indicator.not_found")
     owner = session.get(OrgUnit, ind.owner_unit_id)
     if unit_id is not None:
         unit = org.access_unit(session, actor, unit_id)

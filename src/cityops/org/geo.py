@@ -38,6 +38,7 @@ CONFIDENCE = {  # (level, matched the full name?) -> confidence
 
 class Unresolvable(Invalid):
     message = "无法确定位置 / The location could not be resolved."
+    default_code = "geo.unresolvable"
 
 
 @dataclass
@@ -164,9 +165,17 @@ def invalidate() -> None:
 # -- points ----------------------------------------------------------------------------------------------
 def check_point(lon: float, lat: float, *, prefix: str = "") -> None:
     if not (isinstance(lon, int | float) and math.isfinite(lon) and -180 <= lon <= 180):
-        raise Invalid("经度须在 -180 到 180 之间 / lon must be a number between -180 and 180.", field=f"{prefix}lon")
+        raise Invalid(
+            "经度须在 -180 到 180 之间 / lon must be a number between -180 and 180.",
+            field=f"{prefix}lon",
+            code="geo.invalid_lon",
+        )
     if not (isinstance(lat, int | float) and math.isfinite(lat) and -90 <= lat <= 90):
-        raise Invalid("纬度须在 -90 到 90 之间 / lat must be a number between -90 and 90.", field=f"{prefix}lat")
+        raise Invalid(
+            "纬度须在 -90 到 90 之间 / lat must be a number between -90 and 90.",
+            field=f"{prefix}lat",
+            code="geo.invalid_lat",
+        )
 
 
 def districts_for_points(idx: GeoIndex, lons: Sequence[float], lats: Sequence[float]) -> list[int | None]:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from cityops.core import audit, auth, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
-from cityops.org.models import LEVEL_DEPTH, Centre, Department, OrgLevel, OrgUnit, UnitChange
+from cityops.core.hooks import UnitChanged, hooks_of
+from cityops.org.models import CENTRE_LEVELS, LEVEL_DEPTH, Centre, Department, OrgLevel, OrgUnit, UnitChange
 from cityops.org.naming import strip_suffix
 
 
 class UnitNotFound(NotFound):
     message = "单位不存在 / Org unit not found."
+    default_code = "org.unit_not_found"
 
 
 # -- scoping ---------------------------------------------------------------------------------------
@@ -41,12 +42,10 @@ def access_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
     return unit
 
 
-def _lookup_for_auth(session: Session, unit_id: int) -> tuple[str, str]:
+def unit_path_and_level(session: Session, unit_id: int) -> tuple[str, str]:
+    """What core.auth needs to build an actor's jurisdiction (installed as `Hooks.unit_lookup`)."""
     unit = session.get(OrgUnit, unit_id)
     return ("", "") if unit is None else (unit.path, unit.level)
-
-
-auth.register_unit_lookup(_lookup_for_auth)
 
 
 def org_signature(session: Session) -> tuple[int, int, int]:
@@ -120,8 +119,25 @@ def access_department(session: Session, actor: Actor, department_id: int) -> Dep
         list_departments(session, actor).where(Department.id == department_id)
     ).one_or_none()
     if dept is None:
-        raise NotFound("部门不存在 / Department not found.", department_id=department_id)
+        raise NotFound(
+            "部门不存在 / Department not found.", department_id=department_id, code="org.department_not_found"
+        )
     return dept
+
+
+def centre_units_on(session: Session, path: str) -> dict[str, OrgUnit]:
+    """The city, district and street units on a path, by level (the centres that answer for a place)."""
+    return {u.level: u for u in ancestors(session, OrgUnit(path=path)) if u.level in CENTRE_LEVELS}
+
+
+def centre_unit_above(session: Session, unit_id: int) -> OrgUnit | None:
+    """The nearest city/district/street unit strictly above a unit: where escalation from it goes."""
+    unit = session.get(OrgUnit, unit_id)
+    while unit is not None and unit.parent_id is not None:
+        unit = session.get(OrgUnit, unit.parent_id)
+        if unit is not None and unit.level in CENTRE_LEVELS:
+            return unit
+    return None
 
 
 def centre_for(session: Session, unit: OrgUnit) -> Centre | None:
@@ -135,38 +151,47 @@ def centre_for(session: Session, unit: OrgUnit) -> Centre | None:
 
 
 # -- changes with history ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class UnitReference:
-    """A column in another domain that points at an org unit (and optionally caches its path)."""
-
-    unit_col: InstrumentedAttribute[Any]
-    path_col: InstrumentedAttribute[Any] | None = None
+# A change rewrites the org tree's own rows (units, departments, users' units through core.auth), then tells
+# every domain through its unit-change hook (`Hooks.on_unit_changed`) in the same transaction: each domain
+# rewrites its own cached paths, re-keys its own counters and writes its own timeline.
 
 
-UNIT_REFERENCES: list[UnitReference] = [
-    UnitReference(auth.User.unit_id),
-    UnitReference(Department.unit_id, Department.unit_path),
-]
-PATH_COLUMNS: list[InstrumentedAttribute[Any]] = [Department.unit_path]
+def rewrite_paths(session: Session, path_col: Any, old_prefix: str, new_prefix: str) -> None:
+    """Rewrite a cached path column for everything under `old_prefix` (one set-based UPDATE).
+    Offered to the domains for their own columns; org uses it for its own."""
+    cut = len(old_prefix) + 1
+    session.execute(
+        update(path_col.class_)
+        .where(in_subtree(path_col, old_prefix))
+        .values({path_col.key: literal(new_prefix) + func.substr(path_col, cut)})
+        .execution_options(synchronize_session=False)
+    )
 
 
-def register_unit_reference(
-    unit_col: InstrumentedAttribute[Any], path_col: InstrumentedAttribute[Any] | None = None
-) -> None:
-    """Domains holding unit ids call this so merges and moves carry their rows along."""
-    UNIT_REFERENCES.append(UnitReference(unit_col, path_col))
-    if path_col is not None:
-        PATH_COLUMNS.append(path_col)
+def replace_unit(session: Session, unit_col: Any, retired_id: int, successor_id: int) -> None:
+    """Point a unit-id column at the successor of a merged-away unit (one set-based UPDATE)."""
+    session.execute(
+        update(unit_col.class_)
+        .where(unit_col == retired_id)
+        .values({unit_col.key: successor_id})
+        .execution_options(synchronize_session=False)
+    )
 
 
-def register_path_column(path_col: InstrumentedAttribute[Any]) -> None:
-    """A cached path without its unit id (e.g. an alarm's copy of its device's path)."""
-    PATH_COLUMNS.append(path_col)
+def _tell_domains(session: Session, actor: Actor, change: UnitChanged) -> None:
+    for old, new in change.moves:
+        rewrite_paths(session, Department.unit_path, old, new)
+    for retired_id, successor_id, _ in change.merged:
+        replace_unit(session, Department.unit_id, retired_id, successor_id)
+        auth.reassign_unit(session, retired_id, successor_id)
+    for _, fn in hooks_of(session).unit_changed:
+        fn(session, actor, change)
+    session.expire_all()
 
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has(Role.sysadmin):
-        raise Forbidden("仅系统管理员可调整区划 / Only a sysadmin may change org units.")
+        raise Forbidden("仅系统管理员可调整区划 / Only a sysadmin may change org units.", code="org.sysadmin_required")
 
 
 def _history(
@@ -190,24 +215,15 @@ def rename(session: Session, actor: Actor, unit: OrgUnit, name: str) -> OrgUnit:
     _require_admin(actor)
     name = name.strip()
     if not name:
-        raise Invalid("名称不能为空 / Name is required.", field="name")
+        raise Invalid("名称不能为空 / Name is required.", field="name", code="org.invalid_name")
     old = unit.name
     unit.name, unit.short_name = name, strip_suffix(name)
     _history(session, actor, "rename", unit, old_name=old, new_name=name)
     return unit
 
 
-def _repath(session: Session, old_prefix: str, new_prefix: str) -> None:
-    """Rewrite every cached path under `old_prefix` (units and registered domain columns)."""
-    cut = len(old_prefix) + 1
-    for col in [OrgUnit.path, *PATH_COLUMNS]:
-        table = col.class_
-        session.execute(
-            update(table)
-            .where(in_subtree(col, old_prefix))
-            .values({col.key: literal(new_prefix) + func.substr(col, cut)})
-            .execution_options(synchronize_session=False)
-        )
+def _repath_units(session: Session, old_prefix: str, new_prefix: str) -> None:
+    rewrite_paths(session, OrgUnit.path, old_prefix, new_prefix)
     session.expire_all()
 
 
@@ -215,13 +231,20 @@ def move(session: Session, actor: Actor, unit: OrgUnit, new_parent: OrgUnit) -> 
     """Move a unit (and its subtree) under another parent one level up, e.g. a street into a special zone."""
     _require_admin(actor)
     if LEVEL_DEPTH[OrgLevel(new_parent.level)] != LEVEL_DEPTH[OrgLevel(unit.level)] - 1:
-        raise Invalid("上级单位层级不符 / The new parent must be exactly one level above.", field="parent_id")
+        raise Invalid(
+            "上级单位层级不符 / The new parent must be exactly one level above.",
+            field="parent_id",
+            code="org.invalid_parent_id",
+        )
     if new_parent.path.startswith(unit.path):
-        raise Invalid("不能移入自身下级 / Cannot move a unit under itself.", field="parent_id")
+        raise Invalid(
+            "不能移入自身下级 / Cannot move a unit under itself.", field="parent_id", code="org.invalid_parent_id"
+        )
     old_parent_id, old_path, unit_id = unit.parent_id, unit.path, unit.id
     new_path = f"{new_parent.path}{unit.id}/"
     session.execute(update(OrgUnit).where(OrgUnit.id == unit_id).values(parent_id=new_parent.id))
-    _repath(session, old_path, new_path)
+    _repath_units(session, old_path, new_path)
+    _tell_domains(session, actor, UnitChanged("move", moves=((old_path, new_path),)))
     moved = session.get(OrgUnit, unit_id)
     assert moved is not None
     _history(
@@ -244,36 +267,33 @@ def merge(session: Session, actor: Actor, source: OrgUnit, target: OrgUnit) -> O
         raise Invalid(
             "只能合并同级的两个不同单位 / Merge needs two different units of the same level.",
             field="target_id",
+            code="org.invalid_target_id",
         )
     if source.valid_to is not None or target.valid_to is not None:
-        raise Conflict("单位已撤销 / One of the units is no longer current.")
-    source_id, target_id = source.id, target.id
+        raise Conflict("单位已撤销 / One of the units is no longer current.", code="org.unit_retired")
+    source_id, target_id, source_path = source.id, target.id, source.path
     children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == source_id, OrgUnit.valid_to.is_(None))))
-    for child in children:
-        _move_quietly(session, child, target)
+    moves = [_move_quietly(session, child, target) for child in children]
     target = session.get(OrgUnit, target_id)  # type: ignore[assignment]
-    for ref in UNIT_REFERENCES:
-        values: dict[str, Any] = {ref.unit_col.key: target_id}
-        if ref.path_col is not None:
-            values[ref.path_col.key] = target.path
-        session.execute(
-            update(ref.unit_col.class_)
-            .where(ref.unit_col == source_id)
-            .values(values)
-            .execution_options(synchronize_session=False)
-        )
+    # What still lies under the retired unit's path (its own rows) follows the successor too.
+    moves.append((source_path, target.path))
     session.execute(update(OrgUnit).where(OrgUnit.id == source_id).values(valid_to=clock.now(), successor_id=target_id))
-    session.expire_all()
+    _tell_domains(
+        session, actor, UnitChanged("merge", moves=tuple(moves), merged=((source_id, target_id, target.path),))
+    )
     merged = session.get(OrgUnit, source_id)
     assert merged is not None
     _history(session, actor, "merge", merged, target, children_moved=len(children))
     return target
 
 
-def _move_quietly(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> None:
+def _move_quietly(session: Session, unit: OrgUnit, new_parent: OrgUnit) -> tuple[str, str]:
+    """Move a unit's subtree without telling the domains; returns (old path, new path) to tell them."""
     old_path, unit_id = unit.path, unit.id
+    new_path = f"{new_parent.path}{unit_id}/"
     session.execute(update(OrgUnit).where(OrgUnit.id == unit_id).values(parent_id=new_parent.id))
-    _repath(session, old_path, f"{new_parent.path}{unit_id}/")
+    _repath_units(session, old_path, new_path)
+    return old_path, new_path
 
 
 def split(
@@ -288,13 +308,17 @@ def split(
     """Create a sibling of `source` named `name` and move the listed children of `source` into it."""
     _require_admin(actor)
     if not name.strip():
-        raise Invalid("名称不能为空 / Name is required.", field="name")
+        raise Invalid("名称不能为空 / Name is required.", field="name", code="org.invalid_name")
     children = list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(child_ids))))
     if len(children) != len(set(child_ids)) or any(c.parent_id != source.id for c in children):
-        raise Invalid("只能拆分出本单位的直属下级 / child_ids must be direct children of the unit.", field="child_ids")
+        raise Invalid(
+            "只能拆分出本单位的直属下级 / child_ids must be direct children of the unit.",
+            field="child_ids",
+            code="org.invalid_child_ids",
+        )
     parent = session.get(OrgUnit, source.parent_id) if source.parent_id else None
     if parent is None:
-        raise Invalid("市级单位不能拆分 / The city unit cannot be split.", field="unit_id")
+        raise Invalid("市级单位不能拆分 / The city unit cannot be split.", field="unit_id", code="org.invalid_unit_id")
     new = OrgUnit(
         code=code,
         name=name.strip(),
@@ -319,8 +343,8 @@ def split(
             )
         )
     session.flush()
-    for child in children:
-        _move_quietly(session, child, new)
+    moves = [_move_quietly(session, child, new) for child in children]
+    _tell_domains(session, actor, UnitChanged("split", moves=tuple(moves)))
     source_id, new_id = source.id, new.id
     session.expire_all()
     src, created = session.get(OrgUnit, source_id), session.get(OrgUnit, new_id)

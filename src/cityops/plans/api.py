@@ -17,7 +17,7 @@ from cityops.core.errors import Invalid
 from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.core.schemas import InSchema, Schema
 from cityops.org import service as org
-from cityops.plans import direct, runs
+from cityops.plans import activation, direct, runs
 from cityops.plans import service as plans
 from cityops.plans import spec as specs
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanVersion
@@ -67,7 +67,7 @@ def save_plan(body: PlanIn, session: SessionDep, actor: ActorDep) -> PlanRead:
     """Create or change the configuration of a plan at a unit; every change is a new version."""
     unit = org.access_unit(session, actor, body.unit_id) if body.unit_id else org.city(session)
     if unit is None:
-        raise Invalid("单位不存在 / unknown unit", field="unit_id")
+        raise Invalid("单位不存在 / unknown unit", field="unit_id", code="plan.invalid_unit_id")
     plan, _ = plans.save(session, actor, body.key, unit, body.spec)
     return PlanRead.model_validate(plan)
 
@@ -121,11 +121,11 @@ async def import_plans(request: Request, session: SessionDep, actor: ActorDep) -
     """YAML `plans: [{key, unit, name, trigger, steps}]`; bad items come back by index with the reason."""
     body = await request.body()
     if len(body) > MAX_YAML:
-        raise Invalid("请求体超过2MB / body larger than 2 MB", field="body")
+        raise Invalid("请求体超过2MB / body larger than 2 MB", field="body", code="plan.invalid_body")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid("须为UTF-8文本 / body must be UTF-8 YAML", field="body") from None
+        raise Invalid("须为UTF-8文本 / body must be UTF-8 YAML", field="body", code="plan.invalid_body") from None
     return ImportOut(**plans.import_items(session, actor, specs.load_yaml(text)))
 
 
@@ -228,7 +228,7 @@ def _detail(session: Any, run: PlanRun) -> RunDetail:
 @router.post("/plan-runs", status_code=201)
 def start_run(body: RunIn, session: SessionDep, actor: ActorDep) -> RunDetail:
     """Start a plan by hand for an event or a unit; `drill: true` runs it as a drill (nothing leaves the system)."""
-    run = runs.activate(
+    run = activation.activate(
         session,
         actor,
         body.plan_key,

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role, system_actor
 from cityops.core.errors import Conflict, Forbidden, NotFound
-from cityops.core.settings import Settings
+from cityops.core.hooks import hooks_of
 from cityops.events import service as events
 from cityops.events.intake import IntakeItem, intake_one
 from cityops.events.models import Event, Severity, Source
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
-from cityops.plans import runs
+from cityops.plans import activation
 from cityops.plans.models import DirectReport, PlanRun, ReportLog, ReportNotice
 from cityops.plans.notify import notify
 
@@ -33,6 +33,7 @@ UPPER = {"street": "district", "district": "city"}
 
 class ReportNotFound(NotFound):
     message = "直报不存在 / Direct report not found."
+    default_code = "direct_report.not_found"
 
 
 @dataclass
@@ -52,7 +53,9 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
     """File a report; returns (report, created). A repeated idempotency key returns the first report."""
     if not actor.has(*REPORTERS):
         raise Forbidden(
-            "网格员和工作人员可直报 / Grid workers and staff file direct reports.", needs=[r.value for r in REPORTERS]
+            "网格员和工作人员可直报 / Grid workers and staff file direct reports.",
+            needs=[r.value for r in REPORTERS],
+            code="direct_report.role_required",
         )
     if data.idempotency_key:
         existing = session.scalars(
@@ -106,7 +109,7 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
     session.add(report)
     session.flush()
     report.ref = f"ZB{now:%Y%m%d}{report.id:05d}"
-    levels = runs._levels_of(session, event.unit_path)
+    levels = org.centre_units_on(session, event.unit_path)
     told = []
     for level in LEVELS:
         unit = levels.get(level)
@@ -134,7 +137,7 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
         f"突发事件直报 {report.ref}：已同时通知 {'、'.join(told)} / all centres notified at once",
         data={"report_id": report.id},
     )
-    runs.activate_for_event(session, actor, event, trigger="direct_report")
+    activation.activate_for_event(session, actor, event, trigger="direct_report")
     return report, True
 
 
@@ -179,9 +182,16 @@ def acknowledge(session: Session, actor: Actor, report: DirectReport) -> ReportN
         select(ReportNotice).where(ReportNotice.report_id == report.id, ReportNotice.unit_id == actor.unit_id)
     ).one_or_none()
     if notice is None or not actor.has(*ACKNOWLEDGERS) or actor.department_id is not None:
-        raise Forbidden("只有被通知中心的值班员或领导可确认 / Only the notified centre's duty staff acknowledge.")
+        raise Forbidden(
+            "只有被通知中心的值班员或领导可确认 / Only the notified centre's duty staff acknowledge.",
+            code="direct_report.not_your_centre",
+        )
     if notice.acked_at is not None:
-        raise Conflict(f"已于 {notice.acked_at.isoformat()} 确认 / already acknowledged", acked_by=notice.acked_by)
+        raise Conflict(
+            f"已于 {notice.acked_at.isoformat()} 确认 / already acknowledged",
+            acked_by=notice.acked_by,
+            code="direct_report.already_acknowledged",
+        )
     now = clock.now()
     notice.acked_at, notice.acked_by = now, actor.username
     _log(session, report, notice.level, "acknowledged", now, by=actor.username)
@@ -202,7 +212,7 @@ def acknowledge(session: Session, actor: Actor, report: DirectReport) -> ReportN
 def sweep(session: Session, now: datetime, *, minutes: int | None = None) -> int:
     """Tell again every centre that has not acknowledged within the window, and alert the level above
     (once per centre); the city's own silence goes to the city's leaders."""
-    window = timedelta(minutes=minutes if minutes is not None else Settings().ack_minutes)
+    window = timedelta(minutes=minutes if minutes is not None else hooks_of(session).settings.ack_minutes)
     pending = session.execute(
         select(ReportNotice, DirectReport)
         .join(DirectReport, DirectReport.id == ReportNotice.report_id)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import urllib.request
 from typing import Any, Protocol
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import clock, outbox
+from cityops.core.hooks import hooks_of
 from cityops.core.settings import Settings
 from cityops.org.models import Centre
 from cityops.plans.models import Notification
@@ -45,8 +46,8 @@ class LoggingSmsAdapter:
 LOGGING_SMS = LoggingSmsAdapter()
 
 
-def sms_adapter() -> SmsAdapter:
-    name = Settings().sms_adapter
+def sms_adapter(settings: Settings) -> SmsAdapter:
+    name = settings.sms_adapter
     if name == "log":
         return LOGGING_SMS
     module, _, attr = name.partition(":")
@@ -54,8 +55,8 @@ def sms_adapter() -> SmsAdapter:
     return adapter
 
 
-def webhook_urls() -> list[str]:
-    return [u.strip() for u in Settings().webhook_urls.split(",") if u.strip()]
+def webhook_urls(settings: Settings) -> list[str]:
+    return [u.strip() for u in settings.webhook_urls.split(",") if u.strip()]
 
 
 def notify(
@@ -90,7 +91,7 @@ def notify(
     if drill:
         return n
     message = {"notification_id": n.id, "unit_id": unit_id, "kind": kind, "title": n.title, "body": body}
-    for url in webhook_urls():
+    for url in webhook_urls(hooks_of(session).settings):
         outbox.add(session, "notify.webhook", url=url, **message)
     if sms:
         phone = session.scalar(select(Centre.duty_phone).where(Centre.unit_id == unit_id))
@@ -99,20 +100,22 @@ def notify(
     return n
 
 
-@outbox.handler("notify.webhook")
 def deliver_webhook(session: Session, payload: dict[str, Any]) -> None:
+    """POST the notification; any answer but 2xx (or a timeout) fails the delivery, which the worker
+    retries with backoff. Only http(s) URLs are accepted."""
     body = {k: v for k, v in payload.items() if k != "url"}
-    request = urllib.request.Request(
-        payload["url"],
-        data=json.dumps(body, ensure_ascii=False).encode(),
+    url = str(payload["url"])
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"webhook URL must be http(s): {url!r}")
+    response = httpx.post(
+        url,
+        content=json.dumps(body, ensure_ascii=False).encode(),
         headers={"Content-Type": "application/json", "X-CityOps-Delivery": str(payload["notification_id"])},
-        method="POST",
+        timeout=5.0,
     )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        if response.status >= 300:
-            raise RuntimeError(f"webhook answered {response.status}")
+    if not response.is_success:
+        raise RuntimeError(f"webhook answered {response.status_code}")
 
 
-@outbox.handler("notify.sms")
 def deliver_sms(session: Session, payload: dict[str, Any]) -> None:
-    sms_adapter().send(payload["phone"], payload["text"])
+    sms_adapter(hooks_of(session).settings).send(payload["phone"], payload["text"])

@@ -25,6 +25,7 @@ EDITORS = (Role.dispatcher, Role.leader, Role.app_admin, Role.sysadmin)
 
 class PlanNotFound(NotFound):
     message = "预案不存在 / Plan not found."
+    default_code = "plan.not_found"
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,16 @@ def access(session: Session, actor: Actor, plan_id: int) -> Plan:
 
 def _check_editor(actor: Actor, unit: OrgUnit) -> None:
     if not actor.has(*EDITORS):
-        raise Forbidden("无权配置预案 / Your role may not configure plans.", needs=[r.value for r in EDITORS])
+        raise Forbidden(
+            "无权配置预案 / Your role may not configure plans.",
+            needs=[r.value for r in EDITORS],
+            code="plan.role_required",
+        )
     if not actor.sees_path(unit.path):
-        raise Forbidden("只能配置本级及下级的预案 / You may configure plans of your own unit and below only.")
+        raise Forbidden(
+            "只能配置本级及下级的预案 / You may configure plans of your own unit and below only.",
+            code="plan.outside_jurisdiction",
+        )
 
 
 def _validated(session: Session, key: str, unit: OrgUnit, spec: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +129,9 @@ def _validated(session: Session, key: str, unit: OrgUnit, spec: dict[str, Any]) 
     spec = {k: v for k, v in spec.items() if k != "key"}
     if unit.level not in specs.LEVELS:
         raise Invalid(
-            "预案只在市、区县、镇街三级配置 / Plans are configured at city, district or street level", field="unit"
+            "预案只在市、区县、镇街三级配置 / Plans are configured at city, district or street level",
+            field="unit",
+            code="plan.invalid_unit",
         )
     if unit.level == "city":
         specs.validate_effective({**spec, "key": key})
@@ -133,7 +143,9 @@ def _validated(session: Session, key: str, unit: OrgUnit, spec: dict[str, Any]) 
         if unit.path.startswith(c.unit_path) and c.unit_path != unit.path
     ]
     if not above or above[0].level != "city":
-        raise Conflict(f"请先配置市级模板 / No city template for plan {key!r}", field="key")
+        raise Conflict(
+            f"请先配置市级模板 / No city template for plan {key!r}", field="key", code="plan.no_city_template"
+        )
     specs.validate_effective({**specs.merge([c.spec for c in above] + [spec]), "key": key})
     return spec
 
@@ -151,14 +163,20 @@ def _check_overrides_below(session: Session, key: str, unit: OrgUnit, spec: dict
         except Invalid as exc:
             broken.append({"plan_id": below.id, "level": below.level, "unit_id": below.unit_id, "reason": exc.detail})
     if broken:
-        raise Conflict("此修改会使下级预案失效，请先调整下级配置 / The change breaks overrides below", broken=broken)
+        raise Conflict(
+            "此修改会使下级预案失效，请先调整下级配置 / The change breaks overrides below",
+            broken=broken,
+            code="plan.breaks_overrides",
+        )
 
 
 def save(session: Session, actor: Actor, key: str, unit: OrgUnit, spec: dict[str, Any]) -> tuple[Plan, bool]:
     """Create the configuration of `key` at `unit`, or change it (a new version). Returns (plan, created)."""
     _check_editor(actor, unit)
     if not key or len(key) > 64 or not key.replace("_", "").isalnum():
-        raise Invalid("key 只能含字母、数字和下划线 / key: letters, digits and _ only", field="key")
+        raise Invalid(
+            "key 只能含字母、数字和下划线 / key: letters, digits and _ only", field="key", code="plan.invalid_key"
+        )
     spec = _validated(session, key, unit, spec)
     _check_overrides_below(session, key, unit, spec)
     now = clock.now()
@@ -186,7 +204,10 @@ def remove_override(session: Session, actor: Actor, plan: Plan) -> None:
     assert unit is not None
     _check_editor(actor, unit)
     if plan.level == "city":
-        raise Conflict("市级模板不能删除，可设 enabled: false 停用 / A city template cannot be removed; disable it")
+        raise Conflict(
+            "市级模板不能删除，可设 enabled: false 停用 / A city template cannot be removed; disable it",
+            code="plan.template_not_removable",
+        )
     audit.record(session, actor, "plan.removed", plan, key=plan.key, unit=unit.name, version=plan.version)
     session.delete(plan)
     session.flush()

@@ -26,7 +26,6 @@ from cityops.events.calendar import parse_duration
 
 LEVELS = ("street", "district", "city")
 SEVERITY_RANK = {"normal": 0, "high": 1, "urgent": 2}
-STEP_ROLES = ("dispatcher", "leader", "handler", "grid_worker")
 
 
 class _Strict(BaseModel):
@@ -74,17 +73,24 @@ def validate_effective(spec: dict[str, Any]) -> EffectivePlan:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise Invalid(f"预案格式错误 / Invalid plan: {where}: {err['msg']}", field=f"spec.{where}") from None
+        raise Invalid(
+            f"预案格式错误 / Invalid plan: {where}: {err['msg']}", field=f"spec.{where}", code="plan.invalid_spec"
+        ) from None
     keys = [s.key for s in plan.steps]
     if len(keys) != len(set(keys)):
-        raise Invalid("步骤 key 重复 / Duplicate step keys", field="spec.steps")
+        raise Invalid("步骤 key 重复 / Duplicate step keys", field="spec.steps", code="plan.invalid_spec_steps")
     for step in plan.steps:
         if step.kind == "task" and step.deadline is None:
-            raise Invalid(f"任务步骤须有时限 / Task step {step.key!r} needs a deadline", field="spec.steps")
+            raise Invalid(
+                f"任务步骤须有时限 / Task step {step.key!r} needs a deadline",
+                field="spec.steps",
+                code="plan.invalid_spec_steps",
+            )
         if step.department and step.level == "street":
             raise Invalid(
                 f"镇街没有部门，请用 district 或 city / Step {step.key!r}: streets have no departments",
                 field="spec.steps",
+                code="plan.invalid_spec_steps",
             )
     return plan
 
@@ -96,12 +102,14 @@ def check_override(spec: dict[str, Any]) -> None:
     """A partial spec from a district or street: only known fields, steps identified by key."""
     unknown = set(spec) - OVERRIDE_FIELDS - {"key"}
     if unknown:
-        raise Invalid(f"未知字段 / Unknown plan fields: {sorted(unknown)}", field="spec")
+        raise Invalid(f"未知字段 / Unknown plan fields: {sorted(unknown)}", field="spec", code="plan.invalid_spec")
     if not isinstance(spec.get("trigger", {}), dict):
-        raise Invalid("trigger 应为对象 / trigger must be an object", field="spec.trigger")
+        raise Invalid(
+            "trigger 应为对象 / trigger must be an object", field="spec.trigger", code="plan.invalid_spec_trigger"
+        )
     steps = spec.get("steps", [])
     if not isinstance(steps, list) or not all(isinstance(s, dict) and s.get("key") for s in steps):
-        raise Invalid("每个步骤须有 key / every step needs a key", field="spec.steps")
+        raise Invalid("每个步骤须有 key / every step needs a key", field="spec.steps", code="plan.invalid_spec_steps")
 
 
 def merge(levels: list[dict[str, Any]]) -> dict[str, Any]:
@@ -139,10 +147,10 @@ def load_yaml(text: str) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise Invalid(f"YAML 无法解析 / Unreadable YAML: {exc}", field="body") from None
+        raise Invalid(f"YAML 无法解析 / Unreadable YAML: {exc}", field="body", code="plan.invalid_body") from None
     items = data.get("plans") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise Invalid("应为 plans 列表 / Expected a list under 'plans'", field="body")
+        raise Invalid("应为 plans 列表 / Expected a list under 'plans'", field="body", code="plan.invalid_body")
     return items
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
@@ -17,7 +18,7 @@ from cityops.events.intake import IntakeItem, intake_many
 from cityops.events.models import Source
 from cityops.sensing.defaults import EVENT_ATTRIBUTES
 from cityops.sensing.models import SEVERITY_RANK, Alarm, AlarmStatus, Severity
-from cityops.sensing.registry import REGISTRY, DeviceInfo
+from cityops.sensing.registry import DeviceInfo, registry_of
 from cityops.sensing.rules import Change
 
 SENSING = system_actor("system:sensing")
@@ -38,7 +39,7 @@ def apply(session: Session, device: DeviceInfo, change: Change, pending: Pending
     """Move the device's alarm for this rule's type; alarms that need an event are appended to `pending`
     (opened together by `open_events`), or opened at once when no list is given."""
     key = (device.id, change.rule.type)
-    alarm_id = REGISTRY.alarm_ids.get(key)
+    alarm_id = registry_of(session).alarm_ids.get(key)
     alarm = session.get(Alarm, alarm_id) if alarm_id else None
     if alarm is not None and alarm.cleared:
         alarm = None
@@ -52,7 +53,7 @@ def apply(session: Session, device: DeviceInfo, change: Change, pending: Pending
         return raised
     if alarm is not None:
         _clear(session, device, alarm, change.ts, None if math.isnan(change.value) else change.value, by=None)
-        REGISTRY.alarm_ids.pop(key, None)
+        registry_of(session).alarm_ids.pop(key, None)
     return alarm
 
 
@@ -76,7 +77,7 @@ def _raise(session: Session, device: DeviceInfo, change: Change, alarm: Alarm | 
         )
         session.add(alarm)
         session.flush()
-        REGISTRY.alarm_ids[(device.id, alarm.type)] = alarm.id
+        registry_of(session).alarm_ids[(device.id, alarm.type)] = alarm.id
         audit.record(
             session,
             SENSING,
@@ -106,7 +107,7 @@ def _raise(session: Session, device: DeviceInfo, change: Change, alarm: Alarm | 
                 alarm.event_id,
                 "alarm",
                 f"告警升级：{before} → {alarm.severity}，读数 {change.value:g}{device.unit} / alarm escalated",
-                data={"alarm_id": alarm.id, "severity": alarm.severity},
+                data={"alarm_id": alarm.id, "severity": alarm.severity, "device_type": device.type_code},
             )
             # Plans whose trigger needs the higher severity may start now.
             outbox.add(
@@ -183,7 +184,12 @@ def open_events(session: Session, pending: Pending) -> list[int]:
             event_id,
             "alarm",
             f"{'再次告警 / raised again' if again else '告警触发 / alarm raised'} — {_text(device, alarm, change)}",
-            data={"alarm_id": alarm.id, "started": alarm.start_ts.isoformat()},
+            data={
+                "alarm_id": alarm.id,
+                "started": alarm.start_ts.isoformat(),
+                "severity": alarm.severity,
+                "device_type": device.type_code,
+            },
         )
     return created
 
@@ -210,7 +216,7 @@ def _clear(
 def acknowledge(session: Session, actor: Actor, alarm: Alarm) -> Alarm:
     _check_staff(actor)
     if alarm.acknowledged:
-        raise Conflict("告警已确认 / already acknowledged")
+        raise Conflict("告警已确认 / already acknowledged", code="alarm.already_acknowledged")
     alarm.acknowledged, alarm.ack_ts, alarm.acked_by = True, clock.now(), actor.username
     alarm.status = status_of(alarm.cleared, True)
     audit.record(session, actor, "sensing.alarm_acknowledged", alarm)
@@ -220,10 +226,10 @@ def acknowledge(session: Session, actor: Actor, alarm: Alarm) -> Alarm:
 def clear_by_hand(session: Session, actor: Actor, alarm: Alarm, device: DeviceInfo) -> Alarm:
     _check_staff(actor)
     if alarm.cleared:
-        raise Conflict("告警已清除 / already cleared")
+        raise Conflict("告警已清除 / already cleared", code="alarm.already_cleared")
     _clear(session, device, alarm, clock.now(), None, by=actor)
-    REGISTRY.alarm_ids.pop((alarm.device_id, alarm.type), None)
-    state = REGISTRY.states.get(alarm.device_id)
+    registry_of(session).alarm_ids.pop((alarm.device_id, alarm.type), None)
+    state = registry_of(session).states.get(alarm.device_id)
     if state is not None:
         for rule in state.rules:
             if rule.type == alarm.type:
@@ -233,7 +239,7 @@ def clear_by_hand(session: Session, actor: Actor, alarm: Alarm, device: DeviceIn
 
 def _check_staff(actor: Actor) -> None:
     if not actor.has(Role.dispatcher, Role.leader, Role.handler, Role.sysadmin):
-        raise NotFound("告警不存在 / alarm not found")
+        raise NotFound("告警不存在 / alarm not found", code="alarm.not_found")
 
 
 OFFLINE_KIND = "offline"
@@ -241,7 +247,7 @@ OFFLINE_KIND = "offline"
 
 def start_offline(session: Session, device: DeviceInfo, at: datetime, silent_s: float) -> Alarm | None:
     """A device silent for too long: raise its offline alarm (the periodic job calls this)."""
-    state = REGISTRY.states.get(device.id)
+    state = registry_of(session).states.get(device.id)
     rule = next((r for r in state.rules if r.kind == OFFLINE_KIND), None) if state else None
     if rule is None or state is None or rule.id in state.active:
         return None
@@ -252,10 +258,17 @@ def start_offline(session: Session, device: DeviceInfo, at: datetime, silent_s: 
 
 
 def end_offline(session: Session, device: DeviceInfo, at: datetime) -> None:
-    state = REGISTRY.states.get(device.id)
+    """Clear the device's offline alarm, which another process (the worker) may have raised: this process's
+    rule state may not know it, the database does."""
+    registry = registry_of(session)
+    state = registry.states.get(device.id)
     rule = next((r for r in state.rules if r.kind == OFFLINE_KIND), None) if state else None
-    if rule is None or state is None or state.active.pop(rule.id, None) is None:
+    if rule is None or state is None:
         return
-    from cityops.sensing.rules import Change
-
-    apply(session, device, Change(rule, False, rule.severity, at, float("nan")))
+    state.active.pop(rule.id, None)
+    alarm = session.scalars(
+        select(Alarm).where(Alarm.device_id == device.id, Alarm.type == rule.type, Alarm.cleared.is_(False))
+    ).first()
+    if alarm is not None:
+        registry.alarm_ids.pop((device.id, alarm.type), None)
+        _clear(session, device, alarm, at, None, None)

@@ -21,7 +21,7 @@ from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.core.schemas import InSchema, Schema
 from cityops.sensing import alarms, ingest, service
 from cityops.sensing.models import Alarm, Device, DeviceType, IngestCounter
-from cityops.sensing.registry import REGISTRY
+from cityops.sensing.registry import registry_of
 
 router = APIRouter(prefix="/api", tags=["sensing"], route_class=TransactionalRoute)
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -43,11 +43,13 @@ async def post_readings(request: Request, session: SessionDep, _: GatewayDep) ->
     Good lines are stored; bad ones come back with their line number and reason."""
     body = await request.body()
     if len(body) > MAX_BODY:
-        raise Invalid("请求体超过20MB / body larger than 20 MB", field="body")
+        raise Invalid("请求体超过20MB / body larger than 20 MB", field="body", code="sensing.invalid_body")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid("须为UTF-8文本 / body must be UTF-8 JSON lines", field="body") from None
+        raise Invalid(
+            "须为UTF-8文本 / body must be UTF-8 JSON lines", field="body", code="sensing.invalid_body"
+        ) from None
     items, bad = ingest.parse_lines(text)
     result = await run_in_threadpool(ingest.ingest, session, items, source="http", rejects=bad)
     return IngestOut(
@@ -92,9 +94,11 @@ async def register_devices(request: Request, session: SessionDep, actor: Gateway
         try:
             rows = json.loads(body)
         except json.JSONDecodeError as exc:
-            raise Invalid(f"JSON 无法解析 / invalid JSON: {exc.msg}", field="body") from None
+            raise Invalid(
+                f"JSON 无法解析 / invalid JSON: {exc.msg}", field="body", code="sensing.invalid_body"
+            ) from None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise Invalid("应为对象数组 / expected a JSON array of objects", field="body")
+            raise Invalid("应为对象数组 / expected a JSON array of objects", field="body", code="sensing.invalid_body")
     registered, errors = await run_in_threadpool(service.register, session, actor, rows)
     return {"registered": registered, "failed": len(errors), "errors": errors}
 
@@ -191,7 +195,7 @@ def set_type_rules(code: str, body: RulesIn, session: SessionDep, actor: ActorDe
     """Replace a type's default rules (validated and compiled before they are stored)."""
     dtype = session.get(DeviceType, code)
     if dtype is None:
-        raise Invalid("未知设备类型 / unknown device type", field="code")
+        raise Invalid("未知设备类型 / unknown device type", field="code", code="sensing.invalid_code")
     return DeviceTypeRead.model_validate(service.update_type_rules(session, actor, dtype, body.rules))
 
 
@@ -261,7 +265,7 @@ def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep) -> AlarmRea
     alarm = service.access_alarm(session, actor, alarm_id)
     device = session.get(Device, alarm.device_id)
     assert device is not None
-    info = REGISTRY.lookup(session, {device.code})[device.code]
+    info = registry_of(session).lookup(session, {device.code})[device.code]
     return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info))
 
 

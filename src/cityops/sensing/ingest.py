@@ -19,7 +19,7 @@ from cityops.core import clock
 from cityops.core.db import bulk_insert
 from cityops.sensing import alarms
 from cityops.sensing.models import Device, IngestCounter, Reading, Rollup
-from cityops.sensing.registry import REGISTRY, DeviceInfo
+from cityops.sensing.registry import DeviceInfo, registry_of
 
 MAX_AGE = timedelta(days=7)
 MAX_AHEAD = timedelta(minutes=5)
@@ -104,7 +104,7 @@ def ingest(
     now = clock.now()
     result = IngestResult(rejected=list(rejects or []))
     codes = {o["device"] for _, o in items if isinstance(o.get("device"), str)}
-    devices = REGISTRY.lookup(session, codes) if codes else {}
+    devices = registry_of(session).lookup(session, codes) if codes else {}
     good: list[tuple[DeviceInfo, datetime, float]] = []
     for line, obj in items:
         checked = _check(obj, devices, now)
@@ -127,7 +127,7 @@ def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float
     pending: alarms.Pending = []
     touched: list[Any] = []
     for device, ts, value in good:
-        state = REGISTRY.states.get(device.id)
+        state = registry_of(session).states.get(device.id)
         if state is not None:
             for change in state.evaluate(ts, value):
                 alarm = alarms.apply(session, device, change, pending)
@@ -143,17 +143,7 @@ def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float
     for alarm in touched:
         if alarm is not None and alarm.event_id is not None and alarm.event_id not in result.events_opened:
             result.events_opened.append(alarm.event_id)
-    offline = {d.id: d for d, _, _ in good if d.status == "offline"}
-    for device_id, device in offline.items():
-        device.status = "active"
-        alarms.end_offline(session, device, latest[device_id][0])
-    if offline:
-        session.execute(
-            update(Device)
-            .where(Device.id.in_(list(offline)))
-            .values(status="active")
-            .execution_options(synchronize_session=False)
-        )
+    _back_online(session, {d.id: d for d, _, _ in good}, latest)
     # One executemany for every device's latest value.
     table: Any = Device.__table__
     stmt = (
@@ -162,6 +152,22 @@ def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float
         .values(last_ts=bindparam("b_ts"), last_value=bindparam("b_value"))
     )
     session.execute(stmt, [{"b_id": d, "b_ts": ts, "b_value": v} for d, (ts, v) in sorted(latest.items())])
+
+
+def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[int, tuple[datetime, float]]) -> None:
+    """Devices that report again come back online. Decided by the database, not this process's cache: the
+    worker that marked a device offline is often another process."""
+    back = session.scalars(
+        update(Device)
+        .where(Device.id.in_(list(devices)), Device.status == "offline")
+        .values(status="active")
+        .returning(Device.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for device_id in back:
+        device = devices[device_id]
+        device.status = "active"
+        alarms.end_offline(session, device, latest[device_id][0])
 
 
 def _bucket(ts: datetime, period: str) -> datetime:

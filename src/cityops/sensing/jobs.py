@@ -8,15 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from cityops.core import jobs
-from cityops.core.settings import Settings
+from cityops.core.hooks import hooks_of
 from cityops.sensing import alarms
 from cityops.sensing.models import Device, DeviceType, Reading
-from cityops.sensing.registry import REGISTRY
+from cityops.sensing.registry import registry_of
 from cityops.sensing.rules import compile_rules
 
 
-@jobs.periodic("sensing.detect_offline", every=timedelta(minutes=1))
 def detect_offline(session: Session, now: datetime) -> None:
     for dtype in session.scalars(select(DeviceType)):
         rule = next((r for r in compile_rules(dtype.rules or []) if r.kind == "offline"), None)
@@ -30,7 +28,7 @@ def detect_offline(session: Session, now: datetime) -> None:
         ).all()
         if not silent:
             continue
-        devices = REGISTRY.lookup(session, {code for code, _ in silent})
+        devices = registry_of(session).lookup(session, {code for code, _ in silent})
         for code, last_ts in silent:
             info = devices.get(code)
             if info is None:
@@ -45,7 +43,6 @@ def detect_offline(session: Session, now: datetime) -> None:
         )
 
 
-@jobs.periodic("sensing.retention", every=timedelta(hours=1))
 def retention(session: Session, now: datetime) -> None:
-    days = Settings().reading_retention_days
+    days = hooks_of(session).settings.reading_retention_days
     session.execute(delete(Reading).where(Reading.ts < now - timedelta(days=days)))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cityops.core.hooks import hooks_of
 from cityops.sensing.models import Alarm, Device, DeviceType
 from cityops.sensing.rules import DeviceState, compile_rules, merge_specs
 
@@ -49,6 +50,14 @@ class Registry:
         self.state_versions: dict[int, tuple[int, int]] = {}
         self.alarm_ids: dict[tuple[int, str], int] = {}  # (device, alarm type) -> active alarm id
         self.lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget devices and rule state (a benchmark starting cold)."""
+        with self.lock:
+            self.devices.clear()
+            self.states.clear()
+            self.state_versions.clear()
+            self.alarm_ids.clear()
 
     def invalidate(self) -> None:
         with self.lock:
@@ -112,4 +121,11 @@ class Registry:
                     state.last_held[rule.id] = alarm.end_ts.timestamp()
 
 
-REGISTRY = Registry()
+REGISTRY_KEY = "sensing.registry"
+
+
+def registry_of(session: Session) -> Registry:
+    """This process's registry (one per app or worker, installed on its hooks by sensing.hooks)."""
+    registry = hooks_of(session).state[REGISTRY_KEY]
+    assert isinstance(registry, Registry)
+    return registry

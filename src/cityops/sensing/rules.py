@@ -39,7 +39,7 @@ class Rule:
 
 def _severity(value: Any, where: str) -> str:
     if value not in Severity.__members__:
-        raise Invalid(f"未知告警级别 / unknown severity {value!r}", field=where)
+        raise Invalid(f"未知告警级别 / unknown severity {value!r}", field=where, code="rule.unknown_severity")
     return str(value)
 
 
@@ -47,10 +47,14 @@ def compile_rule(spec: dict[str, Any], where: str = "rules") -> Rule:
     """Validate one spec and turn it into a Rule (422 naming the field on bad input)."""
     kind = spec.get("kind")
     if kind not in KINDS:
-        raise Invalid(f"规则类型须为 {KINDS} / kind must be one of {KINDS}", field=f"{where}.kind")
+        raise Invalid(
+            f"规则类型须为 {KINDS} / kind must be one of {KINDS}", field=f"{where}.kind", code="rule.unknown_kind"
+        )
     rid, rtype = str(spec.get("id") or ""), str(spec.get("type") or "")
     if not rid or not rtype:
-        raise Invalid("规则须有 id 和 type / a rule needs an id and a type", field=f"{where}.id")
+        raise Invalid(
+            "规则须有 id 和 type / a rule needs an id and a type", field=f"{where}.id", code="rule.id_and_type_required"
+        )
     rule = Rule(id=rid, kind=kind, type=rtype, severity=_severity(spec.get("severity", "major"), f"{where}.severity"))
     try:
         if kind == "threshold":
@@ -64,6 +68,7 @@ def compile_rule(spec: dict[str, Any], where: str = "rules") -> Rule:
                 raise Invalid(
                     "清除值须在触发值的安全一侧 / clear must be on the safe side of the raise level",
                     field=f"{where}.clear",
+                    code="rule.clear_on_wrong_side",
                 )
         elif kind == "rate":
             rule.window_s, rule.per_hour = float(spec["window_s"]), float(spec["per_hour"])
@@ -72,10 +77,12 @@ def compile_rule(spec: dict[str, Any], where: str = "rules") -> Rule:
         else:
             rule.op, rule.of, rule.window_s = str(spec["op"]), [str(x) for x in spec["of"]], float(spec["window_s"])
             if rule.op not in ("and", "or") or not rule.of:
-                raise Invalid("op 须为 and 或 or，of 不能为空", field=f"{where}.op")
+                raise Invalid("op 须为 and 或 or，of 不能为空", field=f"{where}.op", code="rule.invalid_op")
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise Invalid(
-            f"规则 {rid} 参数不完整 / rule {rid} is missing or has a bad parameter: {exc}", field=where
+            f"规则 {rid} 参数不完整 / rule {rid} is missing or has a bad parameter: {exc}",
+            field=where,
+            code="rule.bad_parameter",
         ) from None
     return rule
 
@@ -95,7 +102,9 @@ def compile_rules(specs: list[dict[str, Any]]) -> list[Rule]:
     for r in rules:
         if r.kind == "composite" and not set(r.of) <= ids:
             raise Invalid(
-                f"组合规则引用了不存在的规则 / composite {r.id} refers to unknown rules", field=f"rules.{r.id}.of"
+                f"组合规则引用了不存在的规则 / composite {r.id} refers to unknown rules",
+                field=f"rules.{r.id}.of",
+                code="rule.unknown_reference",
             )
     return rules
 

@@ -18,7 +18,7 @@ from cityops.org import service as org
 from cityops.org.models import Department, OrgUnit
 from cityops.sensing.defaults import DEVICE_TYPES
 from cityops.sensing.models import Alarm, Device, DeviceType, Rollup, Sector
-from cityops.sensing.registry import REGISTRY
+from cityops.sensing.registry import registry_of
 from cityops.sensing.rules import compile_rules, merge_specs
 
 MAX_DEVICES_PER_BATCH = 200_000
@@ -26,6 +26,7 @@ MAX_DEVICES_PER_BATCH = 200_000
 
 class DeviceNotFound(NotFound):
     message = "设备不存在 / Device not found."
+    default_code = "sensing.device_not_found"
 
 
 def seed_types(session: Session, actor: Actor) -> int:
@@ -44,7 +45,7 @@ def seed_types(session: Session, actor: Actor) -> int:
 
 def _require_admin(actor: Actor) -> None:
     if not actor.has(Role.sysadmin, Role.app_admin, Role.data_admin):
-        raise Forbidden("仅管理员可登记设备 / Only admins register devices.")
+        raise Forbidden("仅管理员可登记设备 / Only admins register devices.", code="sensing.admin_required")
 
 
 def update_type_rules(session: Session, actor: Actor, dtype: DeviceType, rules: list[dict[str, Any]]) -> DeviceType:
@@ -52,7 +53,7 @@ def update_type_rules(session: Session, actor: Actor, dtype: DeviceType, rules: 
     compile_rules(rules)
     dtype.rules, dtype.version = rules, dtype.version + 1
     audit.record(session, actor, "sensing.type_rules_set", ("device_type", dtype.code), rules=rules)
-    REGISTRY.invalidate()
+    registry_of(session).invalidate()
     return dtype
 
 
@@ -63,11 +64,8 @@ def set_device_rules(session: Session, actor: Actor, device: Device, rules: list
     compile_rules(merge_specs(dtype.rules or [], rules))
     device.rules, device.version = rules, device.version + 1
     audit.record(session, actor, "sensing.device_rules_set", device, rules=rules)
-    REGISTRY.invalidate()
+    registry_of(session).invalidate()
     return device
-
-
-DEVICE_FIELDS = ("code", "type", "name", "unit_code", "lon", "lat", "department_code", "sector")
 
 
 def register(session: Session, actor: Actor, rows: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any]]]:
@@ -75,7 +73,9 @@ def register(session: Session, actor: Actor, rows: list[dict[str, Any]]) -> tupl
     _require_admin(actor)
     if len(rows) > MAX_DEVICES_PER_BATCH:
         raise Invalid(
-            f"一次最多 {MAX_DEVICES_PER_BATCH} 台 / at most {MAX_DEVICES_PER_BATCH} devices per batch", field="body"
+            f"一次最多 {MAX_DEVICES_PER_BATCH} 台 / at most {MAX_DEVICES_PER_BATCH} devices per batch",
+            field="body",
+            code="sensing.invalid_body",
         )
     types = set(session.scalars(select(DeviceType.code)))
     codes = [str(r.get("code", "")).strip() for r in rows]
@@ -119,27 +119,41 @@ def _device_row(
 ) -> dict[str, Any]:
     code = str(row.get("code") or "").strip()
     if not code or len(code) > 64:
-        raise Invalid("设备编码必填且不超过64字 / code is required (≤ 64 chars)", field="code")
+        raise Invalid(
+            "设备编码必填且不超过64字 / code is required (≤ 64 chars)", field="code", code="sensing.invalid_code"
+        )
     if code in taken:
-        raise Invalid("设备编码重复 / duplicate device code", field="code")
+        raise Invalid("设备编码重复 / duplicate device code", field="code", code="sensing.invalid_code")
     dtype = str(row.get("type") or "")
     if dtype not in types:
-        raise Invalid(f"未知设备类型 / unknown device type {dtype!r}", field="type")
+        raise Invalid(f"未知设备类型 / unknown device type {dtype!r}", field="type", code="sensing.invalid_type")
     unit = units.get(str(row.get("unit_code") or ""))
     if unit is None:
-        raise Invalid("未知单位代码 / unknown unit_code", field="unit_code")
+        raise Invalid("未知单位代码 / unknown unit_code", field="unit_code", code="sensing.invalid_unit_code")
     if not actor.sees_path(unit[1]):
-        raise Invalid("单位不在您的辖区 / unit_code is outside your jurisdiction", field="unit_code")
+        raise Invalid(
+            "单位不在您的辖区 / unit_code is outside your jurisdiction",
+            field="unit_code",
+            code="sensing.invalid_unit_code",
+        )
     lon, lat = _coord(row.get("lon"), "lon", 180), _coord(row.get("lat"), "lat", 90)
     sector = str(row.get("sector") or "") or None
     if sector is not None and sector not in sectors:
-        raise Invalid(f"生命线领域须为 {'、'.join(sorted(sectors))} / unknown sector", field="sector")
+        raise Invalid(
+            f"生命线领域须为 {'、'.join(sorted(sectors))} / unknown sector",
+            field="sector",
+            code="sensing.invalid_sector",
+        )
     dept_id = None
     if row.get("department_code"):
         district_id = int(unit[1].strip("/").split("/")[1]) if unit[1].count("/") > 2 else unit[0]
         dept_id = depts.get((district_id, str(row["department_code"])))
         if dept_id is None:
-            raise Invalid("该区县无此部门 / no such department in the unit's district", field="department_code")
+            raise Invalid(
+                "该区县无此部门 / no such department in the unit's district",
+                field="department_code",
+                code="sensing.invalid_department_code",
+            )
     return {
         "code": code,
         "type_code": dtype,
@@ -165,9 +179,11 @@ def _coord(value: Any, field: str, limit: float) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise Invalid(f"{field} 须为数字 / {field} must be a number", field=field) from None
+        raise Invalid(
+            f"{field} 须为数字 / {field} must be a number", field=field, code="sensing.not_a_number"
+        ) from None
     if not -limit <= number <= limit:
-        raise Invalid(f"{field} 超出范围 / {field} out of range", field=field)
+        raise Invalid(f"{field} 超出范围 / {field} out of range", field=field, code="sensing.out_of_range")
     return number
 
 
@@ -175,7 +191,9 @@ def parse_device_csv(text: str) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [f for f in ("code", "type", "unit_code") if f not in (reader.fieldnames or [])]
     if missing:
-        raise Invalid(f"CSV 缺少列 / CSV lacks the column {missing[0]}", field=missing[0])
+        raise Invalid(
+            f"CSV 缺少列 / CSV lacks the column {missing[0]}", field=missing[0], code="sensing.csv_missing_column"
+        )
     return [dict(r) for r in reader]
 
 
@@ -197,7 +215,7 @@ def scoped_alarms(actor: Actor) -> AnySelect:
 def access_alarm(session: Session, actor: Actor, alarm_id: int) -> Alarm:
     alarm: Alarm | None = session.scalars(scoped_alarms(actor).where(Alarm.id == alarm_id)).one_or_none()
     if alarm is None:
-        raise NotFound("告警不存在 / Alarm not found.", alarm_id=alarm_id)
+        raise NotFound("告警不存在 / Alarm not found.", alarm_id=alarm_id, code="alarm.not_found")
     return alarm
 
 

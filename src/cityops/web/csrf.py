@@ -31,5 +31,7 @@ def check(request: Request, submitted: str | None) -> None:
     expected = request.cookies.get(CSRF_COOKIE)
     if not expected or not submitted or not hmac.compare_digest(expected, submitted):
         raise Forbidden(
-            "表单已过期，请刷新页面 / The form expired (CSRF check failed); reload the page.", field="csrf_token"
+            "表单已过期，请刷新页面 / The form expired (CSRF check failed); reload the page.",
+            field="csrf_token",
+            code="page.csrf_failed",
         )

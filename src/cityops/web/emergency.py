@@ -57,7 +57,9 @@ def file_report(
         if not data.title or not data.description:
             from cityops.core.errors import Invalid
 
-            raise Invalid("请填写标题和情况描述 / title and description are required", field="title")
+            raise Invalid(
+                "请填写标题和情况描述 / title and description are required", field="title", code="page.invalid_title"
+            )
         report, _ = direct.file_report(session, actor, data)
     except CityOpsError as exc:
         return render(

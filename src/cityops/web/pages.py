@@ -24,10 +24,10 @@ from cityops.core.actor import Actor
 from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute, start_session
 from cityops.core.errors import CityOpsError
 from cityops.events import service as events
-from cityops.events.api import read_events
 from cityops.events.calendar import CST
 from cityops.events.models import Event, EventLog
 from cityops.events.service import EventFilter
+from cityops.events.views import read_events
 from cityops.indicators.api import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel

@@ -31,6 +31,7 @@ PUBLIC_ACTOR = Actor(user_id=None, username="public:web", roles=frozenset({Role.
 
 class TrackFailed(NotFound):
     message = "未找到该编号，或电话后四位不符 / No such reference, or the phone digits do not match."
+    default_code = "page.track_failed"
 
 
 def _limit(request: Request) -> None:
@@ -128,7 +129,7 @@ def _number(text: str, field: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise Invalid(f"{field} 须为数字 / {field} must be a number", field=field) from None
+        raise Invalid(f"{field} 须为数字 / {field} must be a number", field=field, code="page.not_a_number") from None
 
 
 def _find(session: Session, ref: str, digits: str) -> Event:
@@ -198,7 +199,7 @@ def track_act(
     csrf.check(request, csrf_token)
     event = _find(session, ref, digits)
     if action not in ("rate", "reopen"):
-        raise Invalid("只能评价或重开 / only rate or reopen", field="action")
+        raise Invalid("只能评价或重开 / only rate or reopen", field="action", code="page.invalid_action")
     try:
         events.act(session, _reporter(event), event, action, events.ActionInput(rating=rating or None, note=note))
     except CityOpsError as exc:

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cityops.core.errors import Conflict
 
-Guard = Callable[..., None]  # raises a CityOpsError when the action is not allowed here
-
 
 class InvalidTransition(Conflict):
     message = "当前状态下不能执行该操作 / This action is not allowed in the current state."
+    default_code = "workflow.invalid_transition"
 
 
 @dataclass(frozen=True)
 class Flow:
     name: str
     table: Mapping[tuple[str, str], str]
-    # States whose next state is decided by the caller (e.g. "resume" returns to the state before suspend).
-    dynamic: frozenset[str] = field(default_factory=frozenset)
     STAY: ClassVar[str] = "="
 
     def allowed(self, state: str) -> list[str]:

@@ -74,7 +74,7 @@ def _digest(key: str) -> str:
 
 def create_key(session: Session, actor: Actor, *, name: str, per_minute: int = 120) -> tuple[Open311Key, str]:
     if not actor.has(Role.sysadmin, Role.app_admin):
-        raise Forbidden("仅管理员可发放API密钥 / Only admins issue API keys.")
+        raise Forbidden("仅管理员可发放API密钥 / Only admins issue API keys.", code="open311.admin_required")
     plain = "o311_" + secrets.token_urlsafe(24)
     row = Open311Key(
         name=name,
@@ -93,10 +93,10 @@ def create_key(session: Session, actor: Actor, *, name: str, per_minute: int = 1
 
 def revoke_key(session: Session, actor: Actor, key_id: int) -> Open311Key:
     if not actor.has(Role.sysadmin, Role.app_admin):
-        raise Forbidden("仅管理员可吊销API密钥 / Only admins revoke API keys.")
+        raise Forbidden("仅管理员可吊销API密钥 / Only admins revoke API keys.", code="open311.admin_required")
     row = session.get(Open311Key, key_id)
     if row is None:
-        raise NotFound("密钥不存在 / No such key.", key_id=key_id)
+        raise NotFound("密钥不存在 / No such key.", key_id=key_id, code="open311.key_not_found")
     row.active = False
     audit.record(session, actor, "open311.key_revoked", row)
     return row
