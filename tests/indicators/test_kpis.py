@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -159,7 +160,7 @@ def _rows(session: Session, code: str) -> Rows:
     return Rows(events, logs, since, today)
 
 
-def _check_all(client: TestClient, session: Session, who: Login, code: str) -> dict[str, object]:
+def _check_all(client: TestClient, session: Session, who: Login, code: str) -> dict[str, Any]:
     rows = _rows(session, code)
     unit_id = unit(session, code).id
     figures = client.get("/api/metrics", headers=who.headers, params={"unit_id": unit_id}).json()["figures"]

@@ -28,8 +28,8 @@ def _outcome(body: dict[str, object], names: dict[int, str]) -> tuple[str | None
     triage = body["method"] in ("triage", "fallback")
     district, street = body.get("district_id"), body.get("street_id")
     return (
-        names[int(district)] if isinstance(district, int) else None,  # type: ignore[arg-type]
-        names[int(street)] if isinstance(street, int) else None,  # type: ignore[arg-type]
+        names[district] if isinstance(district, int) else None,
+        names[street] if isinstance(street, int) else None,
         triage,
     )
 

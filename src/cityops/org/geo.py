@@ -409,7 +409,7 @@ def _combine(
             return by_text
         return idx.result(district, 0.9, f"坐标落在{district.name}范围内 / point lies within {district.name}", "point")
     if by_text is not None and by_text.method == "triage" and not fallback:
-        return Unresolvable(by_text.reason, field="text", candidates=by_text.candidates)
+        return Unresolvable(by_text.reason, field="text", candidates=by_text.candidates, code="geo.ambiguous_name")
     if by_text is not None:
         if had_point:
             by_text.reason += f"；坐标({lon},{lat})不在重庆市界内 / the point lies outside Chongqing"

@@ -126,7 +126,7 @@ def layer_geojson(unit_id: int, key: str, session: SessionDep, actor: PageActor)
     unit = org.access_unit(session, actor, unit_id)
     layer = LAYERS.get(key)
     if layer is None:
-        raise NotFound("图层不存在 / Unknown map layer.", layer=key)
+        raise NotFound("图层不存在 / Unknown map layer.", layer=key, code="cockpit.unknown_layer")
     features = [
         {
             "type": "Feature",
