@@ -28,7 +28,7 @@ from cityops.events.calendar import CST
 from cityops.events.models import Event, EventLog
 from cityops.events.service import EventFilter
 from cityops.events.views import read_events
-from cityops.indicators.api import boards_for
+from cityops.indicators.boards import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf

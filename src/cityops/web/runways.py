@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.indicators.api import boards_for, indicator_detail
+from cityops.indicators.boards import boards_for, indicator_detail
 from cityops.org import service as org
 from cityops.web.pages import PageActor, render
 
