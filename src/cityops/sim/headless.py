@@ -25,7 +25,7 @@ from cityops.events.intake import IntakeItem, intake_many
 from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sim.live import REPORTS_PER_HOUR_CHONGQING, STAFF
-from cityops.sim.places import Reporter, load_places
+from cityops.sim.places import Reporter, district_shapes, load_places
 from cityops.sim.texts import DAILY_RHYTHM
 
 PER_DAY_CHONGQING = REPORTS_PER_HOUR_CHONGQING * 24
@@ -63,7 +63,8 @@ class YearRun:
             grid_rows = s.scalars(select(OrgUnit.code).where(OrgUnit.level == OrgLevel.grid).limit(2000))
             grids = [str(c) for c in grid_rows if c]
             cats = [c for c in catalogue.view(s).by_code.values() if not c.required_fields]
-        self.reporter, self.cats = Reporter(self.rng, places, grids, grid_share=0.3), cats
+            shapes = district_shapes(s)
+        self.reporter, self.cats = Reporter(self.rng, places, grids, grid_share=0.3, shapes=shapes), cats
         t0 = time.perf_counter()
         try:
             for d in range(days):

@@ -31,7 +31,7 @@ from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest
 from cityops.sensing import service as sensing
 from cityops.sensing.models import Device
-from cityops.sim.places import Place, Reporter, load_places
+from cityops.sim.places import Place, Reporter, district_shapes, load_places, point_in
 from cityops.sim.texts import DAILY_RHYTHM
 
 log = logging.getLogger("cityops.sim")
@@ -88,6 +88,8 @@ class Simulation:
         self.queue: list[Step] = []
         self.stats = SimStats()
         self.places: list[Place] = []
+        self.shapes: dict[str, Any] = {}
+        self.reporter = Reporter(self.rng, [], [], grid_share=0.25)
         self.grids: list[str] = []
         self.fleet: list[tuple[str, str]] = []
         self.started: datetime | None = None
@@ -103,6 +105,8 @@ class Simulation:
                     select(OrgUnit.code).where(OrgUnit.level == OrgLevel.grid, OrgUnit.code.like("500103%")).limit(200)
                 )
             )
+            self.shapes = district_shapes(s)
+            self.reporter = Reporter(self.rng, self.places, self.grids, grid_share=0.25, shapes=self.shapes)
             self.fleet = self._register_fleet(s)
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
@@ -111,18 +115,14 @@ class Simulation:
             select(OrgUnit.code, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.street)
         ):
             streets.setdefault(str(code)[:6], []).append((str(code), lon, lat))
-        centres = {
-            c: (lon, lat)
-            for c, lon, lat in s.execute(
-                select(OrgUnit.code, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.district)
-            )
-        }
+        names = {str(c): str(n) for c, n in s.execute(select(OrgUnit.code, OrgUnit.name))}
         rows, fleet = [], []
         for kind, count, districts in SENSOR_TYPES:
             for i in range(count):
                 district = districts[i % len(districts)]
                 street = self.rng.choice(streets[district])[0]
-                lon, lat = centres.get(district, (None, None))
+                fix = point_in(self.rng, self.shapes[names[district]]) if names.get(district) in self.shapes else None
+                lon, lat = fix or (106.55, 29.56)
                 code = f"DEMO-{kind}-{i:03d}"
                 fleet.append((code, kind))
                 rows.append(
@@ -131,8 +131,8 @@ class Simulation:
                         "type": kind,
                         "name": f"{kind}-{i:03d}",
                         "unit_code": street,
-                        "lon": (lon or 106.55) + self.rng.uniform(-0.03, 0.03),
-                        "lat": (lat or 29.56) + self.rng.uniform(-0.03, 0.03),
+                        "lon": lon,  # demo devices: a point inside their district
+                        "lat": lat,
                     }
                 )
         existing = set(s.scalars(select(Device.code)))
@@ -177,8 +177,7 @@ class Simulation:
         if count <= 0 or not self.places:
             return
         cats = [c for c in catalogue.view(s).by_code.values() if not c.required_fields]
-        reporter = Reporter(self.rng, self.places, self.grids, grid_share=0.25)
-        items = [reporter.item(self.rng.choice(cats)) for _ in range(count)]
+        items = [self.reporter.item(self.rng.choice(cats)) for _ in range(count)]
         for result in intake_many(s, STAFF, items):
             if result.event_id is not None and result.created:
                 self._schedule(result.event_id, "accept", now)

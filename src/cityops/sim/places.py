@@ -4,17 +4,19 @@ text names, so the demo never says one place and files another."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import defaultdict
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.events.catalogue import CategoryView
 from cityops.events.intake import IntakeItem
-from cityops.org.models import OrgLevel, OrgUnit
+from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
 from cityops.org.naming import common_name
 from cityops.sim.texts import report_text
 
@@ -65,6 +67,22 @@ def load_places(s: Session, rng: random.Random, *, sample: float = 0.05) -> list
     return places
 
 
+def district_shapes(s: Session) -> dict[str, Any]:
+    """District name → polygon (shapely), to place simulated phone fixes inside the right district."""
+    rows = s.execute(select(OrgUnit.name, UnitGeometry.geojson).join(UnitGeometry, UnitGeometry.unit_id == OrgUnit.id))
+    return {str(name): shape(json.loads(g)) for name, g in rows}
+
+
+def point_in(rng: random.Random, area: Any) -> tuple[float, float] | None:
+    """A random point inside a polygon (rejection sampling in its bounding box)."""
+    minx, miny, maxx, maxy = area.bounds
+    for _ in range(50):
+        lon, lat = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if area.contains(Point(lon, lat)):
+            return round(lon, 6), round(lat, 6)
+    return None
+
+
 def grids_by_community(grid_codes: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for code in grid_codes:
@@ -75,8 +93,17 @@ def grids_by_community(grid_codes: list[str]) -> dict[str, list[str]]:
 class Reporter:
     """Draws reports: a weighted place, a category, and who reports (a citizen, or a grid worker there)."""
 
-    def __init__(self, rng: random.Random, places: list[Place], grid_codes: list[str], grid_share: float) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        places: list[Place],
+        grid_codes: list[str],
+        grid_share: float,
+        shapes: dict[str, Any] | None = None,
+        gps_share: float = 0.6,
+    ) -> None:
         self.rng, self.places, self.grid_share = rng, places, grid_share
+        self.shapes, self.gps_share = shapes or {}, gps_share
         self.weights = [p.weight for p in places]
         self.grids = grids_by_community(grid_codes)
         self.gridded = [p for p in places if p.code in self.grids]
@@ -92,11 +119,16 @@ class Reporter:
                 received_at=at,
             )
         place = self.rng.choices(self.places, self.weights)[0]
+        fix = None  # most phones send a GPS fix: a demo point inside the district the text names
+        if place.district in self.shapes and self.rng.random() < self.gps_share:
+            fix = point_in(self.rng, self.shapes[place.district])
         return IntakeItem(
             category=cat.code,
             description=report_text(self.rng, cat.code, cat.name, place.text),
             source="citizen",
             address=f"{place.district}{place.text}附近",
             reporter_phone=f"13{self.rng.randint(0, 9)}{self.rng.randint(10**7, 10**8 - 1)}",
+            lon=fix[0] if fix else None,
+            lat=fix[1] if fix else None,
             received_at=at,
         )
