@@ -32,7 +32,7 @@ def _value(v: IndicatorValue | None) -> dict[str, Any] | None:
     }
 
 
-def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit) -> dict[str, Any]:
+def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit, en: bool) -> dict[str, Any]:
     return {
         "id": ind.id,
         "code": ind.code,
@@ -42,11 +42,11 @@ def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit) -> dict[
         "period": ind.period,
         "direction": ind.direction,
         "latest": latest,
-        **current.labels(ind, latest, unit),
+        **current.labels(ind, latest, unit, en),
     }
 
 
-def boards_for(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[str, Any]]:
+def boards_for(session: Session, actor: Actor, unit: OrgUnit, *, en: bool = False) -> list[dict[str, Any]]:
     """Every indicator for `unit`: computed ones over the unit's own subtree now; report figures (which
     exist for the city only) as the city's, labelled city-wide."""
     indicators = list(session.scalars(select(Indicator).order_by(Indicator.id)))
@@ -64,7 +64,7 @@ def boards_for(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[str, 
             latest = _value(stored[ind.owner_unit_id].get(ind.id))
             if latest is not None:
                 latest["scope"] = "city" if ind.owner_unit_id != unit.id else "unit"
-        by_runway.setdefault(ind.runway_id, []).append(_item(ind, latest, unit))
+        by_runway.setdefault(ind.runway_id, []).append(_item(ind, latest, unit, en))
     out = []
     for board in session.scalars(select(Board).order_by(Board.sort)):
         runways = []
