@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Invalid
 from cityops.org.defaults import OLD_NAMES, SPECIAL_ZONES
+from cityops.org.geotext import MAX_CANDIDATES, TRIAGE_CONFIDENCE, IndexedUnit, NameMatch, chains, is_generic
 from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
 from cityops.org.naming import aliases
 from cityops.org.service import org_signature
@@ -57,28 +58,9 @@ class Resolution:
 
 
 @dataclass
-class _Unit:
-    id: int
-    name: str
-    level: str
-    parent_id: int | None
-    path: str
-    district_id: int | None = None
-    street_id: int | None = None
-
-
-@dataclass
-class _Match:
-    start: int
-    end: int
-    unit: _Unit
-    full: bool
-
-
-@dataclass
 class GeoIndex:
     signature: Hashable
-    units: dict[int, _Unit] = field(default_factory=dict)
+    units: dict[int, IndexedUnit] = field(default_factory=dict)
     names: dict[str, list[tuple[int, bool]]] = field(default_factory=lambda: defaultdict(list))
     district_ids: list[int] = field(default_factory=list)
     tree: shapely.STRtree | None = None
@@ -86,13 +68,13 @@ class GeoIndex:
     lengths: list[int] = field(default_factory=list)
     city_id: int | None = None
 
-    def lineage(self, u: _Unit) -> tuple[int | None, int | None, int | None]:
+    def lineage(self, u: IndexedUnit) -> tuple[int | None, int | None, int | None]:
         district = u.id if u.level == OrgLevel.district else u.district_id
         street = u.id if u.level == OrgLevel.street else u.street_id
         community = u.id if u.level == OrgLevel.community else None
         return district, street, community
 
-    def result(self, u: _Unit, confidence: float, reason: str, method: str) -> Resolution:
+    def result(self, u: IndexedUnit, confidence: float, reason: str, method: str) -> Resolution:
         d, s, c = self.lineage(u)
         return Resolution(
             unit_id=u.id,
@@ -128,7 +110,7 @@ def _build(session: Session, sig: Hashable) -> GeoIndex:
         .order_by(OrgUnit.path)
     ).all()
     for uid, name, level, parent_id, path, kind, code in rows:
-        u = _Unit(uid, name, level, parent_id, path)
+        u = IndexedUnit(uid, name, level, parent_id, path)
         parent = idx.units.get(parent_id) if parent_id else None
         if parent is not None:
             u.district_id = parent.id if parent.level == OrgLevel.district else parent.district_id
@@ -192,9 +174,9 @@ def districts_for_points(idx: GeoIndex, lons: Sequence[float], lats: Sequence[fl
 
 
 # -- text --------------------------------------------------------------------------------------------------
-def _scan(idx: GeoIndex, text: str) -> list[_Match]:
+def _scan(idx: GeoIndex, text: str) -> list[NameMatch]:
     """Every unit name occurring in `text` (only positions that can start a name, only lengths names have)."""
-    found: list[_Match] = []
+    found: list[NameMatch] = []
     n = len(text)
     names, starts, lengths = idx.names, idx.first_chars, idx.lengths
     for i in range(n - 1):
@@ -205,85 +187,11 @@ def _scan(idx: GeoIndex, text: str) -> list[_Match]:
                 continue
             hits = names.get(text[i : i + length])
             if hits:
-                found.extend(_Match(i, i + length, idx.units[uid], full) for uid, full in hits)
+                found.extend(NameMatch(i, i + length, idx.units[uid], full) for uid, full in hits)
     return found
 
 
-# Words that name a kind of place, not one place: a community named after one (广场社区, 机场社区,
-# 滨江路社区) matched by that word alone, with no district or street around it, says nothing about where.
-GENERIC_WORDS = frozenset(
-    """
-广场 机场 中心 车站 码头 公园 大桥 新村 花园 市场 医院 学校 滨江 江滨 新区 老街 小区 商业街 步行街 火车站
-客运站 工业园 开发区 新城 城南 城北 城东 城西 城中 河街 正街 大街 中街 东街 西街 南街 北街 人民 解放 建设
-胜利 和平 新华 光明 红旗 团结 幸福 民主 中山 东风 文化 工农 先锋 朝阳 复兴 五一 新民 民生 向阳 东方
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
-GENERIC_ENDINGS = ("路", "街", "巷", "广场", "中心", "站", "码头", "公园", "花园", "市场", "大道")
-TRIAGE_CONFIDENCE = 0.2
-_DEPTH: dict[str, int] = {"district": 1, "street": 2, "community": 3}
-MAX_CANDIDATES = 6
-
-
-def _generic(m: _Match, text: str) -> bool:
-    form = text[m.start : m.end]
-    if m.unit.level not in (OrgLevel.community,) or form.endswith(("社区", "村")):
-        return False
-    return form in GENERIC_WORDS or (len(form) <= 3 and form.endswith(GENERIC_ENDINGS))
-
-
-@dataclass
-class _Chain:
-    """A reading of the text: the deepest unit named, with the names of its own street and district."""
-
-    deepest: _Match
-    street: _Match | None
-    district: _Match | None
-
-    def key(self) -> tuple[int, int, int, int, int]:
-        """Most text explained first; then a named district; more levels; a higher unit (a street before
-        a same-named community); full names."""
-        ms = [m for m in (self.district, self.street, self.deepest) if m is not None]
-        named_district = any(m.unit.level == OrgLevel.district for m in ms)
-        height = -_DEPTH.get(self.deepest.unit.level, 9)
-        return sum(m.end - m.start for m in ms), int(named_district), len(ms), height, sum(m.full for m in ms)
-
-
-def _overlap(a: _Match, b: _Match) -> bool:
-    return a.start < b.end and b.start < a.end
-
-
-def _best_above(matches: list[_Match], deepest: _Match, unit_id: int | None, taken: list[_Match]) -> _Match | None:
-    best = None
-    for m in matches:
-        if m.unit.id != unit_id or any(_overlap(m, t) for t in taken):
-            continue
-        if best is None or (m.end - m.start, m.full) > (best.end - best.start, best.full):
-            best = m
-    return best
-
-
-def _chains(matches: list[_Match]) -> list[_Chain]:
-    by_level: dict[str, list[_Match]] = defaultdict(list)
-    for m in matches:
-        by_level[m.unit.level].append(m)
-    chains = []
-    for m in matches:
-        u = m.unit
-        street = None
-        if u.level == OrgLevel.community:
-            street = _best_above(by_level[OrgLevel.street], m, u.street_id, [m])
-        elif u.level == OrgLevel.street:
-            street = m
-        district_id = u.id if u.level == OrgLevel.district else u.district_id
-        taken = [x for x in (m, street) if x is not None]
-        district = (
-            m if u.level == OrgLevel.district else _best_above(by_level[OrgLevel.district], m, district_id, taken)
-        )
-        chains.append(_Chain(m, street if street is not m else None, district if district is not m else None))
-    return chains
-
-
-def _candidates(idx: GeoIndex, units: list[_Unit]) -> list[dict[str, object]]:
+def _candidates(idx: GeoIndex, units: list[IndexedUnit]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for u in units[:MAX_CANDIDATES]:
         district = idx.units.get(u.district_id) if u.district_id else None
@@ -291,7 +199,7 @@ def _candidates(idx: GeoIndex, units: list[_Unit]) -> list[dict[str, object]]:
     return out
 
 
-def _triage(idx: GeoIndex, form: str, units: list[_Unit], why: str) -> Resolution | None:
+def _triage(idx: GeoIndex, form: str, units: list[IndexedUnit], why: str) -> Resolution | None:
     if idx.city_id is None:
         return None
     listed = "、".join(f"{c['name']}（{c['district']}）" for c in _candidates(idx, units))
@@ -311,11 +219,11 @@ def resolve_text(idx: GeoIndex, text: str) -> Resolution | None:
     text = "".join(text.split())
     if not text:
         return None
-    chains = _chains(_scan(idx, text))
-    if not chains:
+    readings = chains(_scan(idx, text))
+    if not readings:
         return None
-    top = max(c.key() for c in chains)
-    best = [c for c in chains if c.key() == top]
+    top = max(c.key() for c in readings)
+    best = [c for c in readings if c.key() == top]
     deepest = {c.deepest.unit.id: c.deepest.unit for c in best}
     chain = best[0]
     if len(deepest) > 1:
@@ -331,7 +239,7 @@ def resolve_text(idx: GeoIndex, text: str) -> Resolution | None:
         common = idx.units[next(iter(districts))]  # type: ignore[index]
         shared = f"{common.name}（{len(deepest)}处同名 / {len(deepest)} units share the name）"
         return idx.result(common, CONFIDENCE[(OrgLevel.district, False)], "地名匹配 / name match: " + shared, "text")
-    if chain.street is None and chain.district is None and _generic(chain.deepest, text):
+    if chain.street is None and chain.district is None and is_generic(chain.deepest, text):
         form = text[chain.deepest.start : chain.deepest.end]
         same = [idx.units[uid] for uid, _ in idx.names.get(form, [])]
         return _triage(idx, form, same or [chain.deepest.unit], "仅有通用地名")
