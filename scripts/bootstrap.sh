@@ -37,7 +37,9 @@ if [ -f package.json ]; then
   # Serve the built files from the package's static folder (ignored by git).
   vendor=src/cityops/web/static/vendor
   mkdir -p "$vendor"
-  for f in node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js; do
+  for f in node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js \
+           node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+           node_modules/redoc/bundles/redoc.standalone.js; do  # /docs and /redoc work offline
     cmp -s "$f" "$vendor/$(basename "$f")" || cp "$f" "$vendor/"
   done
 fi

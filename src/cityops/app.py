@@ -30,7 +30,7 @@ def _field_of(loc: tuple[Any, ...]) -> str:
 
 def _is_page(request: Request) -> bool:
     path = request.url.path
-    return not (path.startswith(("/api", "/static", "/open311")) or path in ("/docs", "/openapi.json"))
+    return not (path.startswith(("/api", "/static", "/open311")) or path in ("/docs", "/redoc", "/openapi.json"))
 
 
 INT32_MAX = 2**31 - 1
@@ -120,7 +120,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="cityops 城市运行和治理平台",
         version=cityops.__version__,
         description="City operation and governance platform: org tree, closed-loop events, sensing, plans, KPIs.",
-        docs_url="/docs",
+        docs_url=None,  # served below from the npm packages (offline networks have no CDN)
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/docs", "/openapi.json")):  # Swagger UI loads inline scripts
+        if not request.url.path.startswith(("/docs", "/redoc", "/openapi.json")):  # inline scripts, a worker
             response.headers.setdefault(
                 "Content-Security-Policy",
                 "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.grid_forms import router as grid_forms_router
     from cityops.web.grid_mobile import router as grid_mobile_router
     from cityops.web.grid_street import router as grid_street_router
+    from cityops.web.layers import router as layers_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
@@ -193,9 +195,40 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(public_router)
     app.include_router(runways_router)
     app.include_router(risk_pages_router)
+    app.include_router(layers_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     _document_errors(app)
+    _offline_docs(app)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs and ReDoc at /redoc from files scripts/bootstrap.sh copies out of npm packages."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    vendor = "/static/vendor"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
+            swagger_js_url=f"{vendor}/swagger-ui-bundle.js",
+            swagger_css_url=f"{vendor}/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None},  # the public validator is a network call
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — API",
+            redoc_js_url=f"{vendor}/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.svg",
+            with_google_fonts=False,
+        )
 
 
 def _document_errors(app: FastAPI) -> None:

@@ -60,7 +60,9 @@ def test_street_on_time_kpi_turns_red_and_prompts_once(
         with session_scope(factory) as s:
             service.compute(s, clock.now())
     prompts = client.get("/api/risk-prompts", headers=street.headers).json()
-    assert len(prompts) == 1 and "解放碑街道" in prompts[0]["text"] and "事件按期办结率" in prompts[0]["text"]
+    # the one open event is overdue: 按期办结率 0% and 超期率 100%, one prompt each
+    assert sorted(p["text"].split("「")[1].split("」")[0] for p in prompts) == ["按期办结率", "超期率"]
+    assert all("解放碑街道" in p["text"] for p in prompts)
     on_time = session.scalar(select(Indicator.id).where(Indicator.code == "on_time_rate"))
     detail = client.get(
         f"/api/indicators/{on_time}", headers=street.headers, params={"unit_id": unit(session, "500103003").id}

@@ -325,7 +325,13 @@ def _fill(path: str, ids: dict[str, Any]) -> str | None:
         return None
 
 
-PATH_VALUES = {"action": "accept", "fmt": "json", "code": "municipal.streetlight_fault", "key_id": 1}
+PATH_VALUES = {
+    "action": "accept",
+    "fmt": "json",
+    "code": "municipal.streetlight_fault",
+    "key_id": 1,
+    "key": "events",  # a cockpit map layer
+}
 QUERY_IDS = ("unit_id", "event_id", "device_id", "department_id", "point_id")
 
 

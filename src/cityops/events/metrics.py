@@ -30,6 +30,8 @@ STAT_FIELDS = (
     "went_overdue",
     "rated",
     "satisfied",
+    "checked",
+    "reworked",
 )
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
 
@@ -120,6 +122,9 @@ def install(hooks: Hooks) -> None:
 # -- reading -------------------------------------------------------------------------------------------
 @dataclass
 class Figures:
+    """Raw counts for a unit's subtree over some local days, plus its current gauges. The KPIs computed
+    from them are defined once, in cityops.events.kpis."""
+
     received: int = 0
     closed: int = 0
     closed_on_time: int = 0
@@ -128,40 +133,35 @@ class Figures:
     went_overdue: int = 0
     rated: int = 0
     satisfied: int = 0
+    checked: int = 0
+    reworked: int = 0
     open: int = 0
     overdue: int = 0
 
+    def kpi(self, code: str) -> float | None:
+        from cityops.events import kpis
+
+        return kpis.value(code, self)
+
     @property
     def on_time_rate(self) -> float | None:
-        return round(self.closed_on_time / self.closed, 4) if self.closed else None
+        return self.kpi("on_time_rate")
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return round(self.satisfied / self.rated, 4) if self.rated else None
-
-    @property
-    def return_rate(self) -> float | None:
-        return round(self.returned / self.received, 4) if self.received else None
-
-    @property
-    def avg_handling_hours(self) -> float | None:
-        return round(self.handling_seconds / self.closed / 3600, 2) if self.closed else None
+        return self.kpi("satisfaction_rate")
 
     def as_dict(self) -> dict[str, Any]:
+        counts = {f: getattr(self, f) for f in (*STAT_FIELDS, "open", "overdue") if f != "handling_seconds"}
+        rates = {
+            code: self.kpi(code)
+            for code in ("on_time_rate", "closure_rate", "rework_rate", "overdue_rate", "return_rate")
+        }
         return {
-            "received": self.received,
-            "closed": self.closed,
-            "closed_on_time": self.closed_on_time,
-            "on_time_rate": self.on_time_rate,
-            "avg_handling_hours": self.avg_handling_hours,
-            "returned": self.returned,
-            "return_rate": self.return_rate,
-            "went_overdue": self.went_overdue,
-            "rated": self.rated,
-            "satisfied": self.satisfied,
+            **counts,
+            **rates,
             "satisfaction_rate": self.satisfaction_rate,
-            "open": self.open,
-            "overdue": self.overdue,
+            "avg_handling_hours": self.kpi("avg_handling_hours"),
         }
 
 

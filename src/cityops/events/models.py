@@ -187,6 +187,8 @@ class EventStat(Base):
     went_overdue: Mapped[int] = mapped_column(Integer, default=0)
     rated: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # verifications (核查)
+    reworked: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # failed: back to handling
 
 
 class EventGauge(Base):

@@ -489,6 +489,16 @@ def _rate(session: Session, actor: Actor, event: Event, body: ActionInput, now: 
     return {"rating": body.rating, "rating_label": RATINGS[body.rating]}
 
 
+def _verify(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
+    metrics.count(session, event.unit_path, now, event.category_id, checked=1)
+    return {}
+
+
+def _reject(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
+    metrics.count(session, event.unit_path, now, event.category_id, checked=1, reworked=1)  # 返工
+    return {}
+
+
 def _reopen(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:
     if actor.has(Role.citizen) and (event.closed_at is None or now - event.closed_at > REOPEN_WINDOW):
         raise Conflict(
@@ -567,6 +577,8 @@ _HANDLERS = {
     "resume": _resume,
     "close": _close,
     "rate": _rate,
+    "verify": _verify,
+    "reject": _reject,
     "reopen": _reopen,
     "merge": _merge,
     "void": _void,

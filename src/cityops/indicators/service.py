@@ -13,227 +13,13 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor
 from cityops.core.hooks import hooks_of
-from cityops.events import metrics
+from cityops.events import kpis, metrics
 from cityops.events.calendar import CST
+from cityops.indicators.defaults import BOARDS, LOWER_IS_BETTER
 from cityops.indicators.models import Board, Indicator, IndicatorValue, RiskPrompt, Runway
 from cityops.org import service as org
 from cityops.org.loader import data_path
 from cityops.org.models import OrgLevel, OrgUnit
-
-# The risk register's runway: (metric, name, kind, unit, period, better, target) — docs/risks.md
-RISK_INDICATORS: list[tuple[str, str, str, str, str, str, float | None]] = [
-    ("points_major", "重大风险点数", "vital_sign", "个", "day", "lower", None),
-    ("points_significant", "较大风险点数", "vital_sign", "个", "day", "lower", None),
-    ("points_general", "一般风险点数", "vital_sign", "个", "day", "lower", None),
-    ("points_low", "低风险点数", "vital_sign", "个", "day", "lower", None),
-    ("overdue_inspections", "风险点巡查超期数", "kpi", "次", "day", "lower", 0),
-    ("open_major_hazards", "未销号重大隐患数", "vital_sign", "项", "day", "lower", None),
-    ("rectification_rate", "隐患整改率", "kpi", "%", "year", "higher", None),
-]
-
-
-def _risk_indicator(
-    metric: str, name: str, kind: str, unit: str, period: str, direction: str, target: float | None
-) -> dict[str, Any]:
-    return {
-        "code": f"risk_{metric}",
-        "name": name,
-        "kind": kind,
-        "unit": unit,
-        "period": period,
-        "direction": direction,
-        "target": target,
-        "drill_level": "street",
-        "source": {"type": "risks", "metric": metric},
-    }
-
-
-BOARDS: list[dict[str, Any]] = [
-    {
-        "code": "facilities",
-        "name": "设施运行",
-        "runways": [
-            {
-                "code": "lifeline",
-                "name": "城市生命线",
-                "indicators": [
-                    {
-                        "code": "lifeline_critical_alarms",
-                        "name": "生命线严重告警数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": 0,
-                        "source": {"type": "alarms", "severity": ["critical"], "sectors": ["水", "气", "电", "桥"]},
-                    },
-                    {
-                        "code": "max_rainfall",
-                        "name": "最大小时雨量",
-                        "kind": "vital_sign",
-                        "unit": "mm/h",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": 20,
-                        "source": {"type": "readings", "device_type": "rainfall", "agg": "max"},
-                    },
-                ],
-            },
-            {
-                "code": "disposal",
-                "name": "问题闭环处置",
-                "indicators": [
-                    {
-                        "code": "on_time_rate",
-                        "name": "事件按期办结率",
-                        "kind": "kpi",
-                        "unit": "%",
-                        "period": "day",
-                        "direction": "higher",
-                        "target": 0.9,
-                        "drill_level": "street",
-                        "source": {"type": "events", "metric": "on_time_live"},
-                    },
-                    {
-                        "code": "return_rate",
-                        "name": "事件退单率",
-                        "kind": "kpi",
-                        "unit": "%",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": 0.05,
-                        "source": {"type": "events", "metric": "return_rate"},
-                    },
-                ],
-            },
-        ],
-    },
-    {
-        "code": "services",
-        "name": "生产生活服务",
-        "runways": [
-            {
-                "code": "mhww",
-                "name": "民呼我为",
-                "indicators": [
-                    {
-                        "code": "satisfaction",
-                        "name": "群众满意率",
-                        "kind": "kpi",
-                        "unit": "%",
-                        "period": "day",
-                        "direction": "higher",
-                        "target": 0.9,
-                        "source": {"type": "events", "metric": "satisfaction_rate"},
-                    },
-                    {
-                        "code": "received",
-                        "name": "受理量",
-                        "kind": "vital_sign",
-                        "unit": "件",
-                        "period": "day",
-                        "direction": "higher",
-                        "target": None,
-                        "source": {"type": "events", "metric": "received"},
-                    },
-                ],
-            }
-        ],
-    },
-    {
-        "code": "emergency",
-        "name": "应急动员",
-        "runways": [
-            {
-                "code": "geohazard",
-                "name": "地灾与内涝",
-                "indicators": [
-                    {
-                        "code": "geohazard_alarms",
-                        "name": "危岩与水位告警数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "lower",
-                        "target": 0,
-                        "source": {"type": "alarms", "severity": ["major", "critical"], "sectors": None},
-                    }
-                ],
-            },
-            {
-                "code": "risk_register",
-                "name": "风险清单",
-                # Definitions: docs/risks.md (cityops.risks.figures); no targets where the reports give none.
-                "indicators": [
-                    _risk_indicator(code, name, kind, unit, period, direction, target)
-                    for code, name, kind, unit, period, direction, target in RISK_INDICATORS
-                ],
-            },
-        ],
-    },
-    {
-        "code": "data",
-        "name": "数据资源",
-        "runways": [
-            {
-                "code": "data_supply",
-                "name": "数据归集与供需",
-                "indicators": [
-                    {
-                        "code": "catalog_aggregated",
-                        "name": "归集数据类数",
-                        "kind": "vital_sign",
-                        "unit": "类",
-                        "period": "day",
-                        "direction": "higher",
-                        "target": None,
-                        "source": {"type": "catalog", "metric": "aggregated"},
-                    },
-                    {
-                        # The 2024 report's achieved level (95%) is used as the bar to keep.
-                        "code": "catalog_satisfaction",
-                        "name": "数据供需满足率",
-                        "kind": "kpi",
-                        "unit": "%",
-                        "period": "year",
-                        "direction": "higher",
-                        "target": 0.95,
-                        "drill_level": "district",
-                        "source": {"type": "catalog", "metric": "satisfaction"},
-                    },
-                ],
-            },
-            {
-                "code": "components",
-                "name": "能力组件",
-                "indicators": [
-                    {
-                        "code": "components_listed",
-                        "name": "上架能力组件数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "higher",
-                        "target": None,
-                        "source": {"type": "catalog", "metric": "components"},
-                    },
-                    {
-                        "code": "components_ai",
-                        "name": "AI+能力组件数",
-                        "kind": "vital_sign",
-                        "unit": "个",
-                        "period": "day",
-                        "direction": "higher",
-                        "target": None,
-                        "source": {"type": "catalog", "metric": "components", "kind": "ai_model"},
-                    },
-                ],
-            },
-        ],
-    },
-    {"code": "economy", "name": "经济运行", "runways": [{"code": "economy", "name": "经济运行监测", "indicators": []}]},
-]
-LOWER_IS_BETTER = ("失业率", "居民消费价格", "能耗", "PM2.5", "负债率")
 
 
 def seed(session: Session, actor: Actor) -> int:
@@ -256,24 +42,37 @@ def seed(session: Session, actor: Actor) -> int:
                 session.add(r)
                 session.flush()
             for spec in runway["indicators"]:
-                if spec["code"] not in have:
-                    session.add(
-                        Indicator(
-                            runway_id=r.id,
-                            owner_unit_id=city.id,
-                            name_en="",
-                            green_score=1.0,
-                            amber_score=0.9,
-                            drill_level=spec.get("drill_level"),
-                            **{k: v for k, v in spec.items() if k != "drill_level"},
-                        )
+                if spec["code"] in have:
+                    _sync(session, r.id, spec)
+                    continue
+                session.add(
+                    Indicator(
+                        runway_id=r.id,
+                        owner_unit_id=city.id,
+                        name_en="",
+                        green_score=1.0,
+                        amber_score=0.9,
+                        **spec,
                     )
-                    added += 1
+                )
+                added += 1
     session.flush()
     added += _load_economy(session, city.id, have)
     if added:
         audit.record(session, actor, "indicators.seeded", ("indicator", "*"), added=added)
     return added
+
+
+_SYNCED = ("name", "kind", "unit", "period", "direction", "drill_level", "source")
+
+
+def _sync(session: Session, runway_id: int, spec: dict[str, Any]) -> None:
+    """A default indicator seeded by an older release takes the current definition (targets stay as set)."""
+    ind = session.scalars(select(Indicator).where(Indicator.code == spec["code"])).one()
+    ind.runway_id = runway_id
+    for name in _SYNCED:
+        if getattr(ind, name) != spec.get(name):
+            setattr(ind, name, spec.get(name))
 
 
 def _load_economy(session: Session, city_id: int, have: set[str]) -> int:
@@ -375,6 +174,8 @@ def assess(
 
 # -- computing ------------------------------------------------------------------------------------------
 def period_key(period: str, at: datetime) -> tuple[str, date, date]:
+    """The key a value is stored under and the local days it covers. A rolling period is keyed by its last
+    day (its value at the end of that day); a snapshot (`now`) by the day it was taken."""
     local = at.astimezone(CST)
     day = local.date()
     if period == "year":
@@ -383,47 +184,62 @@ def period_key(period: str, at: datetime) -> tuple[str, date, date]:
         start = day.replace(day=1)
         end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         return f"{day:%Y-%m}", start, end
+    if period in kpis.PERIODS:
+        since, until = kpis.window(period, at)
+        return until.isoformat(), since, until
     return day.isoformat(), day, day
 
 
+CENTRE_LEVELS = (OrgLevel.city, OrgLevel.district, OrgLevel.street)
+
+
 def _units_for(session: Session, ind: Indicator) -> list[OrgUnit]:
+    """The owner and every centre unit below it down to the indicator's drill level."""
     owner = session.get(OrgUnit, ind.owner_unit_id)
     if owner is None:
         return []
     units = [owner]
-    if ind.drill_level:
+    if ind.drill_level in CENTRE_LEVELS:
+        depth = CENTRE_LEVELS.index(OrgLevel(ind.drill_level))
+        levels = [lvl.value for lvl in CENTRE_LEVELS[: depth + 1]]
         stmt = select(OrgUnit).where(
-            OrgUnit.level == ind.drill_level, OrgUnit.valid_to.is_(None), org.in_subtree(OrgUnit.path, owner.path)
+            OrgUnit.level.in_(levels),
+            OrgUnit.id != owner.id,
+            OrgUnit.valid_to.is_(None),
+            org.in_subtree(OrgUnit.path, owner.path),
         )
         units += list(session.scalars(stmt))
     return units
 
 
-def _values(
+def event_kpi_code(ind: Indicator) -> str | None:
+    """The KPI an indicator over events reads (older rows name it `metric`)."""
+    src = ind.source or {}
+    if src.get("type") != "events":
+        return None
+    code = src.get("kpi") or {"on_time_live": "on_time_rate"}.get(src.get("metric", ""), src.get("metric"))
+    return str(code) if code in kpis.KPIS else None
+
+
+def values_for(
     session: Session, ind: Indicator, units: list[OrgUnit], since: date, until: date
 ) -> dict[int, float | None]:
     src = ind.source or {}
     kind = src.get("type")
     if kind == "events":
-        figs = metrics.figures(
-            session, [u.id for u in units if u.level in ("city", "district", "street")], since, until
-        )
-        out: dict[int, float | None] = {}
-        for unit_id, f in figs.items():
-            metric = src.get("metric")
-            if metric == "on_time_live":  # overdue open matters count against the rate until closed
-                due = f.closed + f.overdue
-                out[unit_id] = round(f.closed_on_time / due, 4) if due else None
-            else:
-                out[unit_id] = getattr(f, str(metric))
-        return out
+        code = event_kpi_code(ind)
+        ids = [u.id for u in units if u.level in CENTRE_LEVELS]
+        if code is None or not ids:
+            return {u.id: None for u in units}
+        figs = metrics.figures(session, ids, since, until)
+        return {u.id: kpis.value(code, figs[u.id]) if u.id in figs else None for u in units}
     offered = hooks_of(session).indicator_sources.get(str(kind))
     if offered is not None:
         return offered(session, ind, units, since, until)
     if kind == "alarms":
         from cityops.sensing.models import Alarm
 
-        out = {}
+        out: dict[int, float | None] = {}
         for unit in units:
             stmt = (
                 select(func.count())
@@ -466,7 +282,7 @@ def compute(session: Session, now: datetime) -> int:
             continue
         key, since, until = period_key(ind.period, now)
         units = _units_for(session, ind)
-        values = _values(session, ind, units, since, until)
+        values = values_for(session, ind, units, since, until)
         existing = {
             v.unit_id: v
             for v in session.scalars(

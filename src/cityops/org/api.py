@@ -149,6 +149,7 @@ def _out(r: geo.Resolution) -> ResolveOut:
         district_id=r.district_id,
         street_id=r.street_id,
         community_id=r.community_id,
+        candidates=r.candidates,
     )
 
 

@@ -41,4 +41,20 @@ SPECIAL_ZONES: tuple[tuple[str, str], ...] = (
 )
 
 # Names used before re-designation, still common in citizens' addresses.
-OLD_NAMES: dict[str, str] = {"梁平县": "500155", "武隆县": "500156"}
+# Counties and county-level cities re-designated as districts (2006: 江津 合川 永川 南川; 2011: 綦江 大足;
+# 2014: 璧山 铜梁; 2015: 潼南 荣昌; 2016: 开县 → 开州区, 梁平, 武隆).
+OLD_NAMES: dict[str, str] = {
+    "江津市": "500116",
+    "合川市": "500117",
+    "永川市": "500118",
+    "南川市": "500119",
+    "綦江县": "500110",
+    "大足县": "500111",
+    "璧山县": "500120",
+    "铜梁县": "500151",
+    "潼南县": "500152",
+    "荣昌县": "500153",
+    "开县": "500154",
+    "梁平县": "500155",
+    "武隆县": "500156",
+}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Invalid
 from cityops.org.defaults import OLD_NAMES, SPECIAL_ZONES
+from cityops.org.geotext import MAX_CANDIDATES, TRIAGE_CONFIDENCE, IndexedUnit, NameMatch, chains, is_generic
 from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
 from cityops.org.naming import aliases
 from cityops.org.service import org_signature
@@ -53,31 +54,13 @@ class Resolution:
     street_id: int | None = None
     community_id: int | None = None
     path: str = ""
-
-
-@dataclass
-class _Unit:
-    id: int
-    name: str
-    level: str
-    parent_id: int | None
-    path: str
-    district_id: int | None = None
-    street_id: int | None = None
-
-
-@dataclass
-class _Match:
-    start: int
-    end: int
-    unit: _Unit
-    full: bool
+    candidates: list[dict[str, object]] = field(default_factory=list)  # for triage: the units it may mean
 
 
 @dataclass
 class GeoIndex:
     signature: Hashable
-    units: dict[int, _Unit] = field(default_factory=dict)
+    units: dict[int, IndexedUnit] = field(default_factory=dict)
     names: dict[str, list[tuple[int, bool]]] = field(default_factory=lambda: defaultdict(list))
     district_ids: list[int] = field(default_factory=list)
     tree: shapely.STRtree | None = None
@@ -85,13 +68,13 @@ class GeoIndex:
     lengths: list[int] = field(default_factory=list)
     city_id: int | None = None
 
-    def lineage(self, u: _Unit) -> tuple[int | None, int | None, int | None]:
+    def lineage(self, u: IndexedUnit) -> tuple[int | None, int | None, int | None]:
         district = u.id if u.level == OrgLevel.district else u.district_id
         street = u.id if u.level == OrgLevel.street else u.street_id
         community = u.id if u.level == OrgLevel.community else None
         return district, street, community
 
-    def result(self, u: _Unit, confidence: float, reason: str, method: str) -> Resolution:
+    def result(self, u: IndexedUnit, confidence: float, reason: str, method: str) -> Resolution:
         d, s, c = self.lineage(u)
         return Resolution(
             unit_id=u.id,
@@ -127,7 +110,7 @@ def _build(session: Session, sig: Hashable) -> GeoIndex:
         .order_by(OrgUnit.path)
     ).all()
     for uid, name, level, parent_id, path, kind, code in rows:
-        u = _Unit(uid, name, level, parent_id, path)
+        u = IndexedUnit(uid, name, level, parent_id, path)
         parent = idx.units.get(parent_id) if parent_id else None
         if parent is not None:
             u.district_id = parent.id if parent.level == OrgLevel.district else parent.district_id
@@ -191,9 +174,9 @@ def districts_for_points(idx: GeoIndex, lons: Sequence[float], lats: Sequence[fl
 
 
 # -- text --------------------------------------------------------------------------------------------------
-def _scan(idx: GeoIndex, text: str) -> list[_Match]:
+def _scan(idx: GeoIndex, text: str) -> list[NameMatch]:
     """Every unit name occurring in `text` (only positions that can start a name, only lengths names have)."""
-    found: list[_Match] = []
+    found: list[NameMatch] = []
     n = len(text)
     names, starts, lengths = idx.names, idx.first_chars, idx.lengths
     for i in range(n - 1):
@@ -204,56 +187,68 @@ def _scan(idx: GeoIndex, text: str) -> list[_Match]:
                 continue
             hits = names.get(text[i : i + length])
             if hits:
-                found.extend(_Match(i, i + length, idx.units[uid], full) for uid, full in hits)
+                found.extend(NameMatch(i, i + length, idx.units[uid], full) for uid, full in hits)
     return found
 
 
-def _pick(
-    matches: list[_Match], level: str, taken: list[tuple[int, int]], within: int | None, parent_attr: str
-) -> tuple[_Match | None, str]:
-    cands = [m for m in matches if m.unit.level == level and not any(a <= m.start and m.end <= b for a, b in taken)]
-    if within is not None:
-        cands = [m for m in cands if getattr(m.unit, parent_attr) == within]
-    if not cands:
-        return None, ""
-    cands.sort(key=lambda m: (-(m.end - m.start), not m.full, m.start))
-    best = cands[0]
-    rivals = {m.unit.id for m in cands if (m.end - m.start) == (best.end - best.start) and m.full == best.full}
-    note = "" if len(rivals) == 1 else f"（同名{len(rivals)}处，取第一处 / {len(rivals)} units share this name）"
-    return best, note
+def _candidates(idx: GeoIndex, units: list[IndexedUnit]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for u in units[:MAX_CANDIDATES]:
+        district = idx.units.get(u.district_id) if u.district_id else None
+        out.append({"unit_id": u.id, "name": u.name, "district": district.name if district else u.name})
+    return out
+
+
+def _triage(idx: GeoIndex, form: str, units: list[IndexedUnit], why: str) -> Resolution | None:
+    if idx.city_id is None:
+        return None
+    listed = "、".join(f"{c['name']}（{c['district']}）" for c in _candidates(idx, units))
+    reason = (
+        f"{why}『{form}』，全市{len(units)}处：{listed}；转人工分拨 / only a generic or shared name, "
+        f"{len(units)} candidates: sent for manual triage"
+    )
+    res = idx.result(idx.units[idx.city_id], TRIAGE_CONFIDENCE, reason, "triage")
+    res.candidates = _candidates(idx, units)
+    return res
 
 
 def resolve_text(idx: GeoIndex, text: str) -> Resolution | None:
+    """The deepest unit the text names, read as a chain district > street > community that agrees with
+    itself: a name found inside the district (or street) the text names wins over a same-named unit
+    elsewhere; a generic or shared name alone goes to triage with its candidates."""
     text = "".join(text.split())
     if not text:
         return None
-    matches = _scan(idx, text)
-    if not matches:
+    readings = chains(_scan(idx, text))
+    if not readings:
         return None
-    taken: list[tuple[int, int]] = []
-    district, dnote = _pick(matches, OrgLevel.district, taken, None, "district_id")
-    if district:
-        taken.append((district.start, district.end))
-    street, snote = _pick(matches, OrgLevel.street, taken, district.unit.id if district else None, "district_id")
-    if street is None and district is not None:
-        # A street named without its district would conflict; keep the district.
-        street = None
-    if street:
-        taken.append((street.start, street.end))
-    parent = street.unit.id if street else None
-    community, cnote = _pick(matches, OrgLevel.community, taken, parent, "street_id")
-    if community is None and street is None and district is not None:
-        community, cnote = _pick(matches, OrgLevel.community, taken, district.unit.id, "district_id")
-    if community is None and street is None and district is None:
-        community, cnote = _pick(matches, OrgLevel.community, taken, None, "street_id")
-        if community is not None and cnote:
-            community = None  # an ambiguous community name alone is not enough
-    best = community or street or district
-    if best is None:
-        return None
-    parts = [f"{m.unit.name}『{text[m.start : m.end]}』" for m in (district, street, community) if m]
-    reason = "地名匹配 / name match: " + " > ".join(parts) + (dnote or snote or cnote)
-    return idx.result(best.unit, CONFIDENCE[(OrgLevel(best.unit.level), best.full)], reason, "text")
+    top = max(c.key() for c in readings)
+    best = [c for c in readings if c.key() == top]
+    deepest = {c.deepest.unit.id: c.deepest.unit for c in best}
+    chain = best[0]
+    if len(deepest) > 1:
+        districts = {u.id if u.level == OrgLevel.district else u.district_id for u in deepest.values()}
+        bare = chain.street is None and chain.district is None
+        if (
+            len(districts) > 1
+            or None in districts
+            or (bare and any(u.level == OrgLevel.community for u in deepest.values()))
+        ):
+            form = text[chain.deepest.start : chain.deepest.end]
+            return _triage(idx, form, list(deepest.values()), "同名地名")
+        common = idx.units[next(iter(districts))]  # type: ignore[index]
+        shared = f"{common.name}（{len(deepest)}处同名 / {len(deepest)} units share the name）"
+        return idx.result(common, CONFIDENCE[(OrgLevel.district, False)], "地名匹配 / name match: " + shared, "text")
+    if chain.street is None and chain.district is None and is_generic(chain.deepest, text):
+        form = text[chain.deepest.start : chain.deepest.end]
+        same = [idx.units[uid] for uid, _ in idx.names.get(form, [])]
+        return _triage(idx, form, same or [chain.deepest.unit], "仅有通用地名")
+    ms = [m for m in (chain.district, chain.street, chain.deepest) if m is not None]
+    parts = [f"{m.unit.name}『{text[m.start : m.end]}』" for m in ms]
+    d = chain.deepest
+    return idx.result(
+        d.unit, CONFIDENCE[(OrgLevel(d.unit.level), d.full)], "地名匹配 / name match: " + " > ".join(parts), "text"
+    )
 
 
 def resolve(
@@ -321,6 +316,8 @@ def _combine(
             by_text.confidence = min(0.99, by_text.confidence + 0.05)
             return by_text
         return idx.result(district, 0.9, f"坐标落在{district.name}范围内 / point lies within {district.name}", "point")
+    if by_text is not None and by_text.method == "triage" and not fallback:
+        return Unresolvable(by_text.reason, field="text", candidates=by_text.candidates, code="geo.ambiguous_name")
     if by_text is not None:
         if had_point:
             by_text.reason += f"；坐标({lon},{lat})不在重庆市界内 / the point lies outside Chongqing"

@@ -43,3 +43,11 @@ def aliases(name: str, kind: str) -> set[str]:
     if kind == "县" and short != name:
         forms.add(short + "县")  # 石柱县 for 石柱土家族自治县
     return {f for f in forms if len(f) >= 2}
+
+
+def common_name(name: str, kind: str) -> str:
+    """The name as people write it: 解放碑社区 for 解放碑社区居民委员会, 五根村 for 五根村村民委员会."""
+    short = strip_suffix(name)
+    if kind in ("社区", "村") and not short.endswith(kind):
+        short += kind
+    return short

@@ -77,6 +77,7 @@ class ResolveOut(Schema):
     district_id: int | None
     street_id: int | None
     community_id: int | None
+    candidates: list[dict[str, Any]] = Field(default_factory=list, description="triage: the units it may mean")
 
 
 class ResolveBatchIn(InSchema):

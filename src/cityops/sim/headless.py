@@ -24,8 +24,9 @@ from cityops.events.calendar import CST
 from cityops.events.intake import IntakeItem, intake_many
 from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
-from cityops.sim.live import REPORTS_PER_HOUR_CHONGQING, STAFF, load_places
-from cityops.sim.texts import DAILY_RHYTHM, report_text
+from cityops.sim.live import REPORTS_PER_HOUR_CHONGQING, STAFF
+from cityops.sim.places import Reporter, district_shapes, load_places
+from cityops.sim.texts import DAILY_RHYTHM
 
 PER_DAY_CHONGQING = REPORTS_PER_HOUR_CHONGQING * 24
 HANDLED_SAME_DAY = 0.93
@@ -59,9 +60,11 @@ class YearRun:
         first = end_day - timedelta(days=days)
         with session_scope(self.factory, write=False) as s:
             places = load_places(s, self.rng)
-            grids = list(s.scalars(select(OrgUnit.code).where(OrgUnit.level == OrgLevel.grid).limit(2000)))
+            grid_rows = s.scalars(select(OrgUnit.code).where(OrgUnit.level == OrgLevel.grid).limit(2000))
+            grids = [str(c) for c in grid_rows if c]
             cats = [c for c in catalogue.view(s).by_code.values() if not c.required_fields]
-        self.places, self.weights, self.grids, self.cats = places, [p[3] for p in places], grids, cats
+            shapes = district_shapes(s)
+        self.reporter, self.cats = Reporter(self.rng, places, grids, grid_share=0.3, shapes=shapes), cats
         t0 = time.perf_counter()
         try:
             for d in range(days):
@@ -138,26 +141,7 @@ class YearRun:
             self.stats.overdue += deadlines.sweep(s, day_end).overdue
 
     def _item(self, at: datetime) -> IntakeItem:
-        cat = self.rng.choice(self.cats)
-        district, street, community, _w = self.rng.choices(self.places, self.weights)[0]
-        place = f"{street}{community}"
-        text = report_text(self.rng, cat.code, cat.name, place)
-        if self.grids and self.rng.random() < 0.3:
-            return IntakeItem(
-                category=cat.code,
-                description=text,
-                source="grid_worker",
-                unit_code=self.rng.choice(self.grids),
-                received_at=at,
-            )
-        return IntakeItem(
-            category=cat.code,
-            description=text,
-            source="citizen",
-            address=f"{district}{place}附近",
-            reporter_phone=f"13{self.rng.randint(0, 9)}{self.rng.randint(10**7, 10**8 - 1)}",
-            received_at=at,
-        )
+        return self.reporter.item(self.rng.choice(self.cats), at)
 
 
 def city_figures(factory: sessionmaker[Session], since: datetime, until: datetime) -> tuple[metrics.Figures, int]:

@@ -26,32 +26,18 @@ from cityops.core.files import FileStore
 from cityops.events import catalogue
 from cityops.events import service as events
 from cityops.events.calendar import CST
-from cityops.events.intake import IntakeItem, intake_many
+from cityops.events.intake import intake_many
 from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest
 from cityops.sensing import service as sensing
 from cityops.sensing.models import Device
 from cityops.sim.grid import GridPatrols
-from cityops.sim.texts import DAILY_RHYTHM, report_text
+from cityops.sim.places import Place, Reporter, district_shapes, load_places, point_in
+from cityops.sim.texts import DAILY_RHYTHM
 
 log = logging.getLogger("cityops.sim")
 REPORTS_PER_HOUR_CHONGQING = 4_900_000 / 365 / 24  # the reports' "4.9 million grassroots matters" in 2024
-# Hot spots: the main urban districts report most.
-HOT_DISTRICTS = {
-    "500103": 6,
-    "500105": 5,
-    "500106": 5,
-    "500107": 5,
-    "500108": 4,
-    "500112": 6,
-    "500104": 2,
-    "500109": 2,
-    "500113": 3,
-    "500101": 3,
-    "500102": 2,
-    "500116": 2,
-}
 STAFF = Actor(user_id=None, username="system:值班员（模拟）", roles=frozenset(Role), unit_path="/")
 FLOW = ("accept", "dispatch", "sign", "start", "report", "verify", "close", "rate")
 SENSOR_TYPES = (
@@ -95,23 +81,6 @@ class SimStats:
     skipped: int = 0
 
 
-def load_places(s: Session, rng: random.Random, *, sample: float = 0.05) -> list[tuple[str, str, str, int]]:
-    """(district, street, community, weight): every community of the hot districts, a sample elsewhere."""
-    places = []
-    names = {uid: name for uid, name in s.execute(select(OrgUnit.id, OrgUnit.name))}
-    districts = {c: i for c, i in s.execute(select(OrgUnit.code, OrgUnit.id).where(OrgUnit.level == OrgLevel.district))}
-    rows = s.execute(select(OrgUnit.code, OrgUnit.path, OrgUnit.name).where(OrgUnit.level == OrgLevel.community))
-    for code, path, name in rows:
-        district_code = str(code)[:6]
-        weight = HOT_DISTRICTS.get(district_code, 0)
-        if not weight and rng.random() > sample:
-            continue
-        street_id = int(path.strip("/").split("/")[2])
-        short = name.replace("社区居民委员会", "社区").replace("村民委员会", "村")
-        places.append((names.get(districts.get(district_code, 0), ""), names.get(street_id, ""), short, weight or 1))
-    return places
-
-
 class Simulation:
     def __init__(
         self,
@@ -128,7 +97,9 @@ class Simulation:
         self.storm_every = timedelta(hours=storm_every_hours)
         self.queue: list[Step] = []
         self.stats = SimStats()
-        self.places: list[tuple[str, str, str, int]] = []  # (district, street, community, weight)
+        self.places: list[Place] = []
+        self.shapes: dict[str, Any] = {}
+        self.reporter = Reporter(self.rng, [], [], grid_share=0.25)
         self.grids: list[str] = []
         self.fleet: list[tuple[str, str]] = []
         self.started: datetime | None = None
@@ -144,13 +115,14 @@ class Simulation:
                     select(OrgUnit.code).where(OrgUnit.level == OrgLevel.grid, OrgUnit.code.like("500103%")).limit(200)
                 )
             )
+            self.shapes = district_shapes(s)
+            self.reporter = Reporter(self.rng, self.places, self.grids, grid_share=0.25, shapes=self.shapes)
             self.fleet = self._register_fleet(s)
             if self.grid is not None:
                 self.grid.setup(s)
         from cityops.sim.risks import seed_register
 
         seed_register(self.factory)  # the demo 风险清单, its rock points linked to the meters just registered
-        self.weights = [p[3] for p in self.places]
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
         streets: dict[str, list[tuple[str, float | None, float | None]]] = {}
@@ -158,18 +130,14 @@ class Simulation:
             select(OrgUnit.code, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.street)
         ):
             streets.setdefault(str(code)[:6], []).append((str(code), lon, lat))
-        centres = {
-            c: (lon, lat)
-            for c, lon, lat in s.execute(
-                select(OrgUnit.code, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.district)
-            )
-        }
+        names = {str(c): str(n) for c, n in s.execute(select(OrgUnit.code, OrgUnit.name))}
         rows, fleet = [], []
         for kind, count, districts in SENSOR_TYPES:
             for i in range(count):
                 district = districts[i % len(districts)]
                 street = self.rng.choice(streets[district])[0]
-                lon, lat = centres.get(district, (None, None))
+                fix = point_in(self.rng, self.shapes[names[district]]) if names.get(district) in self.shapes else None
+                lon, lat = fix or (106.55, 29.56)
                 code = f"DEMO-{kind}-{i:03d}"
                 fleet.append((code, kind))
                 rows.append(
@@ -178,8 +146,8 @@ class Simulation:
                         "type": kind,
                         "name": f"{kind}-{i:03d}",
                         "unit_code": street,
-                        "lon": (lon or 106.55) + self.rng.uniform(-0.03, 0.03),
-                        "lat": (lat or 29.56) + self.rng.uniform(-0.03, 0.03),
+                        "lon": lon,  # demo devices: a point inside their district
+                        "lat": lat,
                     }
                 )
         existing = set(s.scalars(select(Device.code)))
@@ -227,28 +195,7 @@ class Simulation:
         if count <= 0 or not self.places:
             return
         cats = [c for c in catalogue.view(s).by_code.values() if not c.required_fields]
-        items = []
-        for _ in range(count):
-            cat = self.rng.choice(cats)
-            district, street, community, _w = self.rng.choices(self.places, self.weights)[0]
-            place = f"{street}{community}"
-            text = report_text(self.rng, cat.code, cat.name, place)
-            if self.grids and self.rng.random() < 0.25:
-                items.append(
-                    IntakeItem(
-                        category=cat.code, description=text, source="grid_worker", unit_code=self.rng.choice(self.grids)
-                    )
-                )
-            else:
-                items.append(
-                    IntakeItem(
-                        category=cat.code,
-                        description=text,
-                        source="citizen",
-                        address=f"{district}{place}附近",
-                        reporter_phone=f"13{self.rng.randint(0, 9)}{self.rng.randint(10**7, 10**8 - 1)}",
-                    )
-                )
+        items = [self.reporter.item(self.rng.choice(cats)) for _ in range(count)]
         for result in intake_many(s, STAFF, items):
             if result.event_id is not None and result.created:
                 self._schedule(result.event_id, "accept", now)

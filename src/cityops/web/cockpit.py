@@ -15,19 +15,20 @@ from sqlalchemy.orm import Session
 
 from cityops.core import clock
 from cityops.core.actor import Actor
-from cityops.events import catalogue, metrics
-from cityops.events.calendar import CST
+from cityops.events import catalogue, kpis, metrics
 from cityops.events.models import TERMINAL, Event
 from cityops.events.service import visible
 from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit
+
+TILES = ("received_today", "closed_today", "open", "overdue", "alarms", "on_time_rate", "satisfaction_rate")
 
 
 @dataclass
 class Summary:
     unit: OrgUnit
     today: metrics.Figures
-    month: metrics.Figures
+    window: metrics.Figures  # the rolling KPI window, with the current gauges
     children: list[dict[str, Any]]
     top_categories: list[dict[str, Any]]
     trend: list[dict[str, Any]]
@@ -36,42 +37,64 @@ class Summary:
     alarms: int = 0
 
     def tiles(self) -> dict[str, Any]:
-        return {
-            "received_today": self.today.received,
-            "closed_today": self.today.closed,
-            "open": self.month.open,
-            "overdue": self.month.overdue,
-            "alarms": self.alarms,
-            "on_time_rate": self.month.on_time_rate,
-            "satisfaction": self.month.satisfaction_rate,
-        }
+        out: dict[str, Any] = {"alarms": self.alarms}
+        for code in TILES:
+            if code != "alarms":
+                out[code] = kpis.value(code, self.today if kpis.KPIS[code].period == "today" else self.window)
+        return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def tile_list(self, en: bool = False) -> list[dict[str, Any]]:
+        """Each tile with its value as shown and the period it covers (named on screen)."""
+        values = self.tiles()
+        out = []
+        for code in TILES:
+            value = values[code]
+            if code == "alarms":
+                name, period, rate = ("Active alarms" if en else "感知告警"), kpis.PERIODS["now"], False
+            else:
+                k = kpis.KPIS[code]
+                name, period, rate = (k.name_en if en else k.name), kpis.PERIODS[k.period], k.kind == "rate"
+            shown = "—" if value is None else f"{value * 100:.1f}%" if rate else f"{int(value)}"
+            out.append(
+                {
+                    "key": code,
+                    "name": name,
+                    "period": period.name_en if en else period.name,
+                    "value": value,
+                    "display": shown,
+                    "alert": code in ("overdue", "alarms") and bool(value),
+                }
+            )
+        return out
+
+    def as_dict(self, en: bool = False) -> dict[str, Any]:
         return {
-            "unit": {"id": self.unit.id, "name": self.unit.name, "level": self.unit.level},
+            "unit": {"id": self.unit.id, "name": self.unit.name, "level": self.unit.level, "path": self.unit.path},
             "tiles": self.tiles(),
+            "tile_list": self.tile_list(en),
             "children": self.children,
             "top_categories": self.top_categories,
             "trend": self.trend,
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
+            "computed_at": clock.now().isoformat(),
         }
 
 
 def summary(session: Session, actor: Actor, unit: OrgUnit) -> Summary:
-    today = clock.now().astimezone(CST).date()
-    since = today - timedelta(days=29)
+    now = clock.now()
+    since, today = kpis.window("30d", now)
     children: list[OrgUnit] = []
     if unit.level in (OrgLevel.city, OrgLevel.district):
         children = list(session.scalars(org.list_children(session, actor, unit)))
     ids = [unit.id, *(c.id for c in children)]
-    month = metrics.figures(session, ids, since, today)
+    window = metrics.figures(session, ids, since, today)
     day = metrics.figures(session, [unit.id], today, today)[unit.id]
     cats = catalogue.view(session).by_id
     return Summary(
         unit=unit,
         today=day,
-        month=month[unit.id],
+        window=window[unit.id],
         since=since,
         until=today,
         children=[
@@ -80,10 +103,10 @@ def summary(session: Session, actor: Actor, unit: OrgUnit) -> Summary:
                 "name": c.name,
                 "code": c.code,
                 "level": c.level,
-                "open": month[c.id].open,
-                "overdue": month[c.id].overdue,
-                "received": month[c.id].received,
-                "on_time_rate": month[c.id].on_time_rate,
+                "open": window[c.id].open,
+                "overdue": window[c.id].overdue,
+                "received": window[c.id].received,
+                "on_time_rate": kpis.value("on_time_rate", window[c.id]),
             }
             for c in children
         ],

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from cityops.core import auth
+from cityops.core import auth, clock
 from cityops.core.actor import Actor
 from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute, start_session
 from cityops.core.errors import CityOpsError
@@ -28,7 +28,7 @@ from cityops.events.calendar import CST
 from cityops.events.models import Event, EventLog
 from cityops.events.service import EventFilter
 from cityops.events.views import read_events
-from cityops.indicators.api import boards_for
+from cityops.indicators.boards import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
@@ -136,13 +136,20 @@ def my_cockpit(actor: PageActor) -> RedirectResponse:
 
 
 @router.get("/cockpit/{unit_id}", response_class=HTMLResponse)
-def cockpit_page(unit_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+def cockpit_page(
+    unit_id: int, request: Request, session: SessionDep, actor: PageActor, wall: Annotated[int, Query()] = 0
+) -> HTMLResponse:
+    """A unit's cockpit; `?wall=1` lays it out for a 1920×1080 wall screen (大屏) with no scrolling."""
+    from cityops.web import layers
+
     unit = org.access_unit(session, actor, unit_id)
     summary = cockpit.summary(session, actor, unit)
     ancestors = [a for a in org.ancestors(session, unit)[:-1] if actor.sees_path(a.path)]
-    latest = read_events(session, cockpit.latest_events(session, actor, unit))
+    latest = read_events(session, cockpit.latest_events(session, actor, unit, limit=8 if wall else 15))
     communities = cockpit.community_counts(session, actor, unit) if unit.level == OrgLevel.street else []
     grid_tiles = _grid_tiles(session, actor, unit) if unit.level in (OrgLevel.street, OrgLevel.community) else {}
+    en = lang_of(request) == "en"
+    data = summary.as_dict(en) | {"layers": layers.layer_list(unit, en) if unit.level != OrgLevel.street else []}
     return render(
         request,
         "cockpit.html",
@@ -150,12 +157,15 @@ def cockpit_page(unit_id: int, request: Request, session: SessionDep, actor: Pag
         unit=unit,
         runways=[r for b in boards_for(session, actor, unit) for r in b["runways"] if r["indicators"]],
         summary=summary,
-        tiles=summary.tiles(),
+        tiles=summary.tile_list(en),
+        updated_at=_local(clock.now(), "%H:%M:%S"),
         ancestors=ancestors,
         latest=latest,
         communities=communities,
         grid_tiles=grid_tiles,
-        summary_json=json.dumps(summary.as_dict(), ensure_ascii=False),
+        map_layers=data["layers"],
+        wall=bool(wall),
+        summary_json=json.dumps(data, ensure_ascii=False),
     )
 
 
@@ -167,9 +177,12 @@ def _grid_tiles(session: Any, actor: Actor, unit: Any) -> dict[str, Any]:
 
 
 @router.get("/cockpit/{unit_id}/summary.json", response_class=JSONResponse)
-def cockpit_summary(unit_id: int, session: SessionDep, actor: PageActor) -> JSONResponse:
+def cockpit_summary(unit_id: int, request: Request, session: SessionDep, actor: PageActor) -> JSONResponse:
+    """The cockpit's figures for a refresh without reloading the page (times in China time, zone named)."""
     unit = org.access_unit(session, actor, unit_id)
-    return JSONResponse(cockpit.summary(session, actor, unit).as_dict())
+    body = cockpit.summary(session, actor, unit).as_dict(lang_of(request) == "en")
+    body["updated_at_local"] = _local(clock.now(), "%H:%M:%S")
+    return JSONResponse(body)
 
 
 @router.get("/cockpit/{unit_id}/stream")
@@ -209,6 +222,7 @@ async def cockpit_stream(unit_id: int, request: Request, session: SessionDep, ac
             {
                 "log_id": r[0],
                 "at": r[1].isoformat(),
+                "at_local": _local(r[1], "%H:%M"),
                 "action": r[2],
                 "note": r[3][:120],
                 "event_id": r[4],

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.indicators.api import boards_for, indicator_detail
+from cityops.indicators.boards import boards_for, indicator_detail
 from cityops.org import service as org
+from cityops.web.i18n import lang_of
 from cityops.web.pages import PageActor, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -22,7 +23,8 @@ def runways_page(
     request: Request, session: SessionDep, actor: PageActor, unit_id: Annotated[int | None, Query()] = None
 ) -> HTMLResponse:
     unit = org.access_unit(session, actor, unit_id if unit_id is not None else (actor.unit_id or 0))
-    return render(request, "runways.html", actor=actor, unit=unit, boards=boards_for(session, actor, unit))
+    boards = boards_for(session, actor, unit, en=lang_of(request) == "en")
+    return render(request, "runways.html", actor=actor, unit=unit, boards=boards)
 
 
 @router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
