@@ -155,6 +155,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.runways import router as runways_router
+    from cityops.web.workspace import api_router as workspace_api
+    from cityops.web.workspace import router as workspace_router
 
     app.include_router(core_router)
     app.include_router(org_router)
@@ -168,6 +170,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(emergency_router)
     app.include_router(public_router)
     app.include_router(runways_router)
+    app.include_router(workspace_api)
+    app.include_router(workspace_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     _document_errors(app)
     return app

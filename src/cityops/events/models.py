@@ -131,6 +131,8 @@ class Event(Base):
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reporter_name: Mapped[str] = mapped_column(String(40), default="")
     reporter_phone: Mapped[str] = mapped_column(String(20), default="")
+    # A citizen who left no phone tracks the report with a code from the receipt (stored hashed).
+    tracking_code_hash: Mapped[str | None] = mapped_column(String(64))
     attributes: Mapped[Any] = mapped_column(JSONText, default=dict)
     attachments: Mapped[Any] = mapped_column(JSONText, default=list)
     received_at: Mapped[datetime] = mapped_column(index=True)

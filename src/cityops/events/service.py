@@ -13,6 +13,7 @@ from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.todo import TodoItem
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar, parse_duration
 from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, permitted
@@ -571,3 +572,10 @@ def open_among(session: Session, event_ids: list[int]) -> set[int]:
         return set()
     stmt = select(Event.id).where(Event.id.in_(event_ids), Event.status.not_in([s.value for s in TERMINAL]))
     return set(session.scalars(stmt))
+
+
+def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
+    """待办: the events waiting on this actor (see events/todo.py for who sees what)."""
+    from cityops.events.todo import todo_items as waiting
+
+    return waiting(session, actor, now)

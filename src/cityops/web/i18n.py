@@ -49,6 +49,82 @@ TEXT: dict[str, tuple[str, str]] = {
     "bad_login": ("用户名或密码错误", "Wrong username or password"),
     "drill_down": ("点击地图或列表下钻", "Click the map or a row to drill down"),
     "no_data": ("暂无数据", "No data yet"),
+    "todo": ("待办", "My work"),
+    "notifications": ("通知", "Notifications"),
+    "unread": ("未读", "Unread"),
+    "read": ("已读", "Read"),
+    "mark_read": ("标为已读", "Mark read"),
+    "mark_all_read": ("全部标为已读", "Mark all read"),
+    "emergency_report": ("突发事件直报", "Emergency report"),
+    "acknowledge": ("确认收到", "Acknowledge"),
+    "urgent": ("紧急", "Urgent"),
+    "due_in": ("剩余", "due in"),
+    "overdue_by": ("已超期", "overdue by"),
+    "no_deadline": ("无时限", "no deadline"),
+    "nothing_waiting": ("暂无待办", "Nothing waits on you"),
+    "export_xlsx": ("导出Excel", "Export Excel"),
+    "assigned_to": ("承办部门", "Assigned to"),
+    "stage_deadline": ("本环节时限", "Stage deadline"),
+    "source": ("来源", "Source"),
+    "severity": ("紧急程度", "Severity"),
+    "reporter": ("报事人", "Reporter"),
+    "danger_zone": ("作废（不可恢复）", "Void (cannot be undone)"),
+    "kind": ("类型", "Kind"),
+    "title": ("标题", "Title"),
+    "time": ("时间", "Time"),
+    "pin": ("地图位置", "Map position"),
+    "no_coordinates": ("该事件没有坐标", "This event has no coordinates"),
+}
+
+SEVERITY: dict[str, tuple[str, str]] = {
+    "urgent": ("紧急", "Urgent"),
+    "high": ("较急", "High"),
+    "normal": ("一般", "Normal"),
+}
+
+SOURCE: dict[str, tuple[str, str]] = {
+    "citizen": ("民呼我为", "Citizen report"),
+    "grid_worker": ("网格员上报", "Grid worker"),
+    "department": ("部门上报", "Department"),
+    "sensor": ("感知告警", "Sensor alarm"),
+    "patrol": ("巡查发现", "Patrol"),
+    "emergency": ("突发事件直报", "Emergency report"),
+    "import": ("批量导入", "Import"),
+    "open311": ("Open311接口", "Open311"),
+}
+
+STAGE: dict[str, tuple[str, str]] = {
+    "accept": ("受理", "accept"),
+    "sign": ("签收", "sign for"),
+    "handle": ("处置", "handle"),
+    "verify": ("核查", "verify"),
+    "close": ("办结", "close"),
+    "none": ("无时限", "no clock"),
+}
+
+LEVEL: dict[str, tuple[str, str]] = {
+    "city": ("市级", "City"),
+    "district": ("区县", "District"),
+    "street": ("镇街", "Street"),
+    "community": ("村社", "Community"),
+    "grid": ("网格", "Grid"),
+}
+
+# Plan runs and steps.
+RUN_STATUS: dict[str, tuple[str, str]] = {"open": ("进行中", "Open"), "closed": ("已结束", "Closed")}
+STEP_STATUS: dict[str, tuple[str, str]] = {
+    "pending": ("待完成", "Pending"),
+    "done": ("已完成", "Done"),
+    "skipped": ("已跳过", "Skipped"),
+}
+
+NOTIFICATION_KIND: dict[str, tuple[str, str]] = {
+    "direct_report": ("突发事件直报", "Emergency report"),
+    "direct_report_reminder": ("直报催确认", "Report reminder"),
+    "direct_report_unacked": ("下级未确认直报", "Unacknowledged below"),
+    "plan_task": ("预案任务", "Plan task"),
+    "plan_notify": ("预案通知", "Plan notice"),
+    "task_overdue": ("预案任务超期", "Plan task overdue"),
 }
 
 STATUS: dict[str, tuple[str, str]] = {
@@ -94,7 +170,32 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "overdue": ("超期督办", "Overdue"),
     "merged_in": ("并入", "Merged in"),
     "master_closed": ("主件办结", "Master closed"),
+    "direct_report": ("突发事件直报", "Emergency report"),
+    "plan": ("预案", "Plan"),
+    "alarm": ("感知告警", "Sensor alarm"),
+    "external_update": ("外部更新", "External update"),
 }
+
+# Code tables the templates use by name: {{ label(names.severity, e.severity, li) }}.
+NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "status": STATUS,
+    "action": ACTIONS,
+    "severity": SEVERITY,
+    "source": SOURCE,
+    "stage": STAGE,
+    "level": LEVEL,
+    "run_status": RUN_STATUS,
+    "step_status": STEP_STATUS,
+    "notification_kind": NOTIFICATION_KIND,
+}
+
+
+def label(table: dict[str, tuple[str, str]], code: str | None, li: int) -> str:
+    """A code's name in the page's language; an unknown code shows as itself rather than failing."""
+    if code is None:
+        return ""
+    pair = table.get(code)
+    return pair[li] if pair else code
 
 
 def lang_of(request: Request) -> str:

@@ -32,7 +32,7 @@ from cityops.indicators.api import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
-from cityops.web.i18n import ACTIONS, STATUS, lang_of, translator
+from cityops.web.i18n import ACTIONS, NAMES, STATUS, label, lang_of, translator
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -65,6 +65,12 @@ PageActor = Annotated[Actor, Depends(page_actor)]
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
     context.setdefault("actor", None)
+    session = getattr(request.state, "_db_session", None)
+    if session is not None and context.get("workspace") is None:
+        from cityops.web import workspace
+
+        if workspace.is_staff(context["actor"]):  # the bell, the 待办 count and the direct-report banner
+            context["workspace"] = workspace.header(session, context["actor"])
     response = templates.TemplateResponse(
         request,
         name,
@@ -74,6 +80,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "csrf_token": csrf.token_for(request),
             "status_names": STATUS,
             "action_names": ACTIONS,
+            "names": NAMES,
+            "label": label,
             "li": 1 if lang == "en" else 0,
             **context,
         },
@@ -83,6 +91,11 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie("lang", request.query_params["lang"], samesite="lax")
     return response
+
+
+def local_url(next_url: str, fallback: str) -> str:
+    """A redirect target from a form: only a path on this site (never another host)."""
+    return next_url if next_url.startswith("/") and not next_url.startswith("//") else fallback
 
 
 def html_error(request: Request, exc: CityOpsError) -> HTMLResponse:
@@ -369,17 +382,19 @@ def event_act(
     department_id: Annotated[str, Form()] = "",
     duration: Annotated[str, Form(max_length=10)] = "",
     rating: Annotated[str, Form(max_length=24)] = "",
+    master_id: Annotated[str, Form(max_length=24)] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
     event = events.access_event(session, actor, event_id)
-    body = events.ActionInput(
-        note=note,
-        version=version,
-        duration=duration or None,
-        rating=rating or None,
-        department_id=int(department_id) if department_id.isdigit() else None,
-    )
     try:
+        body = events.ActionInput(
+            note=note,
+            version=version,
+            duration=duration or None,
+            rating=rating or None,
+            department_id=int(department_id) if department_id.isdigit() else None,
+            master_id=_master_id(session, actor, master_id) if action == "merge" else None,
+        )
         events.act(session, actor, event, action, body)
     except CityOpsError as exc:
         session.rollback()
