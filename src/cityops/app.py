@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.plans.api import router as plans_router
     from cityops.sensing.api import router as sensing_router
     from cityops.web.emergency import router as emergency_router
+    from cityops.web.event_page import router as event_page_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.runways import router as runways_router
@@ -167,6 +168,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(indicators_router)
     app.include_router(plans_router)
     app.include_router(pages_router)
+    app.include_router(event_page_router)
     app.include_router(emergency_router)
     app.include_router(public_router)
     app.include_router(runways_router)

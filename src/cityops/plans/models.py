@@ -122,9 +122,7 @@ class ReadMark(Base):
     """When one user read one notification: notifications go to a centre or department, reading is per user."""
 
     __tablename__ = "notification_read"
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True
-    )
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
     read_at: Mapped[datetime]
 

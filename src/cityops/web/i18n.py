@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import Request
 
@@ -211,3 +212,36 @@ def translator(lang: str) -> Callable[[str], str]:
         return pair[i] if pair else key
 
     return t
+
+
+_DURATION_UNITS = {
+    "m": ("分钟", " min"),
+    "h": ("小时", " h"),
+    "d": ("天", " days"),
+    "wd": ("个工作日", " working days"),
+}
+
+
+def duration_label(text: str | None, li: int) -> str:
+    """'2wd' -> '2个工作日' / '2 working days' (the form in which extensions are requested and stored)."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(wd|m|h|d)\s*", text or "")
+    if m is None:
+        return text or ""
+    amount = m.group(1).removesuffix(".0")
+    return amount + _DURATION_UNITS[m.group(2)][li]
+
+
+def countdown(due: datetime | None, now: datetime, li: int) -> str:
+    """'剩余 2小时05分' / 'due in 2h 05m', or '已超期 1天3小时' / 'overdue by 1d 3h'."""
+    if due is None:
+        return ("无时限", "no deadline")[li]
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if li == 0:
+        span = f"{days}天{hours}小时" if days else (f"{hours}小时{mins:02d}分" if hours else f"{mins}分钟")
+        return ("剩余 " if seconds >= 0 else "已超期 ") + span
+    span = f"{days}d {hours}h" if days else (f"{hours}h {mins:02d}m" if hours else f"{mins}m")
+    return ("due in " if seconds >= 0 else "overdue by ") + span

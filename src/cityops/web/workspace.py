@@ -28,7 +28,7 @@ from cityops.plans import direct, notify
 from cityops.plans import service as plans
 from cityops.plans.models import DirectReport, Notification, PlanRun, PlanStep
 from cityops.web import csrf
-from cityops.web.i18n import NOTIFICATION_KIND, lang_of
+from cityops.web.i18n import NOTIFICATION_KIND, countdown, lang_of
 from cityops.web.pages import PageActor, local_url, render
 
 TodoSource = Callable[[Session, Actor, datetime], list[TodoItem]]
@@ -45,20 +45,6 @@ def gather(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
     """Every domain's items for this actor, most urgent first."""
     items = [item for source in TODO_SOURCES for item in source(session, actor, now)]
     return sorted(items, key=lambda i: i.sort_key(now))
-
-
-def countdown(due: datetime | None, now: datetime, li: int) -> str:
-    """'剩余 2小时05分' / 'due in 2h 05m', or '已超期 1天3小时' / 'overdue by 1d 3h'."""
-    if due is None:
-        return ("无时限", "no deadline")[li]
-    seconds = int((due - now).total_seconds())
-    minutes = abs(seconds) // 60
-    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
-    if li == 0:
-        span = f"{days}天{hours}小时" if days else (f"{hours}小时{mins:02d}分" if hours else f"{mins}分钟")
-        return ("剩余 " if seconds >= 0 else "已超期 ") + span
-    span = f"{days}d {hours}h" if days else (f"{hours}h {mins:02d}m" if hours else f"{mins}m")
-    return ("due in " if seconds >= 0 else "overdue by ") + span
 
 
 def counts(items: list[TodoItem], now: datetime) -> dict[str, Any]:
@@ -124,9 +110,7 @@ def todo_api(session: SessionDep, actor: ActorDep) -> TodoPage:
     items = gather(session, actor, now)
     c = counts(items, now)
     out = [
-        TodoRead(
-            **dataclasses.asdict(i), seconds_left=int((i.due_at - now).total_seconds()) if i.due_at else None
-        )
+        TodoRead(**dataclasses.asdict(i), seconds_left=int((i.due_at - now).total_seconds()) if i.due_at else None)
         for i in items
     ]
     return TodoPage(items=out, total=c["total"], overdue=c["overdue"], urgent=c["urgent"])
