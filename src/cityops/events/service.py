@@ -16,7 +16,7 @@ from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.core.todo import TodoItem
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar, parse_duration
-from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, permitted
+from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, action_name, permitted
 from cityops.events.intake import stage_deadline
 from cityops.events.models import TERMINAL, Category, Event, EventLog, Status
 from cityops.org import service as org
@@ -248,13 +248,14 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
     relation = _relation(session, event)
     if not permitted(actor, action, **relation):
         raise Forbidden(
-            f"您无权对此事件执行「{action}」/ you may not {action} this event ({PERMISSIONS[action].note})",
+            f"您无权对此事件执行「{action_name(action)}」/ you may not {action} this event "
+            f"({PERMISSIONS[action].note})",
             action=action,
             allowed=allowed_actions(event, actor, session),
         )
     note = body.note.strip()
     if action in NEEDS_REASON and not note:
-        raise Invalid(f"「{action}」须填写理由 / a reason (note) is required to {action}", field="note")
+        raise Invalid(f"「{action_name(action)}」须填写理由 / a reason (note) is required to {action}", field="note")
     # One flush at the end: the version column then advances by exactly one per action.
     with session.no_autoflush:
         before = event.status
