@@ -18,11 +18,11 @@ from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar, parse_duration
 from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, action_name, permitted
 from cityops.events.intake import stage_deadline
-from cityops.events.models import TERMINAL, Category, Event, EventLog, Status
+from cityops.events.models import RATING_NAMES, TERMINAL, Category, Event, EventLog, Status
 from cityops.org import service as org
 from cityops.org.models import Department, OrgLevel, OrgUnit
 
-RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+RATINGS = {code: names[0] for code, names in RATING_NAMES.items()}
 REOPEN_WINDOW = timedelta(days=7)
 RETURNS_BEFORE_ESCALATION = 3
 

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from fastapi import Request
 
+from cityops.events.models import RATING_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATUS_NAMES
+
 TEXT: dict[str, tuple[str, str]] = {
     "app": ("城市运行和治理平台", "City Operation and Governance"),
     "login": ("登录", "Log in"),
@@ -77,22 +79,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_coordinates": ("该事件没有坐标", "This event has no coordinates"),
 }
 
-SEVERITY: dict[str, tuple[str, str]] = {
-    "urgent": ("紧急", "Urgent"),
-    "high": ("较急", "High"),
-    "normal": ("一般", "Normal"),
-}
+SEVERITY = SEVERITY_NAMES
 
-SOURCE: dict[str, tuple[str, str]] = {
-    "citizen": ("民呼我为", "Citizen report"),
-    "grid_worker": ("网格员上报", "Grid worker"),
-    "department": ("部门上报", "Department"),
-    "sensor": ("感知告警", "Sensor alarm"),
-    "patrol": ("巡查发现", "Patrol"),
-    "emergency": ("突发事件直报", "Emergency report"),
-    "import": ("批量导入", "Import"),
-    "open311": ("Open311接口", "Open311"),
-}
+SOURCE = SOURCE_NAMES
 
 STAGE: dict[str, tuple[str, str]] = {
     "accept": ("受理", "accept"),
@@ -128,19 +117,7 @@ NOTIFICATION_KIND: dict[str, tuple[str, str]] = {
     "task_overdue": ("预案任务超期", "Plan task overdue"),
 }
 
-STATUS: dict[str, tuple[str, str]] = {
-    "reported": ("待受理", "Reported"),
-    "accepted": ("待派遣", "Accepted"),
-    "dispatched": ("待签收", "Dispatched"),
-    "signed": ("已签收", "Signed"),
-    "in_progress": ("处置中", "In progress"),
-    "reported_back": ("待核查", "Reported back"),
-    "verified": ("待办结", "Verified"),
-    "suspended": ("挂起", "Suspended"),
-    "closed": ("已办结", "Closed"),
-    "merged": ("已并案", "Merged"),
-    "voided": ("已作废", "Voided"),
-}
+STATUS = STATUS_NAMES
 
 ACTIONS: dict[str, tuple[str, str]] = {
     "accept": ("受理", "Accept"),
@@ -188,6 +165,7 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
     "run_status": RUN_STATUS,
     "step_status": STEP_STATUS,
     "notification_kind": NOTIFICATION_KIND,
+    "rating": RATING_NAMES,
 }
 
 
