@@ -118,6 +118,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
     run = client.get(f"/api/plan-runs/{runs[0]['id']}", headers=duty.headers).json()
     alarms = client.get("/api/alarms", headers=duty.headers).json()["items"]
     devices = client.get("/api/devices", headers=duty.headers).json()["items"]
+    notices = client.get("/api/notifications", headers=duty.headers).json()["items"]
     b.ids = {
         "unit_id": unit(session, B).id,
         "event_id": ev.json()["id"],
@@ -128,6 +129,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         "step_id": run["steps"][-1]["id"],
         "report_id": report.json()["id"],
         "alarm_event_id": alarm_event,
+        "notification_id": notices[0]["id"],
     }
     b.markers = ["PROBE-B", ev.json()["ref"], report.json()["ref"], "13912345678", "5678"]
     return b
