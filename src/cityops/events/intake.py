@@ -24,7 +24,7 @@ from cityops.events import catalogue, metrics, routing
 from cityops.events.calendar import WorkCalendar, load_calendar, parse_duration
 from cityops.events.catalogue import CatalogueView, CategoryView
 from cityops.events.flow import STAGE_OF
-from cityops.events.models import Event, EventLog, Severity, Source, Status
+from cityops.events.models import SOURCE_NAMES, Event, EventLog, Severity, Source, Status
 from cityops.org import geo
 from cityops.org.models import OrgUnit
 
@@ -352,7 +352,7 @@ def intake_many(session: Session, actor: Actor, items: list[IntakeItem], *, tria
                 "actor_unit": "",
                 "from_status": None,
                 "to_status": Status.reported,
-                "note": f"受理渠道 {item.source}；{locate_reason}",
+                "note": f"受理渠道 {SOURCE_NAMES.get(item.source, (item.source,))[0]}；{locate_reason}",
                 "data": {"unit_id": unit.id},
                 "public": True,
             }

@@ -241,7 +241,9 @@ def _start(
         drill=drill,
     )
     if event is not None:
-        level_names = " → ".join(c.level for c in resolved.levels)
+        from cityops.plans.direct import LEVEL_NAMES
+
+        level_names = " → ".join(f"{LEVEL_NAMES.get(c.level, c.level)}配置" for c in resolved.levels)
         events.note(
             session,
             actor,
