@@ -157,6 +157,12 @@ def test_notifications_are_marked_read_per_user(
     expect(page.locator("#notification-list tbody tr.read")).to_have_count(0)
     after = client.get("/api/notifications", headers=other.headers).json()
     assert after["unread"] == before["unread"]  # the colleague's inbox is unchanged
+    opened = page.locator("#notification-list tbody tr.unread").first
+    opened_id = opened.get_attribute("data-notification-id")
+    opened.locator(".open-notification").click()  # the title opens the matter, and marks it read
+    page.wait_for_url("**/events/**")
+    page.goto(f"{live_url}/notifications?show=read")
+    expect(page.locator(f"#notification-list tr[data-notification-id='{opened_id}']")).to_have_count(1)
     page.click("#read-all")
     expect(page.locator("#unread-count")).to_have_count(0)
     assert client.get("/api/notifications", headers=other.headers).json()["unread"] == before["unread"]

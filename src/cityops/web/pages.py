@@ -66,7 +66,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     lang = lang_of(request)
     context.setdefault("actor", None)
     session = getattr(request.state, "_db_session", None)
-    if session is not None and context.get("workspace") is None:
+    # Not after a failed statement (the error page must render): the session then awaits its rollback.
+    if session is not None and session.is_active and context.get("workspace") is None:
         from cityops.web import workspace
 
         if workspace.is_staff(context["actor"]):  # the bell, the 待办 count and the direct-report banner
