@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -85,6 +86,10 @@ def to_xlsx(batches: Iterable[list[EventRead]]) -> tuple[bytes, int]:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
+    # The first batch before the workbook: a refused filter (another unit's id) raises here, and never
+    # leaves a half-written workbook behind.
+    rest = iter(batches)
+    batches = itertools.chain([next(rest, [])], rest)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("事件")
     ws.freeze_panes = "A2"
