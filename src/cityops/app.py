@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.sensing.api import router as sensing_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
+    from cityops.web.event_page import router as event_page_router
     from cityops.web.grid_forms import router as grid_forms_router
     from cityops.web.grid_mobile import router as grid_mobile_router
     from cityops.web.grid_street import router as grid_street_router
@@ -170,6 +171,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
+    from cityops.web.workspace import api_router as workspace_api
+    from cityops.web.workspace import router as workspace_router
 
     app.include_router(core_router)
     app.include_router(org_router)
@@ -188,6 +191,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(catalog_pages_router)
     app.include_router(risks_router)
     app.include_router(pages_router)
+    app.include_router(event_page_router)
     app.include_router(emergency_router)
     app.include_router(grid_mobile_router)
     app.include_router(grid_forms_router)
@@ -196,6 +200,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(runways_router)
     app.include_router(risk_pages_router)
     app.include_router(layers_router)
+    app.include_router(workspace_api)
+    app.include_router(workspace_router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     _document_errors(app)
     _offline_docs(app)

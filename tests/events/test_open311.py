@@ -57,7 +57,7 @@ def test_posted_request_appears_routed_in_staff_api_and_reads(
     xml = client.get(f"{BASE}/requests.xml")
     assert xml.headers["content-type"].startswith("text/xml") and xml.content.startswith(b'<?xml version="1.0"')
     root = ET.fromstring(xml.content)
-    assert root.tag == "service_requests" and root.find("request/service_request_id").text == ref  # type: ignore[union-attr]
+    assert root.tag == "service_requests" and root.find("request/service_request_id").text == ref
     one = client.get(f"{BASE}/requests/{ref}.json").json()
     assert isinstance(one, list) and one[0]["service_request_id"] == ref
 
@@ -90,7 +90,7 @@ def test_errors_are_georeport_arrays_with_the_right_status(client: TestClient, f
     )
     assert r.status_code == 400
     root = ET.fromstring(r.content)
-    assert root.tag == "errors" and "location" in (root.find("error/description").text or "")  # type: ignore[union-attr]
+    assert root.tag == "errors" and "location" in (root.find("error/description").text or "")
     assert _post(client, "wrong-key").status_code == 403  # type: ignore[attr-defined]
     assert client.get(f"{BASE}/requests/CQ0.json").status_code == 404
     assert client.get(f"{BASE}/services.json", params={"jurisdiction_id": "beijing"}).status_code == 404

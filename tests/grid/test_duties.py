@@ -124,5 +124,5 @@ def test_duty_list_xlsx_import_and_export(client: TestClient, factory: sessionma
     )
     assert bad.status_code == 422 and bad.json()["data"]["field"] == "file"
     out = client.get("/api/duty-items/export.xlsx", headers=leader.headers)
-    rows = list(load_workbook(io.BytesIO(out.content)).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    rows = list(load_workbook(io.BytesIO(out.content)).active.iter_rows(values_only=True))
     assert rows[1] == ("镇街", "配合履职", "燃气安全隐患排查", "应急管理", "《安全生产法》", "work_safety.gas_leak")

@@ -203,7 +203,7 @@ def test_merge_moves_children_and_users_to_successor(
     r = client.post(f"/api/org/units/{source.id}/merge", headers=admin, json={"target_id": target.id})
     assert r.status_code == 200, r.text
     session.rollback()  # a new snapshot
-    assert session.get(User, worker.user_id).unit_id == target.id  # type: ignore[union-attr]
+    assert session.get(User, worker.user_id).unit_id == target.id
     merged = client.get(f"/api/org/units/{source.id}", headers=admin).json()
     assert merged["successor_id"] == target.id
     kids = client.get(f"/api/org/units/{target.id}/children", headers=admin, params={"limit": 500}).json()

@@ -125,6 +125,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
     alarms = client.get("/api/alarms", headers=duty.headers).json()["items"]
     devices = client.get("/api/devices", headers=duty.headers).json()["items"]
     catalog = _catalog_of_b(client, duty, gateway)
+    notices = client.get("/api/notifications", headers=duty.headers).json()["items"]
     b.ids = {
         **catalog,
         "unit_id": unit(session, B).id,
@@ -138,6 +139,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         "alarm_event_id": alarm_event,
         **grid_ids,
         **{k: v for k, v in risk.items() if k.endswith("_id")},
+        "notification_id": notices[0]["id"],
     }
     b.markers = [
         "PROBE-B",

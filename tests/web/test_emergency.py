@@ -45,7 +45,7 @@ def test_grid_worker_reports_and_the_street_acknowledges(
     evacuate = page.locator('.plan-run tr[data-step="evacuate"]')
     evacuate.locator("input[name=note]").fill("已划定50米警戒区")
     evacuate.locator('[data-step-action="done"]').click()
-    expect(page.locator('.plan-run tr[data-step="evacuate"]')).to_contain_text("done")
+    expect(page.locator('.plan-run tr[data-step="evacuate"]')).to_contain_text("已完成")
     expect(page.locator('.plan-run tr[data-step="shut_off"] [data-step-action]')).to_have_count(0)
     shot(page, "direct-report.png")
 

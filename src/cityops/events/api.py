@@ -3,8 +3,7 @@ catalogue, duty lists, working calendar and metrics."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import CityOpsError, Invalid, NotFound
 from cityops.core.pagination import PageParams, page_params, paginate
-from cityops.events import catalogue, importer, intake, merge, metrics, service
+from cityops.events import catalogue, export, importer, intake, merge, metrics, service
 from cityops.events.calendar import CST
 from cityops.events.flow import EVENT_FLOW, PERMISSIONS
 from cityops.events.models import Category, Duty, Event, Status, WorkCalendarDay
@@ -174,51 +173,47 @@ def list_events(session: SessionDep, actor: ActorDep, page: PageDep, f: FilterDe
     return EventPage(items=read_events(session, rows), total=total, limit=page.limit, offset=page.offset)
 
 
-EXPORT_COLUMNS = (
-    "ref",
-    "received_at",
-    "status",
-    "category_name",
-    "severity",
-    "unit_name",
-    "owner_name",
-    "address",
-    "title",
-    "due_at",
-    "overdue",
-    "closed_at",
-    "rating",
-    "reporter_phone",
-)
-
-
-@router.get("/events/export.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}})
-def export_events(
-    session: SessionDep, actor: ActorDep, f: FilterDep, limit: Annotated[int, Query(ge=1, le=200_000)] = 50_000
-) -> Response:
-    """CSV export of the same scoped, filtered list (phones masked)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
+def _export_batches(session: Session, actor: Actor, f: service.EventFilter, limit: int) -> Iterator[list[EventRead]]:
     stmt = service.list_events(session, actor, f).limit(limit)
     batch: list[Event] = []
     for event in session.scalars(stmt.execution_options(yield_per=2000)):
         batch.append(event)
         if len(batch) == 2000:
-            _write(writer, read_events(session, batch))
+            yield read_events(session, batch)
             batch = []
-    _write(writer, read_events(session, batch))
-    audit.record(session, actor, "event.exported", ("event", "*"), rows=out.getvalue().count("\n") - 1)
+    yield read_events(session, batch)
+
+
+ExportLimit = Annotated[int, Query(ge=1, le=200_000)]
+
+
+@router.get("/events/export.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}})
+def export_events(session: SessionDep, actor: ActorDep, f: FilterDep, limit: ExportLimit = 50_000) -> Response:
+    """CSV export of the same scoped, filtered list for people: Chinese headers and names, China time,
+    phones masked, with a BOM so Excel opens it as UTF-8."""
+    text, rows = export.to_csv(_export_batches(session, actor, f, limit))
+    audit.record(session, actor, "event.exported", ("event", "*"), rows=rows, format="csv")
     return Response(
-        out.getvalue(),
+        text.encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="events.csv"'},
     )
 
 
-def _write(writer: Any, rows: list[EventRead]) -> None:
-    for r in rows:
-        writer.writerow([getattr(r, c) if getattr(r, c) is not None else "" for c in EXPORT_COLUMNS])
+@router.get(
+    "/events/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+)
+def export_events_xlsx(session: SessionDep, actor: ActorDep, f: FilterDep, limit: ExportLimit = 50_000) -> Response:
+    """The same export as an Excel workbook (times as date cells in China time)."""
+    data, rows = export.to_xlsx(_export_batches(session, actor, f, limit))
+    audit.record(session, actor, "event.exported", ("event", "*"), rows=rows, format="xlsx")
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="events.xlsx"'},
+    )
 
 
 @router.get("/events/flow", tags=["events"])

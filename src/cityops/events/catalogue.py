@@ -42,6 +42,7 @@ class CategoryView:
     deadlines: dict[str, dict[str, str]]
     required_fields: tuple[dict[str, str], ...]
     keywords: tuple[str, ...]
+    name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def _build(session: Session, sig: Hashable) -> CatalogueView:
             c.deadlines or {},
             tuple(c.required_fields or ()),
             tuple(c.keywords or ()),
+            c.name_en or "",
         )
         v.by_code[c.code] = cv
         v.by_id[c.id] = cv

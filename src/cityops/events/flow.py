@@ -3,6 +3,7 @@ may take each action (role × relation to the event). docs/permissions.md render
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from cityops.core.actor import Actor, Role
@@ -104,6 +105,12 @@ PERMISSIONS: dict[str, Rule] = {
     "rate": _r((C, D), "reporter_or_centre", "评价：报事市民本人，或中心回访代录"),
     "reopen": _r((C, D), "reporter_or_centre", "重开：报事市民（办结后7天内），或中心"),
 }
+
+
+def action_name(action: str) -> str:
+    """The Chinese name of an action for messages ("作废" from "作废（须写理由）：派遣中心")."""
+    rule = PERMISSIONS.get(action)
+    return re.split("[（：]", rule.note)[0] if rule else action
 
 
 def relation_holds(

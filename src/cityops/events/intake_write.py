@@ -20,7 +20,7 @@ from cityops.events.catalogue import CategoryView, stage_deadline
 from cityops.events.flow import STAGE_OF
 from cityops.events.intake_locate import Located
 from cityops.events.intake_types import Candidate, IntakeItem, IntakeResult
-from cityops.events.models import Event, EventLog, Status
+from cityops.events.models import SOURCE_NAMES, Event, EventLog, Status
 
 
 def _reserve_ids(session: Session, n: int) -> list[int]:
@@ -146,7 +146,7 @@ def _add_side_rows(
     """The new event's row, its two timeline rows (received, routed), its audit entry and its message."""
     event_id, at, ref = row["id"], row["received_at"], row["ref"]
     batch.events.append(row)
-    received = f"受理渠道 {item.source}；{row['locate_reason']}"
+    received = f"受理渠道 {SOURCE_NAMES.get(item.source, (item.source,))[0]}；{row['locate_reason']}"
     batch.logs.append(
         timeline.row(event_id, at, "receive", received, data={"unit_id": unit.id}, public=True)
         | {"actor_id": actor.user_id, "actor_name": actor.username, "to_status": Status.reported}

@@ -44,6 +44,41 @@ class Status(StrEnum):
     voided = "voided"  # 已作废
 
 
+# Names people read (Chinese, English): pages, exports and messages use these, never the codes.
+STATUS_NAMES: dict[str, tuple[str, str]] = {
+    "reported": ("待受理", "Reported"),
+    "accepted": ("待派遣", "Accepted"),
+    "dispatched": ("待签收", "Dispatched"),
+    "signed": ("已签收", "Signed"),
+    "in_progress": ("处置中", "In progress"),
+    "reported_back": ("待核查", "Reported back"),
+    "verified": ("待办结", "Verified"),
+    "suspended": ("挂起", "Suspended"),
+    "closed": ("已办结", "Closed"),
+    "merged": ("已并案", "Merged"),
+    "voided": ("已作废", "Voided"),
+}
+SEVERITY_NAMES: dict[str, tuple[str, str]] = {
+    "urgent": ("紧急", "Urgent"),
+    "high": ("较急", "High"),
+    "normal": ("一般", "Normal"),
+}
+SOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "citizen": ("民呼我为", "Citizen report"),
+    "grid_worker": ("网格员上报", "Grid worker"),
+    "department": ("部门上报", "Department"),
+    "sensor": ("感知告警", "Sensor alarm"),
+    "patrol": ("巡查发现", "Patrol"),
+    "emergency": ("突发事件直报", "Emergency report"),
+    "import": ("批量导入", "Import"),
+    "open311": ("Open311接口", "Open311"),
+}
+RATING_NAMES: dict[str, tuple[str, str]] = {
+    "satisfied": ("满意", "Satisfied"),
+    "basically_satisfied": ("基本满意", "Basically satisfied"),
+    "unsatisfied": ("不满意", "Unsatisfied"),
+}
+
 TERMINAL = frozenset({Status.closed, Status.merged, Status.voided})
 OPEN_STATUSES = tuple(s.value for s in Status if s not in TERMINAL)
 
@@ -131,6 +166,8 @@ class Event(Base):
     reporter_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     reporter_name: Mapped[str] = mapped_column(String(40), default="")
     reporter_phone: Mapped[str] = mapped_column(String(20), default="")
+    # A citizen who left no phone tracks the report with a code from the receipt (stored hashed).
+    tracking_code_hash: Mapped[str | None] = mapped_column(String(64))
     attributes: Mapped[Any] = mapped_column(JSONText, default=dict)
     attachments: Mapped[Any] = mapped_column(JSONText, default=list)
     received_at: Mapped[datetime] = mapped_column(index=True)

@@ -37,6 +37,7 @@ class EventRead(Schema):
     category_id: int
     category: str = ""
     category_name: str = ""
+    category_name_en: str = ""
     severity: str
     title: str
     description: str

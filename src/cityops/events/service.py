@@ -13,16 +13,17 @@ from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.todo import TodoItem
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar, parse_duration
 from cityops.events.catalogue import stage_deadline
-from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, permitted
-from cityops.events.models import TERMINAL, Category, Event, EventLog, Status
+from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, action_name, permitted
+from cityops.events.models import RATING_NAMES, TERMINAL, Category, Event, EventLog, Status
 from cityops.events.timeline import row as timeline_row
 from cityops.org import service as org
 from cityops.org.models import CENTRE_LEVELS, Department, OrgUnit
 
-RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+RATINGS = {code: names[0] for code, names in RATING_NAMES.items()}
 REOPEN_WINDOW = timedelta(days=7)
 RETURNS_BEFORE_ESCALATION = 3
 
@@ -256,7 +257,8 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
     relation = _relation(session, event)
     if not permitted(actor, action, **relation):
         raise Forbidden(
-            f"您无权对此事件执行「{action}」/ you may not {action} this event ({PERMISSIONS[action].note})",
+            f"您无权对此事件执行「{action_name(action)}」/ you may not {action} this event "
+            f"({PERMISSIONS[action].note})",
             action=action,
             allowed=allowed_actions(event, actor, session),
             code="event.action_not_allowed",
@@ -264,7 +266,9 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
     note = body.note.strip()
     if action in NEEDS_REASON and not note:
         raise Invalid(
-            f"「{action}」须填写理由 / a reason (note) is required to {action}", field="note", code="event.invalid_note"
+            f"「{action_name(action)}」须填写理由 / a reason (note) is required to {action}",
+            field="note",
+            code="event.invalid_note",
         )
     # One flush at the end: the version column then advances by exactly one per action.
     with session.no_autoflush:
@@ -618,3 +622,10 @@ def open_among(session: Session, event_ids: list[int]) -> set[int]:
         return set()
     stmt = select(Event.id).where(Event.id.in_(event_ids), Event.status.not_in([s.value for s in TERMINAL]))
     return set(session.scalars(stmt))
+
+
+def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
+    """待办: the events waiting on this actor (see events/todo.py for who sees what)."""
+    from cityops.events.todo import todo_items as waiting
+
+    return waiting(session, actor, now)

@@ -29,6 +29,7 @@ def read_events(session: Session, events: list[Event], *, reveal: bool = False) 
         r = EventRead.model_validate(e)
         cat = cats.get(e.category_id)
         r.category, r.category_name = (cat.code, cat.name) if cat else ("", "")
+        r.category_name_en = cat.name_en if cat else ""
         r.unit_name = units.get(e.unit_id, "")
         r.owner_name = depts.get(e.owner_department_id or 0) or f"{units.get(e.owner_unit_id, '')}治理中心"
         r.reporter_phone = e.reporter_phone if reveal else service.mask_phone(e.reporter_phone)

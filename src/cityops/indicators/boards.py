@@ -37,6 +37,7 @@ def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit, en: bool
         "id": ind.id,
         "code": ind.code,
         "name": ind.name,
+        "name_en": ind.name_en,
         "kind": ind.kind,
         "unit": ind.unit,
         "period": ind.period,

@@ -287,7 +287,9 @@ def _announce(session: Session, actor: Actor, run: PlanRun, resolved: plans.Reso
         drill=run.is_drill,
     )
     if event is not None:
-        level_names = " → ".join(c.level for c in resolved.levels)
+        from cityops.plans.direct import LEVEL_NAMES
+
+        level_names = " → ".join(f"{LEVEL_NAMES.get(c.level, c.level)}配置" for c in resolved.levels)
         drill = "，演练" if run.is_drill else ""
         events.note(
             session,

@@ -9,15 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import String, func, literal, or_, select, type_coerce
+from sqlalchemy import func, select
 
-from cityops.core.actor import Actor
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
 from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.core.schemas import InSchema, Schema
 from cityops.org import service as org
-from cityops.plans import activation, direct, runs
+from cityops.plans import activation, direct, notify, runs
 from cityops.plans import service as plans
 from cityops.plans import spec as specs
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanVersion
@@ -383,32 +382,41 @@ class NotificationRead(Schema):
     subject_id: int
     is_drill: bool
     created_at: datetime
+    read: bool = False
 
 
 class NotificationPage(Schema):
     items: list[NotificationRead]
     total: int
-
-
-def for_actor(actor: Actor) -> Any:
-    """Notifications addressed to the actor's own centre and one of its roles (or all its staff), or to the
-    actor's department."""
-    if actor.unit_id is None:
-        return literal(False)
-    roles = type_coerce(Notification.roles, String)  # JSON text: match the quoted role names
-    role_match = [roles.like(f'%"{r.value}"%') for r in actor.roles]
-    to_centre = (Notification.unit_id == actor.unit_id) & Notification.department_id.is_(None)
-    to_centre = to_centre & or_(roles == "[]", *role_match)
-    if actor.department_id is None:
-        return to_centre
-    return or_(to_centre, Notification.department_id == actor.department_id)
+    unread: int = Field(description="how many of the caller's notifications the caller has not read")
 
 
 @router.get("/notifications")
 def notifications(
-    session: SessionDep, actor: ActorDep, page: PageDep, after_id: Annotated[int, Query(ge=0)] = 0
+    session: SessionDep,
+    actor: ActorDep,
+    page: PageDep,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    unread: Annotated[bool | None, Query(description="true: only unread; false: only read")] = None,
+    kind: Annotated[str | None, Query(max_length=24)] = None,
 ) -> NotificationPage:
-    """The actor's notifications, newest first; `after_id` polls for new ones."""
-    stmt = select(Notification).where(for_actor(actor), Notification.id > after_id).order_by(Notification.id.desc())
+    """The actor's notifications, newest first, each with whether this user has read it; `after_id` polls
+    for new ones."""
+    stmt = notify.inbox(actor, unread=unread, kind=kind).where(Notification.id > after_id)
     rows, total = paginate(session, stmt, page)
-    return NotificationPage(items=[NotificationRead.model_validate(n) for n in rows], total=total)
+    read = notify.read_ids(session, actor, [n.id for n in rows])
+    items = [NotificationRead.model_validate(n).model_copy(update={"read": n.id in read}) for n in rows]
+    return NotificationPage(items=items, total=total, unread=notify.unread_count(session, actor))
+
+
+@router.post("/notifications/{notification_id}/read")
+def mark_read(notification_id: int, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+    """Mark one notification read for the calling user (others addressed by it still see it unread)."""
+    notify.mark_read(session, actor, [notify.access_notification(session, actor, notification_id)])
+    return {"unread": notify.unread_count(session, actor)}
+
+
+@router.post("/notifications/read-all")
+def mark_all_read(session: SessionDep, actor: ActorDep) -> dict[str, int]:
+    marked = notify.mark_all_read(session, actor)
+    return {"marked": marked, "unread": notify.unread_count(session, actor)}

@@ -323,3 +323,18 @@ def timeline(session: Session, report: DirectReport) -> dict[str, Any]:
         ],
         "plan_runs": [{"id": i, "name": name, "status": s} for i, name, s in plan_runs],
     }
+
+
+def unacknowledged(session: Session, actor: Actor, *, limit: int = 100) -> list[tuple[ReportNotice, DirectReport]]:
+    """Direct reports told to the actor's own centre and not yet acknowledged there, oldest first (empty for
+    anyone who may not acknowledge: department staff, grid workers, citizens)."""
+    if not actor.has(*ACKNOWLEDGERS) or actor.department_id is not None or actor.unit_id is None:
+        return []
+    rows = session.execute(
+        select(ReportNotice, DirectReport)
+        .join(DirectReport, DirectReport.id == ReportNotice.report_id)
+        .where(ReportNotice.unit_id == actor.unit_id, ReportNotice.acked_at.is_(None), visible(actor))
+        .order_by(ReportNotice.first_notified_at)
+        .limit(limit)
+    ).all()
+    return [(n, r) for n, r in rows]

@@ -118,6 +118,15 @@ class Notification(Base):
     created_at: Mapped[datetime]
 
 
+class ReadMark(Base):
+    """When one user read one notification: notifications go to a centre or department, reading is per user."""
+
+    __tablename__ = "notification_read"
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    read_at: Mapped[datetime]
+
+
 class DirectReport(Base):
     """突发事件直报: one report that puts the street, district and city centres on alert at once."""
 

@@ -12,14 +12,16 @@ import logging
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import String, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from cityops.core import clock, outbox
+from cityops.core.actor import Actor
+from cityops.core.errors import NotFound
 from cityops.core.hooks import Hooks, hooks_of
 from cityops.core.settings import Settings
 from cityops.org.models import Centre
-from cityops.plans.models import Notification
+from cityops.plans.models import Notification, ReadMark
 
 log = logging.getLogger("cityops.notify")
 
@@ -119,3 +121,76 @@ def deliver_webhook(hooks: Hooks, payload: dict[str, Any]) -> None:
 
 def deliver_sms(hooks: Hooks, payload: dict[str, Any]) -> None:
     sms_adapter(hooks.settings).send(payload["phone"], payload["text"])
+
+
+# -- the inbox: who sees a notification, and who has read it ---------------------------------------------
+class NotificationNotFound(NotFound):
+    message = "通知不存在 / Notification not found."
+    default_code = "notification.not_found"
+
+
+def for_actor(actor: Actor) -> Any:
+    """Notifications addressed to the actor's own centre and one of its roles (or all its staff), or to the
+    actor's department."""
+    if actor.unit_id is None:
+        return literal(False)
+    roles = type_coerce(Notification.roles, String)  # JSON text: match the quoted role names
+    role_match = [roles.like(f'%"{r.value}"%') for r in actor.roles]
+    to_centre = (Notification.unit_id == actor.unit_id) & Notification.department_id.is_(None)
+    to_centre = to_centre & or_(roles == "[]", *role_match)
+    if actor.department_id is None:
+        return to_centre
+    return or_(to_centre, Notification.department_id == actor.department_id)
+
+
+def _read_by(actor: Actor) -> Any:
+    return select(ReadMark.notification_id).where(ReadMark.user_id == actor.user_id)
+
+
+def inbox(actor: Actor, *, unread: bool | None = None, kind: str | None = None, drill: bool | None = None) -> Any:
+    """The actor's notifications, newest first, optionally only unread (or read), of one kind, drills or not."""
+    stmt = select(Notification).where(for_actor(actor))
+    if unread is not None and actor.user_id is not None:
+        read = Notification.id.in_(_read_by(actor))
+        stmt = stmt.where(~read if unread else read)
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
+    if drill is not None:
+        stmt = stmt.where(Notification.is_drill.is_(drill))
+    return stmt.order_by(Notification.id.desc())
+
+
+def unread_count(session: Session, actor: Actor) -> int:
+    if actor.user_id is None:
+        return 0
+    stmt = select(func.count()).select_from(inbox(actor, unread=True).order_by(None).subquery())
+    return int(session.scalar(stmt) or 0)
+
+
+def read_ids(session: Session, actor: Actor, ids: list[int]) -> set[int]:
+    if actor.user_id is None or not ids:
+        return set()
+    return set(session.scalars(_read_by(actor).where(ReadMark.notification_id.in_(ids))))
+
+
+def access_notification(session: Session, actor: Actor, notification_id: int) -> Notification:
+    n = session.scalars(select(Notification).where(Notification.id == notification_id, for_actor(actor))).first()
+    if n is None:
+        raise NotificationNotFound(notification_id=notification_id)
+    return n
+
+
+def mark_read(session: Session, actor: Actor, notifications: list[Notification]) -> int:
+    """Mark these (already accessed) notifications read for this user; returns how many were unread."""
+    if actor.user_id is None:
+        return 0
+    done = read_ids(session, actor, [n.id for n in notifications])
+    now = clock.now()
+    fresh = [n for n in notifications if n.id not in done]
+    session.add_all(ReadMark(notification_id=n.id, user_id=actor.user_id, read_at=now) for n in fresh)
+    session.flush()
+    return len(fresh)
+
+
+def mark_all_read(session: Session, actor: Actor, *, limit: int = 5000) -> int:
+    return mark_read(session, actor, list(session.scalars(inbox(actor, unread=True).limit(limit))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -15,6 +16,7 @@ from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.todo import TodoItem
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
 from cityops.plans import spec as specs
@@ -267,3 +269,48 @@ def seed_defaults(session: Session, actor: Actor) -> int:
     if result["errors"]:
         raise RuntimeError(f"default plans invalid: {result['errors']}")
     return int(result["created"])
+
+
+def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
+    """待办 from plans: direct reports the actor's centre has not acknowledged (urgent, due within the
+    acknowledgement window), and open plan tasks for the actor's department or centre."""
+    from datetime import timedelta
+
+    from cityops.core.hooks import hooks_of
+    from cityops.plans import direct, runs
+
+    items: list[TodoItem] = []
+    window = timedelta(minutes=hooks_of(session).settings.ack_minutes)
+    for notice, report in direct.unacknowledged(session, actor):
+        items.append(
+            TodoItem(
+                kind="plan.ack",
+                kind_label="待确认直报 / Direct report to acknowledge",
+                title=("【演练】" if report.is_drill else "") + f"突发事件直报：{report.title}",
+                url=f"/events/{report.event_id}" if report.event_id else "/direct-report",
+                unit_name=_unit_name(session, report.unit_id),
+                due_at=notice.first_notified_at + window,
+                urgent=True,
+                ref=report.ref,
+            )
+        )
+    if actor.has(*runs.STEP_ACTORS):
+        for step, run in session.execute(runs.my_tasks(actor).limit(200)).all():
+            items.append(
+                TodoItem(
+                    kind="plan.task",
+                    kind_label="预案任务 / Plan task",
+                    title=("【演练】" if run.is_drill else "") + f"{run.name}：{step.title}",
+                    url=f"/events/{run.event_id}" if run.event_id else "/todo",
+                    unit_name=_unit_name(session, step.unit_id),
+                    due_at=step.due_at,
+                    urgent=step.overdue,
+                    ref=step.key,
+                )
+            )
+    return items
+
+
+def _unit_name(session: Session, unit_id: int) -> str:
+    unit = session.get(OrgUnit, unit_id)
+    return unit.name if unit else ""

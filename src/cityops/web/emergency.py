@@ -14,7 +14,7 @@ from cityops.core.errors import CityOpsError
 from cityops.events import catalogue
 from cityops.plans import direct, runs
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, local_url, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -76,12 +76,18 @@ def file_report(
 
 @router.post("/direct-reports/{report_id}/ack")
 def acknowledge(
-    report_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+    report_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    next: Annotated[str, Form(max_length=300)] = "",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
+    """确认收到, from the event page or from the banner on any page (which returns to that page)."""
     csrf.check(request, csrf_token)
     report = direct.access(session, actor, report_id)
     direct.acknowledge(session, actor, report)
-    return RedirectResponse(f"/events/{report.event_id}", status_code=303)
+    return RedirectResponse(local_url(next, f"/events/{report.event_id}"), status_code=303)
 
 
 @router.post("/plan-runs/{run_id}/steps/{step_id}")

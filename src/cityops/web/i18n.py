@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import Request
+
+from cityops.events.models import RATING_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATUS_NAMES
 
 TEXT: dict[str, tuple[str, str]] = {
     "app": ("城市运行和治理平台", "City Operation and Governance"),
@@ -58,21 +61,72 @@ TEXT: dict[str, tuple[str, str]] = {
     "bad_login": ("用户名或密码错误", "Wrong username or password"),
     "drill_down": ("点击地图或列表下钻", "Click the map or a row to drill down"),
     "no_data": ("暂无数据", "No data yet"),
+    "todo": ("待办", "My work"),
+    "notifications": ("通知", "Notifications"),
+    "unread": ("未读", "Unread"),
+    "read": ("已读", "Read"),
+    "mark_read": ("标为已读", "Mark read"),
+    "mark_all_read": ("全部标为已读", "Mark all read"),
+    "emergency_report": ("突发事件直报", "Emergency report"),
+    "acknowledge": ("确认收到", "Acknowledge"),
+    "urgent": ("紧急", "Urgent"),
+    "due_in": ("剩余", "due in"),
+    "overdue_by": ("已超期", "overdue by"),
+    "no_deadline": ("无时限", "no deadline"),
+    "nothing_waiting": ("暂无待办", "Nothing waits on you"),
+    "export_xlsx": ("导出Excel", "Export Excel"),
+    "assigned_to": ("承办部门", "Assigned to"),
+    "stage_deadline": ("本环节时限", "Stage deadline"),
+    "source": ("来源", "Source"),
+    "severity": ("紧急程度", "Severity"),
+    "reporter": ("报事人", "Reporter"),
+    "danger_zone": ("作废（不可恢复）", "Void (cannot be undone)"),
+    "kind": ("类型", "Kind"),
+    "title": ("标题", "Title"),
+    "time": ("时间", "Time"),
+    "pin": ("地图位置", "Map position"),
+    "no_coordinates": ("该事件没有坐标", "This event has no coordinates"),
 }
 
-STATUS: dict[str, tuple[str, str]] = {
-    "reported": ("待受理", "Reported"),
-    "accepted": ("待派遣", "Accepted"),
-    "dispatched": ("待签收", "Dispatched"),
-    "signed": ("已签收", "Signed"),
-    "in_progress": ("处置中", "In progress"),
-    "reported_back": ("待核查", "Reported back"),
-    "verified": ("待办结", "Verified"),
-    "suspended": ("挂起", "Suspended"),
-    "closed": ("已办结", "Closed"),
-    "merged": ("已并案", "Merged"),
-    "voided": ("已作废", "Voided"),
+SEVERITY = SEVERITY_NAMES
+
+SOURCE = SOURCE_NAMES
+
+STAGE: dict[str, tuple[str, str]] = {
+    "accept": ("受理", "accept"),
+    "sign": ("签收", "sign for"),
+    "handle": ("处置", "handle"),
+    "verify": ("核查", "verify"),
+    "close": ("办结", "close"),
+    "none": ("无时限", "no clock"),
 }
+
+LEVEL: dict[str, tuple[str, str]] = {
+    "city": ("市级", "City"),
+    "district": ("区县", "District"),
+    "street": ("镇街", "Street"),
+    "community": ("村社", "Community"),
+    "grid": ("网格", "Grid"),
+}
+
+# Plan runs and steps.
+RUN_STATUS: dict[str, tuple[str, str]] = {"open": ("进行中", "Open"), "closed": ("已结束", "Closed")}
+STEP_STATUS: dict[str, tuple[str, str]] = {
+    "pending": ("待完成", "Pending"),
+    "done": ("已完成", "Done"),
+    "skipped": ("已跳过", "Skipped"),
+}
+
+NOTIFICATION_KIND: dict[str, tuple[str, str]] = {
+    "direct_report": ("突发事件直报", "Emergency report"),
+    "direct_report_reminder": ("直报催确认", "Report reminder"),
+    "direct_report_unacked": ("下级未确认直报", "Unacknowledged below"),
+    "plan_task": ("预案任务", "Plan task"),
+    "plan_notify": ("预案通知", "Plan notice"),
+    "task_overdue": ("预案任务超期", "Plan task overdue"),
+}
+
+STATUS = STATUS_NAMES
 
 ACTIONS: dict[str, tuple[str, str]] = {
     "accept": ("受理", "Accept"),
@@ -103,7 +157,33 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "overdue": ("超期督办", "Overdue"),
     "merged_in": ("并入", "Merged in"),
     "master_closed": ("主件办结", "Master closed"),
+    "direct_report": ("突发事件直报", "Emergency report"),
+    "plan": ("预案", "Plan"),
+    "alarm": ("感知告警", "Sensor alarm"),
+    "external_update": ("外部更新", "External update"),
 }
+
+# Code tables the templates use by name: {{ label(names.severity, e.severity, li) }}.
+NAMES: dict[str, dict[str, tuple[str, str]]] = {
+    "status": STATUS,
+    "action": ACTIONS,
+    "severity": SEVERITY,
+    "source": SOURCE,
+    "stage": STAGE,
+    "level": LEVEL,
+    "run_status": RUN_STATUS,
+    "step_status": STEP_STATUS,
+    "notification_kind": NOTIFICATION_KIND,
+    "rating": RATING_NAMES,
+}
+
+
+def label(table: dict[str, tuple[str, str]], code: str | None, li: int) -> str:
+    """A code's name in the page's language; an unknown code shows as itself rather than failing."""
+    if code is None:
+        return ""
+    pair = table.get(code)
+    return pair[li] if pair else code
 
 
 def lang_of(request: Request) -> str:
@@ -119,3 +199,36 @@ def translator(lang: str) -> Callable[[str], str]:
         return pair[i] if pair else key
 
     return t
+
+
+_DURATION_UNITS = {
+    "m": ("分钟", " min"),
+    "h": ("小时", " h"),
+    "d": ("天", " days"),
+    "wd": ("个工作日", " working days"),
+}
+
+
+def duration_label(text: str | None, li: int) -> str:
+    """'2wd' -> '2个工作日' / '2 working days' (the form in which extensions are requested and stored)."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(wd|m|h|d)\s*", text or "")
+    if m is None:
+        return text or ""
+    amount = m.group(1).removesuffix(".0")
+    return amount + _DURATION_UNITS[m.group(2)][li]
+
+
+def countdown(due: datetime | None, now: datetime, li: int) -> str:
+    """'剩余 2小时05分' / 'due in 2h 05m', or '已超期 1天3小时' / 'overdue by 1d 3h'."""
+    if due is None:
+        return ("无时限", "no deadline")[li]
+    seconds = int((due - now).total_seconds())
+    minutes = abs(seconds) // 60
+    days, hours, mins = minutes // 1440, minutes % 1440 // 60, minutes % 60
+    if li == 0:
+        span = f"{days}天{hours}小时" if days else (f"{hours}小时{mins:02d}分" if hours else f"{mins}分钟")
+        return ("剩余 " if seconds >= 0 else "已超期 ") + span
+    span = f"{days}d {hours}h" if days else (f"{hours}h {mins:02d}m" if hours else f"{mins}m")
+    return ("due in " if seconds >= 0 else "overdue by ") + span

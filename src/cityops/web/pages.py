@@ -32,7 +32,7 @@ from cityops.indicators.boards import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
-from cityops.web.i18n import ACTIONS, STATUS, lang_of, translator
+from cityops.web.i18n import ACTIONS, NAMES, STATUS, countdown, duration_label, label, lang_of, translator
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -65,6 +65,13 @@ PageActor = Annotated[Actor, Depends(page_actor)]
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     lang = lang_of(request)
     context.setdefault("actor", None)
+    session = getattr(request.state, "_db_session", None)
+    # Not after a failed statement (the error page must render): the session then awaits its rollback.
+    if session is not None and session.is_active and context.get("workspace") is None:
+        from cityops.web import workspace
+
+        if workspace.is_staff(context["actor"]):  # the bell, the 待办 count and the direct-report banner
+            context["workspace"] = workspace.header(session, context["actor"])
     response = templates.TemplateResponse(
         request,
         name,
@@ -74,6 +81,10 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
             "csrf_token": csrf.token_for(request),
             "status_names": STATUS,
             "action_names": ACTIONS,
+            "names": NAMES,
+            "label": label,
+            "countdown": countdown,
+            "duration": duration_label,
             "li": 1 if lang == "en" else 0,
             **context,
         },
@@ -83,6 +94,11 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     if request.query_params.get("lang") in ("zh", "en"):
         response.set_cookie("lang", request.query_params["lang"], samesite="lax")
     return response
+
+
+def local_url(next_url: str, fallback: str) -> str:
+    """A redirect target from a form: only a path on this site (never another host)."""
+    return next_url if next_url.startswith("/") and not next_url.startswith("//") else fallback
 
 
 def html_error(request: Request, exc: CityOpsError) -> HTMLResponse:
@@ -291,123 +307,3 @@ def events_page(
         q=q,
         query=query,
     )
-
-
-@router.get("/events/{event_id}", response_class=HTMLResponse)
-def event_page(event_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    event = events.access_event(session, actor, event_id)
-    return _event_detail(request, session, actor, event)
-
-
-def _master_id(session: Any, actor: Actor, text: str) -> int | None:
-    """The merge form accepts an event id or its reference (CQ…)."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if text:
-        found = session.scalar(select(Event.id).where(Event.ref == text, events.visible(actor)))
-        return int(found) if found is not None else -1
-    return None
-
-
-def _event_detail(
-    request: Request, session: Any, actor: Actor, event: Event, error: str = "", status_code: int = 200
-) -> HTMLResponse:
-    detail = read_events(session, [event])[0]
-    allowed = events.allowed_actions(event, actor, session)
-    plan_runs = _plan_runs(session, event)
-    timeline = events.timeline(session, event)
-    departments = (
-        list(session.scalars(org.list_departments(session, actor).limit(200)))
-        if ({"dispatch", "reassign"} & set(allowed))
-        else []
-    )
-    return render(
-        request,
-        "event.html",
-        status_code=status_code,
-        actor=actor,
-        event=detail,
-        allowed=allowed,
-        timeline=timeline,
-        departments=departments,
-        plan_runs=plan_runs,
-        actionable=_actionable_steps(actor, plan_runs),
-        direct_reports=_direct_reports(session, actor, event),
-        error=error,
-        partial=request.headers.get("HX-Request") == "true",
-    )
-
-
-def _plan_runs(session: Any, event: Event) -> list[tuple[Any, list[Any]]]:
-    """The plans started for this event, with their steps (the event is already visible to the actor)."""
-    from cityops.plans import runs
-    from cityops.plans.models import PlanRun
-
-    found = session.scalars(select(PlanRun).where(PlanRun.event_id == event.id).order_by(PlanRun.id))
-    return [(run, runs.steps_of(session, run.id)) for run in found]
-
-
-def _actionable_steps(actor: Actor, plan_runs: list[tuple[Any, list[Any]]]) -> set[int]:
-    """Pending steps of open runs that this user may complete or skip from the page."""
-    from cityops.plans import runs
-
-    return {
-        st.id
-        for run, steps in plan_runs
-        if run.status == "open"
-        for st in steps
-        if st.status == "pending" and runs.may_act(actor, st)
-    }
-
-
-def _direct_reports(session: Any, actor: Actor, event: Event) -> list[dict[str, Any]]:
-    """The event's direct report with, per level, when it was told and acknowledged; `can_ack` when the
-    actor's own centre still has to acknowledge."""
-    from cityops.plans import direct
-    from cityops.plans.models import DirectReport
-
-    out = []
-    for report in session.scalars(select(DirectReport).where(DirectReport.event_id == event.id)):
-        t = direct.timeline(session, report)
-        t["can_ack"] = (
-            actor.has(*direct.ACKNOWLEDGERS)
-            and actor.department_id is None
-            and any(lvl["unit_id"] == actor.unit_id and not lvl["acknowledged_at"] for lvl in t["levels"])
-        )
-        out.append(t)
-    return out
-
-
-@router.post("/events/{event_id}/act", response_class=HTMLResponse)
-def event_act(
-    event_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    action: Annotated[str, Form(max_length=24)],
-    csrf_token: Annotated[str, Form()] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
-    version: Annotated[int | None, Form()] = None,
-    department_id: Annotated[str, Form()] = "",
-    duration: Annotated[str, Form(max_length=10)] = "",
-    rating: Annotated[str, Form(max_length=24)] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-    event = events.access_event(session, actor, event_id)
-    body = events.ActionInput(
-        note=note,
-        version=version,
-        duration=duration or None,
-        rating=rating or None,
-        department_id=int(department_id) if department_id.isdigit() else None,
-    )
-    try:
-        events.act(session, actor, event, action, body)
-    except CityOpsError as exc:
-        session.rollback()
-        event = events.access_event(session, actor, event_id)
-        return _event_detail(request, session, actor, event, error=exc.detail, status_code=exc.status_code)
-    if request.headers.get("HX-Request") == "true":
-        return _event_detail(request, session, actor, event)
-    return RedirectResponse(f"/events/{event_id}", status_code=303)

@@ -1,36 +1,40 @@
 """民呼我为: the public, mobile-first pages — report a problem, track it by reference, rate, reopen.
 
-No account: tracking needs the reference plus the last four digits of the phone given at submission.
+No account: tracking needs the reference plus the last four digits of the phone given at submission, or —
+without a phone — the tracking code printed on the receipt (references are sequential, so guessable).
 Rate limits per client address; a honeypot field catches form-filling bots; phones are always masked.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Invalid, NotFound
+from cityops.core.pii import mask_text
 from cityops.core.ratelimit import RateLimiter
-from cityops.events import catalogue
+from cityops.events import catalogue, tracking
 from cityops.events import service as events
 from cityops.events.intake import IntakeItem, intake_one
-from cityops.events.models import Category, Event, Source
+from cityops.events.models import Category, Event, EventLog, Source
+from cityops.org.models import OrgUnit, UnitGeometry
 from cityops.web import csrf
 from cityops.web.pages import render
+from cityops.web.public_forms import FIELDS, FormError, check_form, number, plain
 
 router = APIRouter(prefix="/public", route_class=TransactionalRoute, include_in_schema=False)
 PUBLIC_ACTOR = Actor(user_id=None, username="public:web", roles=frozenset({Role.citizen}))
 
 
 class TrackFailed(NotFound):
-    message = "未找到该编号，或电话后四位不符 / No such reference, or the phone digits do not match."
+    message = "未找到该编号，或手机号后四位（查询码）不符。"
     default_code = "page.track_failed"
 
 
@@ -56,7 +60,7 @@ def _categories(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
 
 @router.get("/report", response_class=HTMLResponse)
 def report_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "public_report.html", categories=_categories(session), form={}, error="")
+    return render(request, "public_report.html", categories=_categories(session), form={}, errors={})
 
 
 @router.post("/report", response_class=HTMLResponse)
@@ -87,57 +91,70 @@ def report_submit(
         "phone": phone,
     }
     if website:  # the honeypot: people never see this field, bots fill it
-        return render(
-            request,
-            "public_report.html",
-            status_code=400,
-            categories=_categories(session),
-            form=form,
-            error="提交未被接受 / The submission was not accepted.",
-        )
+        return _form_again(request, session, form, FormError("提交未被接受。", field=""), 400)
     try:
+        point = (number(lon), number(lat))
+        check_form(session, category=category, description=description, lon=point[0], lat=point[1], address=address)
         item = IntakeItem(
             category=category,
             description=description,
             source=Source.citizen,
             address=address,
-            lon=_number(lon, "lon"),
-            lat=_number(lat, "lat"),
+            lon=point[0],
+            lat=point[1],
             reporter_name=name,
-            reporter_phone=phone,
+            reporter_phone=phone.strip(),
             attachments=[{"name": photo_name[:200], "size": photo_size[:12]}] if photo_name else [],
         )
         result = intake_one(session, PUBLIC_ACTOR, item)
+    except FormError as exc:
+        return _form_again(request, session, form, exc, 422)
     except CityOpsError as exc:
-        return render(
-            request,
-            "public_report.html",
-            status_code=422,
-            categories=_categories(session),
-            form=form,
-            error=exc.detail,
-            field=exc.data.get("field", ""),
-        )
+        return _form_again(request, session, form, plain(exc), 422)
     event = session.get(Event, result.event_id)
     assert event is not None
-    return render(request, "public_receipt.html", event=event, phone=events.mask_phone(event.reporter_phone))
+    code = tracking.issue_code(event) if not event.reporter_phone else ""
+    return render(request, "public_receipt.html", event=event, phone=events.mask_phone(event.reporter_phone), code=code)
 
 
-def _number(text: str, field: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise Invalid(f"{field} 须为数字 / {field} must be a number", field=field, code="page.not_a_number") from None
+def _form_again(request: Request, session: Session, form: dict[str, str], exc: FormError, status: int) -> HTMLResponse:
+    field = str(exc.data.get("field", ""))
+    return render(
+        request,
+        "public_report.html",
+        status_code=status,
+        categories=_categories(session),
+        form=form,
+        errors={field if field in FIELDS else "form": exc.detail},
+    )
 
 
-def _find(session: Session, ref: str, digits: str) -> Event:
+@router.get("/districts.geojson", response_class=JSONResponse)
+def districts(session: SessionDep) -> JSONResponse:
+    """Chongqing's district outlines for the pin picker (public boundary data, cached by the browser)."""
+    rows = session.execute(
+        select(OrgUnit.name, UnitGeometry.geojson).join(UnitGeometry, UnitGeometry.unit_id == OrgUnit.id)
+    )
+    features = [{"type": "Feature", "properties": {"name": name}, "geometry": json.loads(g)} for name, g in rows]
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features}, headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+def _find(session: Session, ref: str, secret: str) -> Event:
     event = session.scalars(select(Event).where(Event.ref == ref.strip(), Event.is_drill.is_(False))).one_or_none()
-    expected = event.reporter_phone[-4:] if event is not None and event.reporter_phone else ""
-    if event is None or not hmac.compare_digest(expected, digits.strip()):
+    if event is None or not tracking.proves_reporter(event, secret):
         raise TrackFailed(field="ref")
     return event
+
+
+def _reply(timeline: list[EventLog]) -> dict[str, Any] | None:
+    """The handler's answer to the citizen: the note of the latest 反馈 (report back) or 办结 (close), with
+    the handling unit (never a staff member's name) and personal numbers masked."""
+    for entry in reversed(timeline):
+        if entry.action in ("report", "close") and entry.note.strip():
+            return {"at": entry.at, "unit": entry.actor_unit, "text": mask_text(entry.note)}
+    return None
 
 
 def _reporter(event: Event) -> Actor:
@@ -148,6 +165,7 @@ def _track_page(
     request: Request, session: Session, event: Event, digits: str, message: str = "", status_code: int = 200
 ) -> HTMLResponse:
     actor = _reporter(event)
+    timeline = events.timeline(session, event, public=True)
     return render(
         request,
         "public_track.html",
@@ -155,7 +173,8 @@ def _track_page(
         event=event,
         digits=digits,
         category=catalogue.view(session).by_id.get(event.category_id),
-        timeline=events.timeline(session, event, public=True),
+        timeline=timeline,
+        reply=_reply(timeline),
         allowed=events.allowed_actions(event, actor, session),
         message=message,
         phone=events.mask_phone(event.reporter_phone),
@@ -172,7 +191,7 @@ def track(
     request: Request,
     session: SessionDep,
     ref: Annotated[str, Form(max_length=24)] = "",
-    digits: Annotated[str, Form(max_length=4)] = "",
+    digits: Annotated[str, Form(max_length=12)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     _limit(request)
@@ -189,7 +208,7 @@ def track_act(
     request: Request,
     session: SessionDep,
     ref: Annotated[str, Form(max_length=24)] = "",
-    digits: Annotated[str, Form(max_length=4)] = "",
+    digits: Annotated[str, Form(max_length=12)] = "",
     action: Annotated[str, Form(max_length=12)] = "",
     rating: Annotated[str, Form(max_length=24)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
@@ -199,12 +218,13 @@ def track_act(
     csrf.check(request, csrf_token)
     event = _find(session, ref, digits)
     if action not in ("rate", "reopen"):
-        raise Invalid("只能评价或重开 / only rate or reopen", field="action", code="page.invalid_action")
+        raise Invalid("只能评价或申请重新办理。", field="action", code="page.invalid_action")
     try:
         events.act(session, _reporter(event), event, action, events.ActionInput(rating=rating or None, note=note))
     except CityOpsError as exc:
         session.rollback()
         event = _find(session, ref, digits)
-        return _track_page(request, session, event, digits, message=exc.detail, status_code=exc.status_code)
-    message = "感谢您的评价 / Thank you for rating." if action == "rate" else "已重新受理 / Reopened."
+        message = exc.detail.split(" / ")[0]  # the citizen reads Chinese, without the English half
+        return _track_page(request, session, event, digits, message=message, status_code=exc.status_code)
+    message = "感谢您的评价。" if action == "rate" else "已重新受理，我们会尽快办理。"
     return _track_page(request, session, event, digits, message=message)

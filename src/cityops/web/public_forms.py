@@ -1,0 +1,77 @@
+"""The citizen's report form: its checks in plain Chinese, each placed beside its field, and the refusal of
+a place outside Chongqing (a point outside every district polygon, or an address naming another
+province-level region) — told plainly rather than sent to manual triage."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from cityops.core.errors import CityOpsError, Invalid
+from cityops.org import geo
+
+# The form's own fields; an error on any other (internal) field is shown at the top of the form.
+FIELDS = ("category", "description", "location", "phone")
+# Messages a citizen reads: no field names, no English, no codes. Keyed by the service's field.
+PLAIN = {
+    "category": ("category", "请选择问题类别。"),
+    "source": ("category", "请选择问题类别。"),
+    "reporter_phone": ("phone", "手机号格式不对，请填写11位手机号，或带区号的座机号（如 023-12345678）。"),
+    "address": ("location", "请填写问题所在的地址，或在地图上点选位置。"),
+    "text": ("location", "请填写问题所在的地址，或在地图上点选位置。"),
+    "lon": ("location", "地图位置不正确，请在地图上重新点选。"),
+    "lat": ("location", "地图位置不正确，请在地图上重新点选。"),
+}
+OUTSIDE = "您选择的位置不在重庆市范围内。本平台只受理重庆市内的问题，请重新选择位置；市外问题请拨打当地 12345 热线。"
+# Province-level regions other than Chongqing, as an address begins with them ("四川省成都市…").
+_OTHER_REGIONS = re.compile(
+    "^(北京市?|天津市?|上海市?|(河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州"
+    "|云南|陕西|甘肃|青海|台湾)省|(内蒙古|广西|西藏|宁夏|新疆)(自治区)?|香港|澳门)"
+)
+
+
+class FormError(Invalid):
+    """An error placed beside one field of the public form."""
+
+
+def plain(exc: CityOpsError) -> FormError:
+    """The service's error as the citizen should read it, beside the field it concerns."""
+    field = str(exc.data.get("field", ""))
+    if field in PLAIN:
+        target, message = PLAIN[field]
+        return FormError(message, field=target)
+    if field == "description":
+        return FormError(exc.detail.split(" / ")[0].rstrip("。") + "。", field="description")
+    if field.startswith("attributes."):
+        return FormError(exc.detail.split(" / ")[0] + "。", field="description")
+    return FormError("提交未成功，请检查后重试。", field="")
+
+
+def number(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise FormError("地图位置不正确，请在地图上重新点选。", field="location") from None
+
+
+def check_form(
+    session: Session, *, category: str, description: str, lon: float | None, lat: float | None, address: str
+) -> None:
+    """What the form checks before intake (which checks the rest)."""
+    if not category:
+        raise FormError("请选择问题类别。", field="category")
+    if not description.strip():
+        raise FormError("请描述您看到的问题。", field="description")
+    if lon is None and lat is None and not address.strip():
+        raise FormError("请填写问题所在的地址，或在地图上点选位置。", field="location")
+    if (lon is None) != (lat is None):
+        raise FormError("地图位置不完整，请在地图上重新点选。", field="location")
+    if _OTHER_REGIONS.match(address.strip()):
+        raise FormError(OUTSIDE, field="location")
+    if lon is not None and lat is not None:
+        idx = geo.index(session)
+        if idx.tree is not None and geo.districts_for_points(idx, [lon], [lat])[0] is None:
+            raise FormError(OUTSIDE, field="location")
