@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
 from cityops.core.actor import Actor
+from cityops.core.todo import TodoItem
 from cityops.risks.models import RiskPoint
 
 
-def todo_items(session: Session, actor: Actor, now: datetime) -> list[Any]:
+def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
     """Inspections due (the street's inspectors), hazards to rectify or accept, and points whose scheduled
     reassessment is due (dispatchers and leaders) — all in the actor's subtree."""
-    from cityops.core.todo import TodoItem
     from cityops.risks import hazards, inspections
     from cityops.risks.models import Hazard, Inspection
     from cityops.risks.service import EDITORS, unit_name, visible

@@ -18,15 +18,18 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cityops.catalog import requests as catalog_requests
 from cityops.core import clock
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.schemas import Schema
 from cityops.core.todo import TodoItem
 from cityops.events import service as events
+from cityops.grid import todo as grid_todo
 from cityops.plans import direct, notify
 from cityops.plans import service as plans
 from cityops.plans.models import DirectReport, Notification, PlanRun, PlanStep
+from cityops.risks import todo as risks_todo
 from cityops.web import csrf
 from cityops.web.i18n import NOTIFICATION_KIND, countdown, lang_of
 from cityops.web.pages import PageActor, local_url, render
@@ -35,6 +38,9 @@ TodoSource = Callable[[Session, Actor, datetime], list[TodoItem]]
 TODO_SOURCES: tuple[TodoSource, ...] = (
     events.todo_items,
     plans.todo_items,
+    risks_todo.todo_items,
+    grid_todo.todo_items,
+    catalog_requests.todo_items,
 )
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
