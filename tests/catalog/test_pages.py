@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.catalog.models import DataGrant
+from cityops.core import audit
 from cityops.core.audit import AuditEntry
 from cityops.core.db import session_scope
 from tests.catalog.conftest import STREET_A, World
@@ -60,6 +61,7 @@ def test_search_request_approve_read(
     expect(page.locator("#granted-data tbody tr").first).to_contain_text("路灯")
     shot(page, "catalog_read.png")
     with session_scope(factory) as s:
+        audit.sequence(s)  # what the worker's sequencer does within seconds
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "catalog.data_read")).all()
     assert [r.actor_id for r in reads] == [world.street.user_id]
 

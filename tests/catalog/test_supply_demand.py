@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.catalog import requests
-from cityops.core import clock
+from cityops.core import audit, clock
 from cityops.core.audit import AuditEntry
 from cityops.core.db import session_scope
 from cityops.org.models import OrgUnit
@@ -57,6 +57,7 @@ def test_approved_fields_are_exactly_what_the_street_reads_and_each_read_is_audi
     assert same.json()["items"] == body["items"]
 
     with session_scope(factory) as s:
+        audit.sequence(s)  # what the worker's sequencer does within seconds
         reads = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "catalog.data_read")))
     assert len(reads) == 2
     assert all(e.actor_id == world.street.user_id for e in reads)
@@ -128,6 +129,7 @@ def test_overdue_request_escalates_exactly_once(
         assert requests.sweep_overdue(s, clock.now()) == [req["id"]]
     with session_scope(factory) as s:
         assert requests.sweep_overdue(s, clock.now()) == []
+        audit.sequence(s)
         city_id = s.scalar(select(OrgUnit.id).where(OrgUnit.code == CITY))
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "catalog.request_overdue")))
     assert len(entries) == 1

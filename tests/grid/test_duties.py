@@ -9,8 +9,10 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.core import audit
 from cityops.core.actor import Role
 from cityops.core.audit import AuditEntry
+from cityops.core.db import session_scope
 from tests.factories import Login, department_id, login
 
 DISTRICT, STREET, OTHER_DISTRICT_STREET = "500103", "500103003", "500105001"
@@ -94,6 +96,8 @@ def test_duty_admission_needs_the_districts_approval(
     city = login(client, factory, "d_city2", [Role.dispatcher], unit_code="500000")
     fumes = _event(client, city, "environment.cooking_fumes", STREET)
     assert fumes["owner_name"] == "渝中区生态环境局" and "配合履职" in fumes["route_reason"]
+    with session_scope(factory) as s:
+        audit.sequence(s)  # what the worker's sequencer does within seconds
     session.rollback()
     actions = set(session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("duty.%"))))
     assert {"duty.admission_requested", "duty.admission_approved", "duty.item_added"} <= actions

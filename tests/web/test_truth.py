@@ -106,6 +106,11 @@ def test_district_map_is_zoomed_to_the_district_with_layers_and_toggles(
     client: TestClient, factory: sessionmaker[Session], session: Session, live_url: str, page: Page
 ) -> None:
     _seed(client, factory, session)
+    # A risk point of the 风险清单 in the district: the risk layer (registered by one line) shows it too.
+    from tests.risks.conftest import new_point
+
+    risk_admin = login(client, factory, "t_risk_admin", [Role.dispatcher], unit_code=DISTRICT)
+    new_point(client, risk_admin, session, unit_id=unit(session, DISTRICT).id, address="渝中区沧白路")
     log_in(page, live_url, "t_district", PASSWORD)
     page.wait_for_function("() => window.cityops && window.cityops.mapReady === true")
     chart = "window.cityops.charts.map"
@@ -118,10 +123,11 @@ def test_district_map_is_zoomed_to_the_district_with_layers_and_toggles(
     assert 0 < x < box["width"] and 0 < y < box["height"]
     far = page.evaluate(f"([lon, lat]) => {chart}.convertToPixel({{geoIndex: 0}}, [lon, lat])", [wz.lon, wz.lat])
     assert not (0 < far[0] < box["width"] and 0 < far[1] < box["height"])  # 万州区 is far off this map
-    assert page.evaluate("window.cityops.layerCounts") == {"events": 2, "devices": 0, "alarms": 0}
+    counts = page.evaluate("window.cityops.layerCounts")
+    assert counts == {"events": 2, "devices": 0, "alarms": 0, "risk_points": 1}
     expect(page.locator("#layers [data-layer=events]")).to_contain_text("在办事件")
     legend = f"{chart}.getOption().legend[0]"
-    assert page.evaluate(f"{legend}.data") == ["在办事件", "感知设备", "活动告警"]
+    assert page.evaluate(f"{legend}.data") == ["在办事件", "感知设备", "活动告警", "风险点"]
     shot(page, "cockpit-district.png")  # docs/img/cockpit-district.png is this picture
     page.locator("#layers input[value=events]").uncheck()
     page.wait_for_function(f"() => {legend}.selected['在办事件'] === false")

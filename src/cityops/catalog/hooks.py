@@ -11,7 +11,7 @@ from cityops.catalog import jobs, metrics
 from cityops.catalog import models as c
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import replace_unit, rewrite_paths
+from cityops.core.paths import follow
 
 PATHS = (
     c.CatalogEntry.unit_path,
@@ -32,12 +32,7 @@ UNITS = (
 
 
 def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    for old, new in change.moves:
-        for path_col in PATHS:
-            rewrite_paths(session, path_col, old, new)
-    for retired_id, successor_id, _ in change.merged:
-        for unit_col in UNITS:
-            replace_unit(session, unit_col, retired_id, successor_id)
+    follow(session, change, PATHS, UNITS)
 
 
 def install(hooks: Hooks) -> None:

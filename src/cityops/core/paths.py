@@ -36,3 +36,14 @@ def replace_unit(session: Session, unit_col: Any, retired_id: int, successor_id:
         .values({unit_col.key: successor_id})
         .execution_options(synchronize_session=False)
     )
+
+
+def follow(session: Session, change: Any, paths: tuple[Any, ...], units: tuple[Any, ...] = ()) -> None:
+    """A domain's answer to a `core.hooks.UnitChanged` for the common case: rewrite these cached path
+    columns for every moved subtree, and point these unit-id columns at a merged-away unit's successor."""
+    for old, new in change.moves:
+        for path_col in paths:
+            rewrite_paths(session, path_col, old, new)
+    for retired_id, successor_id, _ in change.merged:
+        for unit_col in units:
+            replace_unit(session, unit_col, retired_id, successor_id)

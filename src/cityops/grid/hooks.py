@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import replace_unit, rewrite_paths
+from cityops.core.paths import follow
 from cityops.grid import form_models as forms
 from cityops.grid import models as g
 
@@ -32,12 +32,7 @@ FOLLOW_SUCCESSOR = (
 
 
 def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    for old, new in change.moves:
-        for col in PATHS:
-            rewrite_paths(session, col, old, new)
-    for retired_id, successor_id, _ in change.merged:
-        for unit_col in FOLLOW_SUCCESSOR:
-            replace_unit(session, unit_col, retired_id, successor_id)
+    follow(session, change, PATHS, FOLLOW_SUCCESSOR)
 
 
 def install(hooks: Hooks) -> None:

@@ -9,20 +9,16 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
-from cityops.org.service import replace_unit, rewrite_paths
+from cityops.core.paths import follow
 from cityops.plans import jobs, notify
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanStep, ReportNotice
 
 
 def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
     # A merged-away unit's plan override keeps its unit id (plans are unique per key and unit).
-    for old, new in change.moves:
-        for path_col in (Plan.unit_path, PlanRun.unit_path, PlanStep.unit_path, DirectReport.unit_path):
-            rewrite_paths(session, path_col, old, new)
-    for retired_id, successor_id, _ in change.merged:
-        for unit_col in (PlanRun.unit_id, PlanStep.unit_id, DirectReport.unit_id, ReportNotice.unit_id):
-            replace_unit(session, unit_col, retired_id, successor_id)
-        replace_unit(session, Notification.unit_id, retired_id, successor_id)
+    paths = (Plan.unit_path, PlanRun.unit_path, PlanStep.unit_path, DirectReport.unit_path)
+    units = (PlanRun.unit_id, PlanStep.unit_id, DirectReport.unit_id, ReportNotice.unit_id, Notification.unit_id)
+    follow(session, change, paths, units)
 
 
 def install(hooks: Hooks) -> None:

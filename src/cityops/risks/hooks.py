@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import replace_unit, rewrite_paths
+from cityops.core.paths import follow
 from cityops.risks import figures, jobs, signals
 from cityops.risks import models as r
 
@@ -27,12 +27,7 @@ UNITS = (
 
 
 def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    for old, new in change.moves:
-        for path_col in PATHS:
-            rewrite_paths(session, path_col, old, new)
-    for retired_id, successor_id, _ in change.merged:
-        for unit_col in UNITS:
-            replace_unit(session, unit_col, retired_id, successor_id)
+    follow(session, change, PATHS, UNITS)
 
 
 def _answer(fn: Any) -> Any:

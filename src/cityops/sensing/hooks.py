@@ -9,18 +9,14 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
-from cityops.org.service import replace_unit, rewrite_paths
+from cityops.core.paths import follow
 from cityops.sensing import jobs
 from cityops.sensing.models import Alarm, Device
 from cityops.sensing.registry import REGISTRY_KEY, Registry
 
 
 def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    for old, new in change.moves:
-        rewrite_paths(session, Device.unit_path, old, new)
-        rewrite_paths(session, Alarm.unit_path, old, new)
-    for retired_id, successor_id, _ in change.merged:
-        replace_unit(session, Device.unit_id, retired_id, successor_id)
+    follow(session, change, (Device.unit_path, Alarm.unit_path), (Device.unit_id,))
 
 
 def install(hooks: Hooks) -> None:
