@@ -141,10 +141,18 @@ class Worker:
     def _drain(self, model: Any, resolve: Any, *, is_job: bool) -> int:
         with session_scope(self.factory) as s:
             ids = leases.claim(s, model, self.owner, clock.now(), lease=self.lease, limit=self.batch)
+            # Which claimed messages go to the outside world: read once per batch, not once per message.
+            outward = (
+                set()
+                if is_job or not ids or not self.hooks.external
+                else set(
+                    s.scalars(select(model.id).where(model.id.in_(ids), model.topic.in_(list(self.hooks.external))))
+                )
+            )
         done = 0
         for row_id in ids:
             try:
-                if not is_job and not self._deliver_outside(row_id):
+                if row_id in outward and not self._deliver_outside(row_id):
                     continue
                 with session_scope(self.factory) as s:
                     row = leases.lock_own(s, model, row_id, self.owner)
