@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import cityops
@@ -106,6 +107,22 @@ def install_error_handlers(app: FastAPI) -> None:
             return await _unexpected(request, exc)
         field, reason = rejected
         return JSONResponse(error_body("Invalid", f"{field}: {reason}", field=field), status_code=422)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_away(request: Request, exc: Exception) -> Response:
+        # The database is restarting, unreachable or refusing connections: nothing was stored, and the
+        # client should retry (with its idempotency key). The pool pings before reuse, so once the
+        # database is back the next request reconnects by itself.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        from cityops.core.errors import Unavailable
+
+        unavailable = Unavailable(
+            "数据库暂时不可用，未保存，请稍后重试 / The database is unavailable; nothing was saved, retry shortly.",
+            code="database.unavailable",
+            retry_after=2,
+        )
+        return await _business(request, unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -4,13 +4,9 @@ acknowledged ones with the ids first acknowledged."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
@@ -19,29 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from cityops.core.actor import Role
 from cityops.events.models import Event
 from tests.conftest import _free_port
+from tests.core.procs import audit_verify, start_server
 from tests.factories import PASSWORD, make_user
 
 BATCHES, PER_BATCH = 30, 300
-
-
-def _start(db_url: str, port: int) -> subprocess.Popen[bytes]:
-    cityops = Path(sys.executable).parent / "cityops"
-    env = {**os.environ, "CITYOPS_DATABASE_URL": db_url, "CITYOPS_ENV": "test"}
-    proc = subprocess.Popen(
-        [str(cityops), "serve", "--port", str(port), "--no-migrate"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("server did not start")
 
 
 def _batch(b: int) -> list[dict[str, object]]:
@@ -63,7 +40,7 @@ def test_sigkill_mid_batch_loses_nothing_acknowledged_and_duplicates_nothing(
     make_user(factory, "crash_grid", [Role.grid_worker, Role.dispatcher], unit_code="500103003")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start(db_url, port)
+    server = start_server(db_url, port)
     token = httpx.post(f"{base}/api/auth/login", json={"username": "crash_grid", "password": PASSWORD}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     acknowledged: dict[int, list[int]] = {}  # batch -> event ids, in row order
@@ -97,7 +74,7 @@ def test_sigkill_mid_batch_loses_nothing_acknowledged_and_duplicates_nothing(
     sender.join(30)
     assert 4 <= len(acknowledged) < BATCHES
 
-    server = _start(db_url, port)
+    server = start_server(db_url, port)
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
             for b in range(BATCHES):  # the client retries everything, acknowledged or not
@@ -116,10 +93,5 @@ def test_sigkill_mid_batch_loses_nothing_acknowledged_and_duplicates_nothing(
         )
         rows = s.scalar(select(func.count()).select_from(Event).where(Event.idempotency_key.like("crash-%")))
     assert keys == rows == BATCHES * PER_BATCH
-    audit = subprocess.run(
-        [str(Path(sys.executable).parent / "cityops"), "audit", "verify"],
-        env={**os.environ, "CITYOPS_DATABASE_URL": db_url},
-        capture_output=True,
-        text=True,
-    )
+    audit = audit_verify(db_url)
     assert audit.returncode == 0, audit.stdout + audit.stderr

@@ -24,6 +24,8 @@ from cityops.events.intake import IntakeItem, intake_many
 from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 
+# Counters spread over as many shards as PostgreSQL uses (events.metrics): the reads sum them all.
+SHARDS = 8
 VARIED = {
     "ref",
     "idempotency_key",
@@ -113,17 +115,17 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
     con.execute("DELETE FROM event_gauge")
     for level in ("unit_id", "district", "city"):
         con.execute(
-            f"INSERT INTO event_stat (unit_id, day, category_id, received, closed, closed_on_time, handling_seconds, "
-            f"returned, went_overdue, rated, satisfied) "
-            f"SELECT bu.{level}, date(e.received_at, '+8 hours'), e.category_id, count(*), "
+            f"INSERT INTO event_stat (unit_id, day, category_id, shard, received, closed, closed_on_time, "
+            f"handling_seconds, returned, went_overdue, rated, satisfied) "
+            f"SELECT bu.{level}, date(e.received_at, '+8 hours'), e.category_id, e.id % {SHARDS}, count(*), "
             f"sum(e.status = 'closed'), coalesce(sum(e.status = 'closed' AND e.closed_at <= e.due_at), 0), "
             f"total((julianday(e.closed_at) - julianday(e.received_at)) * 86400), "
             f"0, coalesce(sum(e.closed_at > e.due_at), 0), 0, 0 "
-            f"FROM event e JOIN bu ON bu.unit_id = e.unit_id GROUP BY 1, 2, 3"
+            f"FROM event e JOIN bu ON bu.unit_id = e.unit_id GROUP BY 1, 2, 3, 4"
         )
         con.execute(
-            f"INSERT INTO event_gauge (unit_id, open, overdue) SELECT bu.{level}, count(*), 0 FROM event e "
-            f"JOIN bu ON bu.unit_id = e.unit_id WHERE e.status = 'dispatched' GROUP BY 1"
+            f"INSERT INTO event_gauge (unit_id, shard, open, overdue) SELECT bu.{level}, e.id % {SHARDS}, "
+            f"count(*), 0 FROM event e JOIN bu ON bu.unit_id = e.unit_id WHERE e.status = 'dispatched' GROUP BY 1, 2"
         )
     con.execute("COMMIT")
     con.execute("ANALYZE")

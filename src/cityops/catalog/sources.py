@@ -56,6 +56,9 @@ def _items(kind: str) -> list[ItemIn]:
     return [ItemIn(name=n, label=label, type=t) for n, label, t in ITEMS_BY_KIND[kind]]
 
 
+_EVENT_COUNTS = ("received", "closed", "closed_on_time", "went_overdue")
+
+
 def _events(families: list[str] | None) -> AnySelect:
     stmt = (
         select(
@@ -64,14 +67,15 @@ def _events(families: list[str] | None) -> AnySelect:
             OrgUnit.name.label("unit_name"),
             Category.code.label("category_code"),
             Category.name.label("category_name"),
-            EventStat.received,
-            EventStat.closed,
-            EventStat.closed_on_time,
-            EventStat.went_overdue,
+            *(
+                func.sum(getattr(EventStat, f)).label(f)
+                for f in ("received", "closed", "closed_on_time", "went_overdue")
+            ),
         )
         .join(OrgUnit, OrgUnit.id == EventStat.unit_id)
         .join(Category, Category.id == EventStat.category_id)
         .where(OrgUnit.level == OrgLevel.street)  # counters are kept per ancestor centre: the finest is the street
+        .group_by(EventStat.day, OrgUnit.code, OrgUnit.name, Category.code, Category.name)  # summed over shards
     )
     if families:
         stmt = stmt.where(Category.family.in_(families))

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     file_store: str = "local"
     files_dir: str = "./var/files"
     upload_max_bytes: int = 10 * 1024 * 1024
+    # KPI counter rows are split into this many shards (each transaction adds to one at random; readers sum
+    # them) so concurrent writers do not queue on one row. 0 = automatic: 1 on SQLite (one writer at a
+    # time anyway), 8 on PostgreSQL.
+    counter_shards: int = Field(0, ge=0, le=64)
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

@@ -6,7 +6,19 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cityops.core.db import Base, JSONText
@@ -216,6 +228,8 @@ class EventStat(Base):
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Which shard of the key this row is (see events.metrics): readers always sum over shards.
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
     received: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
@@ -233,6 +247,8 @@ class EventGauge(Base):
 
     __tablename__ = "event_gauge"
     unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Which shard of the key this row is (see events.metrics): readers always sum over shards.
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
     open: Mapped[int] = mapped_column(Integer, default=0)
     overdue: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -241,6 +257,8 @@ class DepartmentStat(Base):
     __tablename__ = "department_stat"
     department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # Which shard of the key this row is (see events.metrics): readers always sum over shards.
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, default=0, server_default="0")
     assigned: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
