@@ -39,9 +39,7 @@ def _write(engine: Engine, writer: int) -> None:
             )
 
 
-def test_concurrent_writers_spread_over_shards_and_figures_equal_a_full_count(
-    engine: Engine, session: Session
-) -> None:
+def test_concurrent_writers_spread_over_shards_and_figures_equal_a_full_count(engine: Engine, session: Session) -> None:
     with ThreadPoolExecutor(WRITERS) as pool:
         list(pool.map(lambda w: _write(engine, w), range(WRITERS)))
     today = metrics.local_day(clock.now())
