@@ -4,7 +4,7 @@ a drill report leaves the system through no channel."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -27,6 +27,11 @@ GAS = {
 }
 
 
+def _iso(at: datetime) -> str:
+    """A time as the API writes it (ISO 8601, UTC as Z)."""
+    return at.isoformat().replace("+00:00", "Z")
+
+
 def test_unacknowledged_city_is_told_again_and_the_timeline_shows_every_time(
     client: TestClient, factory: sessionmaker[Session], session: Session, frozen: clock.FrozenClock
 ) -> None:
@@ -40,7 +45,7 @@ def test_unacknowledged_city_is_told_again_and_the_timeline_shows_every_time(
     assert r.status_code == 201, r.text
     report = r.json()
     assert [lvl["level"] for lvl in report["levels"]] == ["street", "district", "city"]
-    assert all(lvl["told_at"] == [t0.isoformat()] for lvl in report["levels"])  # the same moment
+    assert all(lvl["told_at"] == [_iso(t0)] for lvl in report["levels"])  # the same moment
     again = client.post("/api/direct-reports", headers=grid.headers, json=GAS)  # a retry: the same report
     assert again.json()["id"] == report["id"]
     for who in (street, district, city):
@@ -60,7 +65,7 @@ def test_unacknowledged_city_is_told_again_and_the_timeline_shows_every_time(
 
     frozen.advance(minutes=1)  # 4 minutes: not yet
     drain(factory)
-    assert client.get(url, headers=city.headers).json()["levels"][2]["told_at"] == [t0.isoformat()]
+    assert client.get(url, headers=city.headers).json()["levels"][2]["told_at"] == [_iso(t0)]
     frozen.advance(minutes=1, seconds=1)  # past the 5 minutes
     drain(factory)
     frozen.advance(seconds=30)
@@ -68,12 +73,12 @@ def test_unacknowledged_city_is_told_again_and_the_timeline_shows_every_time(
 
     body = client.get(url, headers=city.headers).json()
     levels = {lvl["level"]: lvl for lvl in body["levels"]}
-    assert levels["street"]["acknowledged_at"] == (t0 + timedelta(minutes=1)).isoformat()
-    assert levels["district"]["acknowledged_at"] == (t0 + timedelta(minutes=3)).isoformat()
-    assert levels["street"]["told_at"] == [t0.isoformat()] and levels["district"]["told_at"] == [t0.isoformat()]
+    assert levels["street"]["acknowledged_at"] == _iso(t0 + timedelta(minutes=1))
+    assert levels["district"]["acknowledged_at"] == _iso(t0 + timedelta(minutes=3))
+    assert levels["street"]["told_at"] == [_iso(t0)] and levels["district"]["told_at"] == [_iso(t0)]
     assert levels["city"]["acknowledged_at"] is None
-    assert levels["city"]["told_at"] == [t0.isoformat(), (t0 + timedelta(minutes=5, seconds=1)).isoformat()]
-    assert levels["city"]["upper_told_at"] == (t0 + timedelta(minutes=5, seconds=1)).isoformat()
+    assert levels["city"]["told_at"] == [_iso(t0), _iso(t0 + timedelta(minutes=5, seconds=1))]
+    assert levels["city"]["upper_told_at"] == _iso(t0 + timedelta(minutes=5, seconds=1))
     reminders = client.get("/api/notifications", headers=city.headers).json()["items"]
     assert sum(n["kind"] == "direct_report_reminder" for n in reminders) == 1
     leaders = client.get("/api/notifications", headers=leader.headers).json()["items"]

@@ -18,13 +18,27 @@ from cityops.core.actor import Actor
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.org.service import in_subtree
+from cityops.workflow.engine import Flow
 
-REVIEW_FLOW = {
-    (ComponentStatus.pending, "list"): ComponentStatus.listed,
-    (ComponentStatus.pending, "reject"): ComponentStatus.rejected,
-    (ComponentStatus.delisted, "list"): ComponentStatus.listed,
-    (ComponentStatus.listed, "delist"): ComponentStatus.delisted,
-}
+REVIEW_FLOW = Flow(
+    "catalog_component",
+    {
+        (ComponentStatus.pending, "list"): ComponentStatus.listed,
+        (ComponentStatus.pending, "reject"): ComponentStatus.rejected,
+        (ComponentStatus.delisted, "list"): ComponentStatus.listed,
+        (ComponentStatus.listed, "delist"): ComponentStatus.delisted,
+    },
+    labels={
+        "pending": "待审核",
+        "listed": "已上架",
+        "rejected": "已驳回",
+        "delisted": "已下架",
+        "list": "上架",
+        "reject": "驳回",
+        "delist": "下架",
+    },
+    code="catalog.invalid_transition",
+)
 
 
 def _mine(actor: Actor) -> Any:
@@ -93,9 +107,7 @@ def register(session: Session, actor: Actor, data: ComponentIn, *, demo: bool = 
 def review(session: Session, actor: Actor, component: CapabilityComponent, data: ReviewIn) -> CapabilityComponent:
     if not (actor.is_system or (holds(actor, "component.review") and actor.sees_path(component.unit_path))):
         raise Forbidden("只有提供方所在或上级单位的应用管理员可以审核 / reviewer only", code="catalog.not_reviewer")
-    target = REVIEW_FLOW.get((ComponentStatus(component.status), data.decision))
-    if target is None:
-        raise Conflict(f"{component.status} 状态不能 {data.decision}", code="catalog.invalid_transition")
+    target = REVIEW_FLOW.next_state(component.status, data.decision)
     if data.decision in ("reject", "delist") and not data.note.strip():
         raise Invalid("请写明理由 / a reason is required", field="note", code="catalog.reason_required")
     component.status = target

@@ -27,12 +27,18 @@ from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.org.models import Department, OrgUnit
 from cityops.org.service import in_subtree
+from cityops.workflow.engine import Flow
 
-ENTRY_FLOW: dict[tuple[str, str], str] = {
-    (EntryState.draft, "publish"): EntryState.published,
-    (EntryState.withdrawn, "publish"): EntryState.published,
-    (EntryState.published, "withdraw"): EntryState.withdrawn,
-}
+ENTRY_FLOW = Flow(
+    "catalog_entry",
+    {
+        (EntryState.draft, "publish"): EntryState.published,
+        (EntryState.withdrawn, "publish"): EntryState.published,
+        (EntryState.published, "withdraw"): EntryState.withdrawn,
+    },
+    labels={"draft": "草稿", "published": "已发布", "withdrawn": "已撤回", "publish": "发布", "withdraw": "撤回"},
+    code="catalog.invalid_transition",
+)
 METADATA_FIELDS = (
     "title",
     "classification",
@@ -264,14 +270,7 @@ def update_entry(session: Session, actor: Actor, entry: CatalogEntry, data: Entr
 def act(session: Session, actor: Actor, entry: CatalogEntry, action: str) -> CatalogEntry:
     """publish | withdraw (a withdrawn entry keeps its grants readable until they are revoked)."""
     require_provider(actor, entry, "entry.publish")
-    target = ENTRY_FLOW.get((entry.state, action))
-    if target is None:
-        raise Conflict(
-            f"当前状态不能{'发布' if action == 'publish' else '撤回'} / cannot {action} a {entry.state} entry",
-            code="catalog.invalid_transition",
-            state=entry.state,
-        )
-    entry.state = target
+    entry.state = ENTRY_FLOW.next_state(entry.state, action)
     entry.updated_at = clock.now()
     if action == "publish" and entry.published_on is None:
         entry.published_on = clock.now().date()
@@ -282,7 +281,7 @@ def act(session: Session, actor: Actor, entry: CatalogEntry, action: str) -> Cat
         actor,
         "catalog.entry_published" if action == "publish" else "catalog.entry_withdrawn",
         entry,
-        state=target,
+        state=entry.state,
     )
     return entry
 

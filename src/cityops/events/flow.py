@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from cityops.core.actor import Actor, Role
-from cityops.events.models import Status
+from cityops.events.models import STATUS_NAMES, Status
 from cityops.workflow.engine import Flow
 
 S = Status
@@ -45,8 +45,6 @@ for _s in (S.accepted, *_OPEN_WORK):
     _table[(_s, "suspend")] = S.suspended
 for _s in (S.reported, S.accepted):
     _table[(_s, "void")] = S.voided
-
-EVENT_FLOW = Flow("event", _table)
 
 # The deadline clock that runs in each status (None: no clock).
 STAGE_OF: dict[str, str | None] = {
@@ -111,6 +109,13 @@ def action_name(action: str) -> str:
     """The Chinese name of an action for messages ("作废" from "作废（须写理由）：派遣中心")."""
     rule = PERMISSIONS.get(action)
     return re.split("[（：]", rule.note)[0] if rule else action
+
+
+EVENT_FLOW = Flow(
+    "event",
+    _table,
+    labels={**{code: zh for code, (zh, _) in STATUS_NAMES.items()}, **{a: action_name(a) for a in PERMISSIONS}},
+)
 
 
 def relation_holds(

@@ -3,50 +3,52 @@ export), runs and their steps, my tasks, emergency direct reports with acknowled
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from pydantic import Field
 from sqlalchemy import func, select
 
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
-from cityops.core.pagination import PageParams, page_params, paginate
-from cityops.core.schemas import InSchema, Schema
+from cityops.core.pagination import PageDep, paginate
 from cityops.org import service as org
 from cityops.plans import activation, direct, notify, runs
 from cityops.plans import service as plans
 from cityops.plans import spec as specs
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanVersion
+from cityops.plans.schemas import (
+    CloseIn,
+    DirectReportDetail,
+    EffectiveOut,
+    ImportOut,
+    MarkedOut,
+    NotificationPage,
+    NotificationRead,
+    PlanDetail,
+    PlanIn,
+    PlanPage,
+    PlanRead,
+    ReportIn,
+    ReportPage,
+    ReportSummary,
+    RunDetail,
+    RunIn,
+    RunPage,
+    RunRead,
+    StepIn,
+    StepRead,
+    TaskPage,
+    TaskRead,
+    UnreadOut,
+    VersionRead,
+)
 
 router = APIRouter(prefix="/api", tags=["plans"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 MAX_YAML = 2 * 1024 * 1024
 
 
 # -- configurations ------------------------------------------------------------------------------------
-class PlanRead(Schema):
-    id: int
-    key: str
-    unit_id: int
-    level: str
-    version: int
-    spec: dict[str, Any]
-    updated_at: datetime
-    updated_by: str
-
-
-class PlanIn(InSchema):
-    key: str = Field(min_length=1, max_length=64)
-    unit_id: int | None = Field(None, description="where this configuration applies; default: the city")
-    spec: dict[str, Any] = Field(description="the city template in full, or what an override changes")
-
-
-class PlanPage(Schema):
-    items: list[PlanRead]
-    total: int
 
 
 @router.get("/plans")
@@ -58,7 +60,7 @@ def list_plans(
     if key:
         stmt = stmt.where(Plan.key == key)
     rows, total = paginate(session, stmt, page)
-    return PlanPage(items=[PlanRead.model_validate(p) for p in rows], total=total)
+    return PlanPage.of([PlanRead.model_validate(p) for p in rows], total, page)
 
 
 @router.post("/plans", status_code=200)
@@ -69,13 +71,6 @@ def save_plan(body: PlanIn, session: SessionDep, actor: ActorDep) -> PlanRead:
         raise Invalid("单位不存在 / unknown unit", field="unit_id", code="plan.invalid_unit_id")
     plan, _ = plans.save(session, actor, body.key, unit, body.spec)
     return PlanRead.model_validate(plan)
-
-
-class EffectiveOut(Schema):
-    key: str
-    unit_id: int
-    plan: dict[str, Any]
-    levels: list[dict[str, Any]]
 
 
 @router.get("/plans/effective")
@@ -106,13 +101,6 @@ def export_plans(
     return Response(text, media_type="application/yaml; charset=utf-8")
 
 
-class ImportOut(Schema):
-    created: int
-    changed: int
-    unchanged: int
-    errors: list[dict[str, Any]]
-
-
 @router.post(
     "/plans/import", openapi_extra={"requestBody": {"content": {"application/yaml": {"schema": {"type": "string"}}}}}
 )
@@ -126,17 +114,6 @@ async def import_plans(request: Request, session: SessionDep, actor: ActorDep) -
     except UnicodeDecodeError:
         raise Invalid("须为UTF-8文本 / body must be UTF-8 YAML", field="body", code="plan.invalid_body") from None
     return ImportOut(**plans.import_items(session, actor, specs.load_yaml(text)))
-
-
-class VersionRead(Schema):
-    version: int
-    spec: dict[str, Any]
-    created_at: datetime
-    created_by: str
-
-
-class PlanDetail(PlanRead):
-    versions: list[VersionRead]
 
 
 @router.get("/plans/{plan_id}")
@@ -158,63 +135,6 @@ def delete_override(plan_id: int, session: SessionDep, actor: ActorDep) -> Respo
 
 
 # -- runs --------------------------------------------------------------------------------------------------
-class StepRead(Schema):
-    id: int
-    seq: int
-    key: str
-    kind: str
-    title: str
-    mandatory: bool
-    level: str
-    unit_id: int
-    department_id: int | None
-    roles: list[str]
-    instructions: str
-    checklist: list[dict[str, Any]]
-    resources: list[str]
-    status: str
-    due_at: datetime | None
-    overdue: bool
-    escalated_at: datetime | None
-    done_at: datetime | None
-    done_by: str | None
-    note: str
-
-
-class RunRead(Schema):
-    id: int
-    plan_key: str
-    plan_id: int
-    plan_version: int
-    levels: list[dict[str, Any]]
-    name: str
-    event_id: int | None
-    unit_id: int
-    trigger: str
-    reason: str
-    is_drill: bool
-    status: str
-    started_at: datetime
-    started_by: str
-    closed_at: datetime | None
-    closed_by: str | None
-
-
-class RunDetail(RunRead):
-    steps: list[StepRead]
-
-
-class RunPage(Schema):
-    items: list[RunRead]
-    total: int
-
-
-class RunIn(InSchema):
-    plan_key: str = Field(min_length=1, max_length=64)
-    event_id: int | None = None
-    unit_id: int | None = None
-    drill: bool = False
-    reason: str = Field("", max_length=300)
 
 
 def _detail(session: Any, run: PlanRun) -> RunDetail:
@@ -253,18 +173,12 @@ def list_runs(
     if event_id is not None:
         stmt = stmt.where(PlanRun.event_id == event_id)
     rows, total = paginate(session, stmt, page)
-    return RunPage(items=[RunRead.model_validate(r) for r in rows], total=total)
+    return RunPage.of([RunRead.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/plan-runs/{run_id}")
 def get_run(run_id: int, session: SessionDep, actor: ActorDep) -> RunDetail:
     return _detail(session, runs.access_run(session, actor, run_id))
-
-
-class StepIn(InSchema):
-    action: str = Field(pattern="^(done|skip)$")
-    note: str = Field("", max_length=400, description="required when skipping")
-    checklist: list[bool] | None = Field(None, description="one flag per checklist item")
 
 
 @router.post("/plan-runs/{run_id}/steps/{step_id}")
@@ -274,26 +188,10 @@ def act_on_step(run_id: int, step_id: int, body: StepIn, session: SessionDep, ac
     return StepRead.model_validate(step)
 
 
-class CloseIn(InSchema):
-    note: str = Field("", max_length=400)
-
-
 @router.post("/plan-runs/{run_id}/close")
 def close_run(run_id: int, body: CloseIn, session: SessionDep, actor: ActorDep) -> RunRead:
     run = runs.close_run(session, actor, runs.access_run(session, actor, run_id), body.note)
     return RunRead.model_validate(run)
-
-
-class TaskRead(StepRead):
-    run_id: int
-    run_name: str
-    event_id: int | None
-    is_drill: bool
-
-
-class TaskPage(Schema):
-    items: list[TaskRead]
-    total: int
 
 
 @router.get("/plan-tasks")
@@ -312,83 +210,40 @@ def my_tasks(session: SessionDep, actor: ActorDep, page: PageDep) -> TaskPage:
         )
         for s, r in rows
     ]
-    return TaskPage(items=items, total=int(total or 0))
+    return TaskPage.of(items, int(total or 0), page)
 
 
 # -- direct reports ------------------------------------------------------------------------------------
-class ReportIn(InSchema):
-    category: str = Field(min_length=1, max_length=64, description="a catalogue code, e.g. work_safety.gas_leak")
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=4000)
-    address: str = Field("", max_length=300)
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
-    unit_code: str | None = Field(None, max_length=20, description="default: the reporter's own unit")
-    idempotency_key: str | None = Field(None, max_length=120)
-    drill: bool = False
-
-
-class ReportSummary(Schema):
-    id: int
-    ref: str
-    title: str
-    category_code: str
-    unit_id: int
-    reporter: str
-    event_id: int | None
-    is_drill: bool
-    created_at: datetime
-
-
-class ReportPage(Schema):
-    items: list[ReportSummary]
-    total: int
 
 
 @router.post("/direct-reports", status_code=201)
-def file_report(body: ReportIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def file_report(body: ReportIn, session: SessionDep, actor: ActorDep) -> DirectReportDetail:
     """File an emergency direct report: street, district and city centres are told at once."""
     report, _ = direct.file_report(session, actor, direct.ReportIn(**body.model_dump()))
-    return direct.timeline(session, report)
+    return DirectReportDetail.model_validate(direct.timeline(session, report))
 
 
 @router.get("/direct-reports")
 def list_reports(session: SessionDep, actor: ActorDep, page: PageDep) -> ReportPage:
     stmt = select(DirectReport).where(direct.visible(actor)).order_by(DirectReport.id.desc())
     rows, total = paginate(session, stmt, page)
-    return ReportPage(items=[ReportSummary.model_validate(r) for r in rows], total=total)
+    return ReportPage.of([ReportSummary.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/direct-reports/{report_id}")
-def get_report(report_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def get_report(report_id: int, session: SessionDep, actor: ActorDep) -> DirectReportDetail:
     """The report with, per level, every time that centre was told and when it acknowledged."""
-    return direct.timeline(session, direct.access(session, actor, report_id))
+    return DirectReportDetail.model_validate(direct.timeline(session, direct.access(session, actor, report_id)))
 
 
 @router.post("/direct-reports/{report_id}/ack")
-def acknowledge(report_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def acknowledge(report_id: int, session: SessionDep, actor: ActorDep) -> DirectReportDetail:
     report = direct.access(session, actor, report_id)
     direct.acknowledge(session, actor, report)
-    return direct.timeline(session, report)
+    return DirectReportDetail.model_validate(direct.timeline(session, report))
 
 
 # -- notifications -------------------------------------------------------------------------------------
-class NotificationRead(Schema):
-    id: int
-    kind: str
-    title: str
-    body: str
-    subject_type: str
-    subject_id: int
-    is_drill: bool
-    created_at: datetime
-    read: bool = False
-
-
-class NotificationPage(Schema):
-    items: list[NotificationRead]
-    total: int
-    unread: int = Field(description="how many of the caller's notifications the caller has not read")
 
 
 @router.get("/notifications")
@@ -406,17 +261,17 @@ def notifications(
     rows, total = paginate(session, stmt, page)
     read = notify.read_ids(session, actor, [n.id for n in rows])
     items = [NotificationRead.model_validate(n).model_copy(update={"read": n.id in read}) for n in rows]
-    return NotificationPage(items=items, total=total, unread=notify.unread_count(session, actor))
+    return NotificationPage.of(items, total, page, unread=notify.unread_count(session, actor))
 
 
 @router.post("/notifications/{notification_id}/read")
-def mark_read(notification_id: int, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+def mark_read(notification_id: int, session: SessionDep, actor: ActorDep) -> UnreadOut:
     """Mark one notification read for the calling user (others addressed by it still see it unread)."""
     notify.mark_read(session, actor, [notify.access_notification(session, actor, notification_id)])
-    return {"unread": notify.unread_count(session, actor)}
+    return UnreadOut(unread=notify.unread_count(session, actor))
 
 
 @router.post("/notifications/read-all")
-def mark_all_read(session: SessionDep, actor: ActorDep) -> dict[str, int]:
+def mark_all_read(session: SessionDep, actor: ActorDep) -> MarkedOut:
     marked = notify.mark_all_read(session, actor)
-    return {"marked": marked, "unread": notify.unread_count(session, actor)}
+    return MarkedOut(marked=marked, unread=notify.unread_count(session, actor))

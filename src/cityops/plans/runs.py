@@ -18,8 +18,23 @@ from cityops.org.models import OrgUnit
 from cityops.plans.activation import RUNNERS
 from cityops.plans.models import PlanRun, PlanStep
 from cityops.plans.notify import notify
+from cityops.workflow.engine import Flow
 
 STEP_ACTORS = (Role.dispatcher, Role.leader, Role.handler)
+
+# A run is open until its commanding centre closes it; a step is settled once, done or skipped with a reason.
+RUN_FLOW = Flow(
+    "plan_run",
+    {("open", "close"): "closed", ("open", "finish_step"): Flow.STAY},
+    labels={"open": "进行中", "closed": "已结束", "close": "结束预案", "finish_step": "办理步骤"},
+    code="plan.run_closed",
+)
+STEP_FLOW = Flow(
+    "plan_step",
+    {("pending", "done"): "done", ("pending", "skip"): "skipped"},
+    labels={"pending": "待办", "done": "完成", "skipped": "已跳过", "skip": "跳过"},
+    code="plan.step_settled",
+)
 
 
 class RunNotFound(NotFound):
@@ -84,12 +99,8 @@ def finish_step(
         raise NotFound("步骤不存在 / Step not found.", step_id=step_id, code="plan.step_not_found")
     if not may_act(actor, step):
         raise Forbidden("该步骤不由你承办 / This step is not yours to complete.", code="plan.step_not_yours")
-    if run.status != "open":
-        raise Conflict("预案已结束 / The run is closed.", code="plan.run_closed")
-    if step.status != "pending":
-        raise Conflict(
-            f"步骤已{step.status} / The step is already {step.status}.", status=step.status, code="plan.step_settled"
-        )
+    RUN_FLOW.next_state(run.status, "finish_step")
+    settled = STEP_FLOW.next_state(step.status, action)
     if action == "skip" and not note.strip():
         raise Invalid("跳过须说明理由 / Skipping needs a reason", field="note", code="plan.invalid_note")
     if checklist is not None:
@@ -101,7 +112,7 @@ def finish_step(
             )
         step.checklist = [{"item": c["item"], "done": bool(d)} for c, d in zip(step.checklist, checklist, strict=True)]
     now = clock.now()
-    step.status = "done" if action == "done" else "skipped"
+    step.status = settled
     step.done_at, step.done_by, step.note = now, actor.username, note[:400]
     audit.record(session, actor, f"plan.step_{step.status}", step, run_id=run.id, key=step.key, note=note[:200])
     if run.event_id is not None:
@@ -123,8 +134,7 @@ def close_run(session: Session, actor: Actor, run: PlanRun, note: str) -> PlanRu
             "只有事发地及以上的值班员、领导可结束预案 / Only the commanding centres close a run.",
             code="plan.not_commanding_centre",
         )
-    if run.status != "open":
-        raise Conflict("预案已结束 / The run is already closed.", code="plan.run_closed")
+    closed = RUN_FLOW.next_state(run.status, "close")
     pending = [s for s in steps_of(session, run.id) if s.mandatory and s.status == "pending"]
     if pending:
         raise Conflict(
@@ -132,7 +142,7 @@ def close_run(session: Session, actor: Actor, run: PlanRun, note: str) -> PlanRu
             pending=[{"id": s.id, "key": s.key, "title": s.title} for s in pending],
             code="plan.steps_pending",
         )
-    run.status, run.closed_at, run.closed_by, run.close_note = "closed", clock.now(), actor.username, note[:400]
+    run.status, run.closed_at, run.closed_by, run.close_note = closed, clock.now(), actor.username, note[:400]
     audit.record(session, actor, "plan.closed", run, key=run.plan_key)
     if run.event_id is not None:
         events.note(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from cityops.core.errors import Conflict
@@ -18,7 +18,13 @@ class InvalidTransition(Conflict):
 class Flow:
     name: str
     table: Mapping[tuple[str, str], str]
+    # Chinese names of states and actions, so a refused move reads 「待签收」状态下不能「受理」, not raw codes.
+    labels: Mapping[str, str] = field(default_factory=dict)
+    code: str = "workflow.invalid_transition"  # the error code a refused move carries, e.g. plan.invalid_transition
     STAY: ClassVar[str] = "="
+
+    def label(self, code: str) -> str:
+        return self.labels.get(code, code)
 
     def allowed(self, state: str) -> list[str]:
         return sorted({action for (s, action) in self.table if s == state})
@@ -27,10 +33,11 @@ class Flow:
         target = self.table.get((state, action))
         if target is None:
             raise InvalidTransition(
-                f"「{state}」状态下不能「{action}」 / cannot {action} an item that is {state}",
+                f"「{self.label(state)}」状态下不能「{self.label(action)}」 / cannot {action} an item that is {state}",
                 state=state,
                 action=action,
                 allowed=self.allowed(state),
+                code=self.code,
             )
         return state if target == self.STAY else target
 
