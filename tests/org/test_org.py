@@ -237,7 +237,8 @@ def test_split_creates_sibling_with_centre(
 
 def _gauges_equal_a_full_count(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Each unit's open/overdue gauge beside a count of the events that lie under it now."""
-    from cityops.events.models import OPEN_STATUSES, Event, EventGauge
+    from cityops.events import metrics
+    from cityops.events.models import OPEN_STATUSES, Event
     from cityops.org.service import in_subtree
 
     session.rollback()  # a new snapshot
@@ -247,8 +248,7 @@ def _gauges_equal_a_full_count(session: Session, unit_ids: list[int]) -> dict[in
         assert u is not None
         under = select(func.count()).where(in_subtree(Event.unit_path, u.path), Event.status.in_(OPEN_STATUSES))
         counted = (session.scalar(under) or 0, session.scalar(under.where(Event.overdue)) or 0)
-        g = session.get(EventGauge, unit_id)
-        got = (g.open, g.overdue) if g else (0, 0)
+        got = metrics.gauges(session, [unit_id]).get(unit_id, (0, 0))
         assert got == counted, (u.name, got, counted)
         seen[unit_id] = counted
     return seen

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +47,23 @@ VARIED = {
 
 
 def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: int = 365) -> None:
+    """Copy one real event `events` times inside SQLite, then derive the counters from the copies."""
+    template, streets, cats = _template(factory)
+    con = sqlite3.connect(engine.url.database or "", isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-400000")
+    _lookup_tables(con, streets, cats)
+    con.execute("BEGIN")
+    _copy_events(con, template, events, days, n_streets=len(streets), n_cats=len(cats))
+    _derive_counters(con)
+    con.execute("COMMIT")
+    con.execute("ANALYZE")
+    con.close()
+
+
+def _template(factory: sessionmaker[Session]) -> tuple[dict[str, Any], list[Any], list[int]]:
+    """One event made by intake (every column as the platform writes it), the streets and the categories."""
     with session_scope(factory) as s:
         first = intake_many(
             s,
@@ -64,10 +82,11 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
         from cityops.events.models import Category
 
         cats = list(s.scalars(select(Category.id).where(Category.parent_id.is_not(None))))
-    con = sqlite3.connect(engine.url.database or "", isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=OFF")
-    con.execute("PRAGMA cache_size=-400000")
+    return template, list(streets), cats
+
+
+def _lookup_tables(con: sqlite3.Connection, streets: list[Any], cats: list[int]) -> None:
+    """Numbered streets (with their district and city) and categories, for the copies to pick from."""
     con.execute("CREATE TEMP TABLE bu (k INTEGER PRIMARY KEY, unit_id INT, path TEXT, district INT, city INT)")
     rows = []
     for k, (uid, path) in enumerate(streets):
@@ -76,6 +95,11 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
     con.executemany("INSERT INTO bu VALUES (?,?,?,?,?)", rows)
     con.execute("CREATE TEMP TABLE bc (k INTEGER PRIMARY KEY, id INT)")
     con.executemany("INSERT INTO bc VALUES (?,?)", list(enumerate(cats)))
+
+
+def _copy_events(
+    con: sqlite3.Connection, template: dict[str, Any], events: int, days: int, *, n_streets: int, n_cats: int
+) -> None:
     now = clock.now().replace(tzinfo=None)
     start = (now - timedelta(days=days)).isoformat(sep=" ")
     step = days * 86400 / events
@@ -84,7 +108,7 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
     varied_sql = {
         "ref": "'S' || printf('%011d', i)",
         "idempotency_key": "NULL",
-        "category_id": f"(SELECT id FROM bc WHERE k = (i * 7919) % {len(cats)})",
+        "category_id": f"(SELECT id FROM bc WHERE k = (i * 7919) % {n_cats})",
         "unit_id": "bu.unit_id",
         "owner_unit_id": "bu.unit_id",
         "unit_path": "bu.path",
@@ -101,16 +125,19 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
     }
     select_sql = ", ".join(["?"] * len(const) + [varied_sql[c] for c in sorted(VARIED)])
     params = [_plain(template[c]) for c in const]
-    con.execute("BEGIN")
     chunk = 1_000_000
     for lo in range(0, events, chunk):
         hi = min(events, lo + chunk)
         con.execute(
             f"INSERT INTO event ({', '.join(cols)}) "
             f"WITH RECURSIVE seq(i) AS (SELECT {lo} UNION ALL SELECT i + 1 FROM seq WHERE i < {hi - 1}) "
-            f"SELECT {select_sql} FROM seq JOIN bu ON bu.k = (i * 104729) % {len(streets)}",
+            f"SELECT {select_sql} FROM seq JOIN bu ON bu.k = (i * 104729) % {n_streets}",
             params,
         )
+
+
+def _derive_counters(con: sqlite3.Connection) -> None:
+    """The counters `cityops simulate` would leave: per street, district and city, spread over shards."""
     con.execute("DELETE FROM event_stat")
     con.execute("DELETE FROM event_gauge")
     for level in ("unit_id", "district", "city"):
@@ -127,9 +154,6 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
             f"INSERT INTO event_gauge (unit_id, shard, open, overdue) SELECT bu.{level}, e.id % {SHARDS}, "
             f"count(*), 0 FROM event e JOIN bu ON bu.unit_id = e.unit_id WHERE e.status = 'dispatched' GROUP BY 1, 2"
         )
-    con.execute("COMMIT")
-    con.execute("ANALYZE")
-    con.close()
 
 
 def run(engine: Engine, factory: sessionmaker[Session], *, events: int = 10_000_000, repeats: int = 20) -> BenchResult:

@@ -5,24 +5,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from cityops.catalog import components, importer, requests, service, sources
+from cityops.catalog import components, grants, importer, requests, service, sources
 from cityops.catalog.models import CatalogEntry, DataRequest
 from cityops.catalog.schemas import (
     AnswerIn,
     ComponentIn,
     ComponentOut,
+    ComponentPage,
     CorrectionIn,
     CorrectionOut,
     CorrectionResolve,
     EntryIn,
     EntryOut,
+    EntryPage,
     GrantOut,
     ImportResult,
     RequestIn,
     RequestOut,
+    RequestPage,
     ReviewIn,
     RevokeIn,
     VersionOut,
@@ -30,11 +33,10 @@ from cityops.catalog.schemas import (
 from cityops.core.actor import Actor
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
-from cityops.core.pagination import Page, PageParams, page_params, paginate
+from cityops.core.pagination import PageDep, paginate
 from cityops.org import service as org
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
@@ -54,7 +56,7 @@ def request_out(session: Session, row: DataRequest) -> RequestOut:
 
 
 # -- entries -----------------------------------------------------------------------------------------
-@router.get("/entries", response_model=Page[EntryOut])
+@router.get("/entries")
 def list_entries(
     session: SessionDep,
     actor: ActorDep,
@@ -64,10 +66,10 @@ def list_entries(
     department_id: int | None = None,
     state: str | None = None,
     aggregated: bool | None = None,
-) -> Page[EntryOut]:
+) -> EntryPage:
     f = service.EntryFilter(q=q, share_type=share_type, department_id=department_id, state=state, aggregated=aggregated)
     rows, total = paginate(session, service.list_entries(actor, f), params)
-    return Page(items=[entry_out(session, e, actor) for e in rows], total=total, **params.model_dump())
+    return EntryPage.of([entry_out(session, e, actor) for e in rows], total, params)
 
 
 @router.post("/entries", response_model=EntryOut, status_code=201)
@@ -140,16 +142,16 @@ async def import_sheet(
 
 
 # -- supply–demand -----------------------------------------------------------------------------------
-@router.get("/requests", response_model=Page[RequestOut])
+@router.get("/requests")
 def list_requests(
     session: SessionDep,
     actor: ActorDep,
     params: PageDep,
     box: Annotated[str | None, Query(pattern="^(mine|inbox)$")] = None,
     state: str | None = None,
-) -> Page[RequestOut]:
+) -> RequestPage:
     rows, total = paginate(session, requests.list_requests(actor, box=box, state=state), params)
-    return Page(items=[request_out(session, r) for r in rows], total=total, **params.model_dump())
+    return RequestPage.of([request_out(session, r) for r in rows], total, params)
 
 
 @router.post("/requests", response_model=RequestOut, status_code=201)
@@ -176,7 +178,7 @@ def withdraw_request(request_id: int, session: SessionDep, actor: ActorDep) -> R
 
 @router.get("/grants/{grant_id}", response_model=GrantOut)
 def get_grant(grant_id: int, session: SessionDep, actor: ActorDep) -> GrantOut:
-    return GrantOut.model_validate(requests.access_grant(session, actor, grant_id), from_attributes=True)
+    return GrantOut.model_validate(grants.access_grant(session, actor, grant_id), from_attributes=True)
 
 
 @router.get("/grants/{grant_id}/data")
@@ -188,8 +190,8 @@ def read_granted_data(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """The granted fields only, rows limited to the grantee's jurisdiction; every read is audited."""
-    grant = requests.access_grant(session, actor, grant_id)
-    result = requests.read(session, actor, grant, limit=limit, offset=offset)
+    grant = grants.access_grant(session, actor, grant_id)
+    result = grants.read(session, actor, grant, limit=limit, offset=offset)
     return {
         "entry": result.entry.code,
         "fields": list(grant.fields),
@@ -210,14 +212,14 @@ def read_entry_data(
 ) -> dict[str, Any]:
     """The entry's API distribution: reads through the caller's grant for it (403 without one)."""
     entry = service.access_entry(session, actor, entry_id)
-    grant = requests.grant_for_entry(session, actor, entry)
+    grant = grants.grant_for_entry(session, actor, entry)
     return read_granted_data(grant.id, session, actor, limit, offset)
 
 
 @router.post("/grants/{grant_id}/revoke", response_model=GrantOut)
 def revoke_grant(grant_id: int, data: RevokeIn, session: SessionDep, actor: ActorDep) -> GrantOut:
-    grant = requests.access_grant(session, actor, grant_id)
-    return GrantOut.model_validate(requests.revoke(session, actor, grant, data.reason), from_attributes=True)
+    grant = grants.access_grant(session, actor, grant_id)
+    return GrantOut.model_validate(grants.revoke(session, actor, grant, data.reason), from_attributes=True)
 
 
 @router.get("/satisfaction")
@@ -238,13 +240,13 @@ def satisfaction(
 
 
 # -- capability components ---------------------------------------------------------------------------
-@router.get("/components", response_model=Page[ComponentOut])
+@router.get("/components")
 def list_components(
     session: SessionDep, actor: ActorDep, params: PageDep, kind: str | None = None, status: str | None = None
-) -> Page[ComponentOut]:
+) -> ComponentPage:
     rows, total = paginate(session, components.list_components(actor, kind=kind, status=status), params)
     items = [ComponentOut.model_validate(c, from_attributes=True) for c in rows]
-    return Page(items=items, total=total, **params.model_dump())
+    return ComponentPage.of(items, total, params)
 
 
 @router.post("/components", response_model=ComponentOut, status_code=201)

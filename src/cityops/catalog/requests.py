@@ -7,12 +7,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.orm import Session
 
-from cityops.catalog import service, sources
+from cityops.catalog import service
 from cityops.catalog.models import ANSWERED, FULFILLED, CatalogEntry, DataGrant, DataRequest, EntryState, RequestState
 from cityops.catalog.models import ShareType as ST
 from cityops.catalog.permissions import holds, is_party, is_provider
@@ -35,11 +34,6 @@ SWEEPER = system_actor("system:catalog-deadlines")
 class RequestNotFound(NotFound):
     message = "数据申请不存在 / Data request not found."
     default_code = "catalog.request_not_found"
-
-
-class GrantNotFound(NotFound):
-    message = "数据授权不存在 / Data grant not found."
-    default_code = "catalog.grant_not_found"
 
 
 # -- scoping -----------------------------------------------------------------------------------------
@@ -262,93 +256,6 @@ def is_provider_entry(request: DataRequest, entry: CatalogEntry) -> bool:
     if request.provider_department_id is not None:
         return entry.department_id == request.provider_department_id
     return entry.department_id is None and entry.unit_id == request.provider_unit_id
-
-
-def access_grant(session: Session, actor: Actor, grant_id: int) -> DataGrant:
-    """The grantee or the provider; anyone else gets 404."""
-    grant = session.get(DataGrant, grant_id)
-    request = session.get(DataRequest, grant.request_id) if grant is not None else None
-    if grant is None or request is None:
-        raise GrantNotFound(grant_id=grant_id)
-    if not (
-        actor.is_system
-        or is_party(actor, grant.grantee_unit_id, grant.grantee_department_id)
-        or is_provider(actor, request.provider_department_id, request.provider_unit_id)
-    ):
-        raise GrantNotFound(grant_id=grant_id)
-    return grant
-
-
-def grant_for_entry(session: Session, actor: Actor, entry: CatalogEntry) -> DataGrant:
-    """The caller's newest grant for an entry (a live one before a revoked one); 403 when there is none."""
-    stmt = select(DataGrant).where(DataGrant.entry_id == entry.id, DataGrant.grantee_unit_id == (actor.unit_id or 0))
-    grants = [
-        g
-        for g in session.scalars(stmt.order_by(DataGrant.id.desc()))
-        if is_party(actor, g.grantee_unit_id, g.grantee_department_id)
-    ]
-    live = [g for g in grants if g.revoked_at is None]
-    if not (live or grants):
-        raise Forbidden(
-            "没有该资源的数据授权，请先申请 / no grant for this entry: request it first", code="catalog.no_grant"
-        )
-    return (live or grants)[0]
-
-
-def revoke(session: Session, actor: Actor, grant: DataGrant, reason: str) -> DataGrant:
-    request = session.get(DataRequest, grant.request_id)
-    assert request is not None
-    if not (
-        actor.is_system
-        or (
-            holds(actor, "grant.revoke")
-            and is_provider(actor, request.provider_department_id, request.provider_unit_id)
-        )
-    ):
-        raise Forbidden("只有提供方的数据管理员可以撤销授权 / only the provider revokes", code="catalog.not_provider")
-    if grant.revoked_at is not None:
-        raise Conflict("授权已撤销 / already revoked", code="catalog.grant_revoked")
-    grant.revoked_at, grant.revoked_by, grant.revoke_reason = clock.now(), actor.username[:80], reason
-    audit.record(session, actor, "catalog.grant_revoked", grant, reason=reason)
-    return grant
-
-
-@dataclass
-class ReadResult:
-    grant: DataGrant
-    entry: CatalogEntry
-    rows: list[dict[str, Any]]
-    total: int
-
-
-def read(session: Session, actor: Actor, grant: DataGrant, *, limit: int = 100, offset: int = 0) -> ReadResult:
-    """Exactly the granted fields, rows limited to the grantee's subtree; each read is audited."""
-    if not (holds(actor, "grant.read") and is_party(actor, grant.grantee_unit_id, grant.grantee_department_id)):
-        raise Forbidden("只有被授权单位可以读取 / only the grantee reads", code="catalog.not_grantee")
-    if grant.revoked_at is not None:
-        raise Forbidden("授权已撤销 / the grant was revoked", code="catalog.grant_revoked")
-    today = clock.now().astimezone(CST).date()
-    if not grant.valid_from <= today <= grant.valid_until:
-        raise Forbidden("不在授权有效期内 / the grant is not valid today", code="catalog.grant_expired")
-    entry = session.get(CatalogEntry, grant.entry_id)
-    assert entry is not None
-    if not entry.source:
-        raise Conflict("该资源数据未归集到平台 / the data is not held on the platform", code="catalog.not_on_platform")
-    rows = sources.rows(session, entry, grant.grantee_unit_path, list(grant.fields), limit=limit, offset=offset)
-    total = sources.record_count(session, entry, grant.grantee_unit_path) or 0
-    grant.reads += 1
-    grant.last_read_at = clock.now()
-    audit.record(
-        session,
-        actor,
-        "catalog.data_read",
-        grant,
-        entry=entry.code,
-        fields=list(grant.fields),
-        rows=len(rows),
-        offset=offset,
-    )
-    return ReadResult(grant, entry, rows, total)
 
 
 # -- deadlines ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cityops.catalog.models import OpenType, ShareType
 from cityops.catalog.vocab import FORMAT_CLASSES, ITEM_TYPES, UPDATE_CYCLES
+from cityops.core.pagination import Page
 
 
 class ItemIn(BaseModel):
@@ -97,9 +98,8 @@ class EntryOut(BaseModel):
     updated_at: datetime
 
 
-class EntryPage(BaseModel):
-    items: list[EntryOut]
-    total: int
+class EntryPage(Page[EntryOut]):
+    pass
 
 
 class VersionOut(BaseModel):
@@ -200,9 +200,8 @@ class RequestOut(BaseModel):
     grant: GrantOut | None = None
 
 
-class RequestPage(BaseModel):
-    items: list[RequestOut]
-    total: int
+class RequestPage(Page[RequestOut]):
+    pass
 
 
 class ComponentIn(BaseModel):
@@ -235,6 +234,10 @@ class ComponentOut(BaseModel):
     used_by: list[str]
     review_note: str
     is_demo: bool
+
+
+class ComponentPage(Page[ComponentOut]):
+    pass
 
 
 class ImportRowError(BaseModel):

@@ -187,3 +187,7 @@ def start_session(
         secure=settings.cookie_secure,
     )
     return token, int(ttl.total_seconds())
+
+
+# Platform and application administrators (catalogue, categories, keys, settings).
+AdminDep = Annotated[Actor, Depends(require(Role.sysadmin, Role.app_admin))]

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
-from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
+from cityops.core.deps import ActorDep, AdminDep, SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Invalid, NotFound
-from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.pagination import PageDep, paginate
 from cityops.events import catalogue, export, importer, intake, merge, metrics, service
 from cityops.events.calendar import CST
 from cityops.events.flow import EVENT_FLOW, PERMISSIONS
@@ -44,8 +44,6 @@ from cityops.org.models import Department, OrgUnit
 from cityops.workflow.engine import describe
 
 router = APIRouter(prefix="/api", tags=["events"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
-AdminDep = Annotated[Actor, Depends(require(Role.sysadmin, Role.app_admin))]
 
 
 @router.post(
@@ -170,7 +168,7 @@ FilterDep = Annotated[service.EventFilter, Depends(_filter)]
 def list_events(session: SessionDep, actor: ActorDep, page: PageDep, f: FilterDep) -> EventPage:
     """Events in the caller's jurisdiction (or assigned to its department), newest first, with filters."""
     rows, total = paginate(session, service.list_events(session, actor, f), page)
-    return EventPage(items=read_events(session, rows), total=total, limit=page.limit, offset=page.offset)
+    return EventPage.of(read_events(session, rows), total, page)
 
 
 def _export_batches(session: Session, actor: Actor, f: service.EventFilter, limit: int) -> Iterator[list[EventRead]]:

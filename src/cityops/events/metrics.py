@@ -205,14 +205,19 @@ def figures(
         f = out[row[0]]
         for name, value in zip(STAT_FIELDS, row[1:], strict=True):
             setattr(f, name, float(value) if name == "handling_seconds" else int(value))
-    gauges = (
+    for unit_id, (open_, overdue) in gauges(session, unit_ids).items():
+        out[unit_id].open, out[unit_id].overdue = open_, overdue
+    return out
+
+
+def gauges(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(open, overdue) now for each unit's subtree: the sum over the unit's gauge shards."""
+    stmt = (
         select(EventGauge.unit_id, func.sum(EventGauge.open), func.sum(EventGauge.overdue))
         .where(EventGauge.unit_id.in_(unit_ids))
         .group_by(EventGauge.unit_id)
     )
-    for unit_id, open_, overdue in session.execute(gauges):
-        out[unit_id].open, out[unit_id].overdue = int(open_), int(overdue)
-    return out
+    return {int(u): (int(o), int(v)) for u, o, v in session.execute(stmt)}
 
 
 def by_category(session: Session, unit_id: int, since: date, until: date, limit: int = 10) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from cityops.core.pagination import Page
 from cityops.core.schemas import InSchema, Schema
 
 
@@ -77,11 +78,8 @@ class EventRead(Schema):
     allowed_actions: list[str] | None = None
 
 
-class EventPage(Schema):
-    items: list[EventRead]
-    total: int
-    limit: int
-    offset: int
+class EventPage(Page[EventRead]):
+    pass
 
 
 class TimelineEntry(Schema):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
-from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.pagination import PageDep, paginate
 from cityops.org import geo, service
 from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
 from cityops.org.schemas import (
@@ -33,7 +33,6 @@ from cityops.org.schemas import (
 )
 
 router = APIRouter(prefix="/api/org", tags=["org"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def _detail(session: Any, unit: OrgUnit) -> UnitDetail:
@@ -66,7 +65,7 @@ def search_units(
 ) -> UnitPage:
     """Search units in the caller's subtree by name or NBS code."""
     rows, total = paginate(session, service.search_units(session, actor, q=q, level=level), page)
-    return UnitPage(items=[UnitRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return UnitPage.of([UnitRead.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/units/{unit_id}", responses={404: {"description": "absent or outside your jurisdiction"}})
@@ -80,7 +79,7 @@ def list_children(unit_id: int, session: SessionDep, actor: ActorDep, page: Page
     """Children of a unit, on demand (the tree is too large to send whole)."""
     unit = service.access_unit(session, actor, unit_id)
     rows, total = paginate(session, service.list_children(session, actor, unit), page)
-    return UnitPage(items=[UnitRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return UnitPage.of([UnitRead.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/units/{unit_id}/history", responses={404: {"description": "absent or outside your jurisdiction"}})

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
+from cityops.core.pagination import Page
 from cityops.core.schemas import InSchema, Schema
 
 
@@ -30,11 +31,8 @@ class UnitDetail(UnitRead):
     successor_id: int | None
 
 
-class UnitPage(Schema):
-    items: list[UnitRead]
-    total: int
-    limit: int
-    offset: int
+class UnitPage(Page[UnitRead]):
+    pass
 
 
 class DepartmentRead(Schema):

@@ -50,7 +50,9 @@ class ReportIn:
 
 
 def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectReport, bool]:
-    """File a report; returns (report, created). A repeated idempotency key returns the first report."""
+    """File a report; returns (report, created). A repeated idempotency key returns the first report.
+    Phases: the event through intake (urgent, source emergency), the report row, every centre told at once,
+    the event's timeline and the plans its category starts."""
     if not actor.has(*REPORTERS):
         raise Forbidden(
             "网格员和工作人员可直报 / Grid workers and staff file direct reports.",
@@ -63,6 +65,23 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
         ).one_or_none()
         if existing is not None:
             return existing, False
+    event = _open_event(session, actor, data)
+    report = _report_row(session, actor, data, event)
+    told = _tell_every_level(session, report, event.unit_path)
+    audit.record(session, actor, "direct_report.filed", report, ref=report.ref, event_id=event.id, drill=data.drill)
+    events.note(
+        session,
+        actor,
+        event.id,
+        "direct_report",
+        f"突发事件直报 {report.ref}：已同时通知 {'、'.join(told)} / all centres notified at once",
+        data={"report_id": report.id},
+    )
+    activation.activate_for_event(session, actor, event, trigger="direct_report")
+    return report, True
+
+
+def _open_event(session: Session, actor: Actor, data: ReportIn) -> Event:
     unit_code = data.unit_code
     if unit_code is None and not data.address and data.lon is None and actor.unit_id is not None:
         own = session.get(OrgUnit, actor.unit_id)
@@ -88,6 +107,10 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
     )
     event = session.get(Event, result.event_id)
     assert event is not None
+    return event
+
+
+def _report_row(session: Session, actor: Actor, data: ReportIn, event: Event) -> DirectReport:
     now = clock.now()
     report = DirectReport(
         ref="",
@@ -109,7 +132,13 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
     session.add(report)
     session.flush()
     report.ref = f"ZB{now:%Y%m%d}{report.id:05d}"
-    levels = org.centre_units_on(session, event.unit_path)
+    return report
+
+
+def _tell_every_level(session: Session, report: DirectReport, unit_path: str) -> list[str]:
+    """Street, district and city centres above the place, all at the same moment; their names, in order."""
+    now = report.created_at
+    levels = org.centre_units_on(session, unit_path)
     told = []
     for level in LEVELS:
         unit = levels.get(level)
@@ -128,17 +157,7 @@ def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectR
         _log(session, report, level, "notified", now, note=unit.name)
         _tell(session, report, unit, kind="direct_report", title=f"突发事件直报：{report.title}")
         told.append(f"{LEVEL_NAMES[level]}（{unit.name}）")
-    audit.record(session, actor, "direct_report.filed", report, ref=report.ref, event_id=event.id, drill=data.drill)
-    events.note(
-        session,
-        actor,
-        event.id,
-        "direct_report",
-        f"突发事件直报 {report.ref}：已同时通知 {'、'.join(told)} / all centres notified at once",
-        data={"report_id": report.id},
-    )
-    activation.activate_for_event(session, actor, event, trigger="direct_report")
-    return report, True
+    return told
 
 
 def _tell(session: Session, report: DirectReport, unit: OrgUnit, *, kind: str, title: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from cityops.core import clock
 from cityops.core.actor import Actor
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import NotFound
-from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.pagination import PageDep, paginate
 from cityops.org import service as org
 from cityops.risks import figures as risk_figures
 from cityops.risks import hazard_events, hazards, inspections, matrix, sheets
@@ -48,7 +48,6 @@ from cityops.risks.schemas import (
 from cityops.risks.views import read_points
 
 router = APIRouter(prefix="/api/risks", tags=["risks"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 LevelQ = Annotated[str | None, Query(pattern="^(major|significant|general|low)$")]
 
 
@@ -83,7 +82,7 @@ def list_points(
 ) -> PointPage:
     f = points.PointFilter(level=level, category=category, unit_id=unit_id, q=q)
     rows, total = paginate(session, points.list_points(session, actor, f), page)
-    return PointPage(items=read_points(session, rows), total=total, limit=page.limit, offset=page.offset)
+    return PointPage.of(read_points(session, rows), total, page)
 
 
 @router.post("/points", status_code=201)
@@ -219,9 +218,7 @@ def list_inspections(
     if point_id is not None:
         stmt = stmt.where(Inspection.point_id == points.access_point(session, actor, point_id).id)
     rows, total = paginate(session, stmt.order_by(Inspection.due_at, Inspection.id), page)
-    return InspectionPage(
-        items=[InspectionRead.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    return InspectionPage.of([InspectionRead.model_validate(r) for r in rows], total, page)
 
 
 @router.get("/inspections/{inspection_id}")
@@ -286,9 +283,7 @@ def list_hazards(
     if point_id is not None:
         stmt = stmt.where(Hazard.point_id == points.access_point(session, actor, point_id).id)
     rows, total = paginate(session, stmt.order_by(Hazard.found_at.desc(), Hazard.id.desc()), page)
-    return HazardPage(
-        items=[read_hazard(session, actor, h) for h in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    return HazardPage.of([read_hazard(session, actor, h) for h in rows], total, page)
 
 
 @router.post("/hazards", status_code=201)

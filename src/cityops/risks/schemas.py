@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from cityops.core.pagination import Page
 from cityops.core.schemas import InSchema, Schema
 
 
@@ -70,11 +71,8 @@ class PointRead(Schema):
     version: int
 
 
-class PointPage(Schema):
-    items: list[PointRead]
-    total: int
-    limit: int
-    offset: int
+class PointPage(Page[PointRead]):
+    pass
 
 
 class ReassessIn(InSchema):
@@ -121,11 +119,8 @@ class InspectionRead(Schema):
     note: str
 
 
-class InspectionPage(Schema):
-    items: list[InspectionRead]
-    total: int
-    limit: int
-    offset: int
+class InspectionPage(Page[InspectionRead]):
+    pass
 
 
 class CheckIn(InSchema):
@@ -172,11 +167,8 @@ class HazardRead(Schema):
     missing_for_close: list[str] = Field(default_factory=list)
 
 
-class HazardPage(Schema):
-    items: list[HazardRead]
-    total: int
-    limit: int
-    offset: int
+class HazardPage(Page[HazardRead]):
+    pass
 
 
 class HazardActionIn(InSchema):

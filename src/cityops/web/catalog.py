@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from cityops.catalog import components, requests, service, sources
+from cityops.catalog import components, grants, requests, service, sources
 from cityops.catalog.models import CatalogEntry, DataRequest, EntryState, RequestState
 from cityops.catalog.permissions import holds, is_party, is_provider
 from cityops.catalog.schemas import AnswerIn, RequestIn
@@ -251,7 +251,7 @@ def revoke_from_page(
             raise Conflict("该申请没有授权 / no grant to revoke", code="catalog.no_grant")
         if len(reason.strip()) < 2:
             raise Invalid("请写明撤销理由 / a reason is required", field="reason", code="catalog.reason_required")
-        requests.revoke(session, actor, grant, reason.strip())
+        grants.revoke(session, actor, grant, reason.strip())
     except CityOpsError as exc:
         ctx = _request_context(session, actor, row, revoke_error=exc.detail)
         return render(request, "catalog_request.html", status_code=exc.status_code, **ctx)
@@ -267,8 +267,8 @@ def grant_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
     """Reading granted data on a page is a read like through the API: audited, exactly the granted fields."""
-    grant = requests.access_grant(session, actor, grant_id)
-    result = requests.read(session, actor, grant, limit=PAGE_SIZE * 2, offset=(page - 1) * PAGE_SIZE * 2)
+    grant = grants.access_grant(session, actor, grant_id)
+    result = grants.read(session, actor, grant, limit=PAGE_SIZE * 2, offset=(page - 1) * PAGE_SIZE * 2)
     labels = {i["name"]: i["label"] for i in result.entry.items}
     more = page * PAGE_SIZE * 2 < result.total
     return render(

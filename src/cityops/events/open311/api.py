@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityops.core.actor import Actor, Role
-from cityops.core.deps import SessionDep, TransactionalRoute, require
+from cityops.core.deps import AdminDep, SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError
 from cityops.core.ratelimit import RateLimiter
 from cityops.core.schemas import InSchema, Schema
@@ -237,9 +236,6 @@ class KeyRead(Schema):
 
 class KeyCreated(KeyRead):
     api_key: str = Field(description="shown once; store it now")
-
-
-AdminDep = Annotated[Actor, Depends(require(Role.sysadmin, Role.app_admin))]
 
 
 @admin.post("/keys", status_code=201)
