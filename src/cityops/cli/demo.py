@@ -42,7 +42,7 @@ def demo(
     from cityops.sensing.service import seed_types
 
     settings = Settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **settings.engine_options())
     factory = session_factory(engine, settings)
     console.print(f"[bold]cityops 演示城市 / demo city[/bold] — database {settings.database_url}")
     upgrade(engine)

@@ -46,7 +46,7 @@ def _factory(settings: Settings):  # type: ignore[no-untyped-def]
     from cityops.core.db import make_engine
     from cityops.runtime import session_factory
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **settings.engine_options())
     return engine, session_factory(engine, settings)
 
 

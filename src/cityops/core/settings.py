@@ -13,6 +13,10 @@ class Settings(BaseSettings):
 
     env: str = Field("dev", description="dev | test | production")
     database_url: str = "sqlite:///./cityops.db"
+    # PostgreSQL connections each process may hold: pool_size kept open, up to max_overflow more under bursts.
+    # Size max_connections ≥ (API processes + workers) × (pool size + overflow) + a margin for admin tools.
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(20, ge=0, le=200)
     secret_key: str = DEV_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
@@ -57,6 +61,12 @@ class Settings(BaseSettings):
         if self.env == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("CITYOPS_SECRET_KEY must be set in production")
         return self
+
+    def engine_options(self) -> dict[str, int]:
+        """Keyword arguments for `core.db.make_engine` (pool sizes; SQLite ignores them)."""
+        if self.backend == "sqlite":
+            return {}
+        return {"pool_size": self.db_pool_size, "max_overflow": self.db_max_overflow}
 
     @property
     def backend(self) -> str:
