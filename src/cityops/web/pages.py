@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from cityops.core import auth, clock
@@ -307,3 +308,25 @@ def events_page(
         q=q,
         query=query,
     )
+
+
+T = TypeVar("T")
+
+
+def change_or_show(
+    session: Session,
+    load: Callable[[], T],
+    change: Callable[[T], str | None],
+    show: Callable[[T, str, int], Response],
+    done_url: str,
+) -> Response:
+    """A page form's handler: load the object (scoped), apply the change; go on to the URL the change returns
+    (or `done_url`) with 303, or — on a business error — roll back and show the page again with the reason
+    beside the form, under the error's status."""
+    obj = load()
+    try:
+        target = change(obj)
+    except CityOpsError as exc:
+        session.rollback()
+        return show(load(), exc.detail, exc.status_code)
+    return RedirectResponse(target or done_url, status_code=303)

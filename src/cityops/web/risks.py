@@ -23,7 +23,7 @@ from cityops.risks import service as points
 from cityops.risks.models import Hazard, PointPrompt, RiskPoint
 from cityops.risks.views import read_points
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -127,14 +127,13 @@ def _deadline(day: str, field: str) -> datetime | None:
 
 def _on_point(request: Request, session: Session, actor: Actor, point_id: int, change: Any) -> Response:
     """Run a change on the point (it returns where to go next); on a business error show the point again."""
-    point = points.access_point(session, actor, point_id)
-    try:
-        target = change(point)
-    except CityOpsError as exc:
-        session.rollback()
-        point = points.access_point(session, actor, point_id)
-        return _point_page(request, session, actor, point, error=exc.detail, status_code=exc.status_code)
-    return RedirectResponse(target, status_code=303)
+    return change_or_show(
+        session,
+        lambda: points.access_point(session, actor, point_id),
+        change,
+        lambda p, error, status: _point_page(request, session, actor, p, error=error, status_code=status),
+        f"/risks/points/{point_id}",
+    )
 
 
 @router.post("/risks/points/{point_id}/hazards", response_class=HTMLResponse)
@@ -213,16 +212,18 @@ def hazard_page(hazard_id: int, request: Request, session: SessionDep, actor: Pa
 
 
 def _on_hazard(request: Request, session: Session, actor: Actor, hazard_id: int, change: Any) -> Response:
-    """Run a change on the hazard; on a business error show the page again with the reason."""
-    hazard = hazards.access_hazard(session, actor, hazard_id)
-    try:
-        change(hazard)
-    except CityOpsError as exc:
-        session.rollback()
-        hazard = hazards.access_hazard(session, actor, hazard_id)
-        detail = exc.detail
-        return _hazard_page(request, session, actor, hazard, error=detail, status_code=exc.status_code)
-    return RedirectResponse(f"/risks/hazards/{hazard_id}", status_code=303)
+    """Run a change on the hazard, then show it again; on a business error, with the reason."""
+
+    def apply(hazard: Hazard) -> None:
+        change(hazard)  # what the change returns (an event, an inspection) is not where to go next
+
+    return change_or_show(
+        session,
+        lambda: hazards.access_hazard(session, actor, hazard_id),
+        apply,
+        lambda h, error, status: _hazard_page(request, session, actor, h, error=error, status_code=status),
+        f"/risks/hazards/{hazard_id}",
+    )
 
 
 @router.post("/risks/hazards/{hazard_id}/act", response_class=HTMLResponse)
