@@ -167,6 +167,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.core.api import router as core_router
     from cityops.core.files_api import router as files_router
     from cityops.events.api import router as events_router
+    from cityops.events.api_catalogue import router as catalogue_router
     from cityops.events.open311.api import admin as open311_admin
     from cityops.events.open311.api import router as open311_router
     from cityops.grid.api import router as grid_router
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(core_router)
     app.include_router(org_router)
     app.include_router(events_router)
+    app.include_router(catalogue_router)
     app.include_router(open311_router)
     app.include_router(open311_admin)
     app.include_router(sensing_router)

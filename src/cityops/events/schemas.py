@@ -166,6 +166,37 @@ class DutyRead(Schema):
     note: str
 
 
+class CalendarDayRead(Schema):
+    day: str = Field(description="YYYY-MM-DD")
+    kind: str = Field(description="holiday | workday")
+    name: str
+
+
+class DutyImportOut(Schema):
+    applied: int
+    errors: list[dict[str, Any]] = Field(description="bad rows: row, field and reason")
+
+
+class FlowTransition(Schema):
+    from_: str = Field(alias="from")
+    action: str
+    to: str
+
+
+class FlowPermission(Schema):
+    roles: list[str]
+    relation: str
+    note: str
+
+
+class FlowOut(Schema):
+    """The event workflow as data: every allowed (state, action) → state, and who may take each action."""
+
+    name: str
+    transitions: list[FlowTransition]
+    permissions: dict[str, FlowPermission]
+
+
 class CalendarDayIn(InSchema):
     day: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     kind: str = Field(description="holiday | workday")
