@@ -34,6 +34,7 @@ class IngestOut(Schema):
     rejected: list[dict[str, Any]]
     alarms_raised: int
     alarms_cleared: int
+    duplicates: int = 0  # re-sent readings (same device and time), stored once
     events_opened: list[int]
 
 
@@ -57,6 +58,7 @@ async def post_readings(request: Request, session: SessionDep, _: GatewayDep) ->
         rejected=sorted(result.rejected, key=lambda r: r["line"]),
         alarms_raised=result.alarms_raised,
         alarms_cleared=result.alarms_cleared,
+        duplicates=result.duplicates,
         events_opened=result.events_opened,
     )
 

@@ -100,6 +100,8 @@ class Rollup(Base):
     """Minute ("m") and hour ("h") aggregates per device, for charts and indicators."""
 
     __tablename__ = "reading_rollup"
+    # SQLite: the key is the table (one B-tree to update per upsert, not a table and an index).
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
     device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(1), primary_key=True)
     bucket: Mapped[datetime] = mapped_column(primary_key=True)

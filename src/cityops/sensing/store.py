@@ -43,6 +43,26 @@ def store(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
     return _store_sqlite(session, rows)
 
 
+def _sqlite_groups(period: str, bucket: str) -> str:
+    return (
+        f"SELECT device_id, '{period}' AS period, {bucket} AS bucket, count(*) AS n, sum(value) AS total, "  # noqa: S608
+        "min(value) AS lo, max(value) AS hi, max(ts) AS last_ts FROM reading WHERE id > ? GROUP BY device_id, bucket"
+    )
+
+
+# Both periods in one statement over the rows this transaction added; the last value is the row at the
+# group's latest time (the unique index finds it).
+_SQLITE_ROLLUPS = (
+    f"INSERT INTO reading_rollup {_COLUMNS} "
+    "SELECT g.device_id, g.period, g.bucket, g.n, g.total, g.lo, g.hi, g.last_ts, r.value FROM ("
+    + _sqlite_groups("m", "substr(ts, 1, 16) || ':00.000000'")
+    + " UNION ALL "
+    + _sqlite_groups("h", "substr(ts, 1, 13) || ':00:00.000000'")
+    + ") AS g JOIN reading AS r ON r.device_id = g.device_id AND r.ts = g.last_ts WHERE true "
+    + _UPSERT.format(least="MIN", greatest="MAX")
+)
+
+
 def _store_sqlite(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
     conn = session.connection()
     # SQLite has one writer at a time, so the rows this transaction adds are exactly those above the
@@ -56,17 +76,7 @@ def _store_sqlite(session: Session, rows: Sequence[Row]) -> set[tuple[int, datet
     if added < len(data):
         new = set(conn.exec_driver_sql("SELECT device_id, ts FROM reading WHERE id > ?", (before,)).all())
         duplicates = {(d, ts) for (d, ts, _), (_, text, _) in zip(rows, data, strict=True) if (d, text) not in new}
-    for period, bucket in (("m", "substr(ts, 1, 16) || ':00.000000'"), ("h", "substr(ts, 1, 13) || ':00:00.000000'")):
-        # Identifiers and expressions are constants of this module; the only value is bound.
-        conn.exec_driver_sql(
-            f"INSERT INTO reading_rollup {_COLUMNS} "  # noqa: S608
-            f"SELECT g.device_id, '{period}', g.bucket, g.n, g.total, g.lo, g.hi, g.last_ts, r.value FROM ("
-            f"SELECT device_id, {bucket} AS bucket, count(*) AS n, sum(value) AS total, min(value) AS lo, "
-            "max(value) AS hi, max(ts) AS last_ts FROM reading WHERE id > ? GROUP BY device_id, bucket) AS g "
-            "JOIN reading AS r ON r.device_id = g.device_id AND r.ts = g.last_ts WHERE true "
-            + _UPSERT.format(least="MIN", greatest="MAX"),
-            (before,),
-        )
+    conn.exec_driver_sql(_SQLITE_ROLLUPS, (before, before))
     return duplicates
 
 
