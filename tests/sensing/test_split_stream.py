@@ -6,10 +6,7 @@ order would move them (raised and cleared once per crossing, never two at a time
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -23,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock
 from cityops.sensing.models import Alarm, Device, Reading, Rollup
-from cityops.sensing.mqtt import reading_topic, worker_topics
+from cityops.bench.broker import ingest_worker
+from cityops.sensing.mqtt import prepare_sessions, reading_topic
 from tests.factories import Login
 from tests.sensing.conftest import register
 from tests.sensing.test_rollups import _expected
@@ -32,30 +30,12 @@ DEVICES, PER_DEVICE = 40, 60  # 2,400 readings; each device crosses its threshol
 WORKERS = 2
 
 
-def _client(url: str, client_id: str = "") -> mqtt.Client:
+def _client(url: str) -> mqtt.Client:
     host, port = url.removeprefix("mqtt://").split(":")
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=not client_id)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2)
     client.connect(host, int(port))
     client.loop_start()
     return client
-
-
-def _sessions(url: str) -> None:
-    """Create the workers' persistent sessions first, so the broker queues their buckets from the start."""
-    for w in range(WORKERS):
-        c = _client(url, f"cityops-ingest-{w}")
-        c.subscribe([(t, 1) for t in worker_topics(w, WORKERS)])[1]
-        time.sleep(0.3)
-        c.loop_stop()
-        c.disconnect()
-
-
-def _worker(w: int, db_url: str, url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CITYOPS_DATABASE_URL": db_url, "CITYOPS_ENV": "test"}
-    cmd = [sys.executable, "-c", "from cityops.cli.main import app; app()", "ingest", "mqtt", "--url", url]
-    return subprocess.Popen(  # noqa: S603 (our own interpreter and command)
-        [*cmd, "--worker", str(w), "--workers", str(WORKERS)], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
 
 
 def _value(k: int) -> float:
@@ -67,9 +47,9 @@ def test_two_workers_one_killed_halfway(
 ) -> None:
     codes = [f"CQ-GP-{i:03d}" for i in range(DEVICES)]
     register(client, gateway, *[{"code": c, "type": "gas_pressure", "name": c, "unit_code": "500103003"} for c in codes])
-    _sessions(mosquitto)
+    prepare_sessions(mosquitto, WORKERS)
     log = tmp_path / "workers.log"
-    workers = [_worker(w, db_url, mosquitto, log) for w in range(WORKERS)]
+    workers = [ingest_worker(db_url, mosquitto, w, WORKERS, log) for w in range(WORKERS)]
     pub = _client(mosquitto)
     start = clock.now() - timedelta(hours=1)
     total = DEVICES * PER_DEVICE
@@ -82,7 +62,7 @@ def test_two_workers_one_killed_halfway(
                 workers[1].send_signal(signal.SIGKILL)  # mid-stream, batches in flight
                 workers[1].wait(10)
             elif k == PER_DEVICE // 2 + 10:
-                workers[1] = _worker(1, db_url, mosquitto, log)
+                workers[1] = ingest_worker(db_url, mosquitto, 1, WORKERS, log)
             time.sleep(0.05)
         deadline = time.monotonic() + 30
         stored = 0

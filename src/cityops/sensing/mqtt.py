@@ -96,6 +96,22 @@ def decode(payload: bytes, topic: str) -> tuple[list[dict[str, Any]], list[str]]
     return out, bad
 
 
+def prepare_sessions(url: str, workers: int, buckets: int = BUCKETS) -> None:
+    """Create the workers' persistent sessions with their subscriptions (before their first start), so the
+    broker queues every bucket from now on even if a worker is not running yet."""
+    parsed = urlparse(url)
+    for w in range(workers):
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{GROUP}-{w}", clean_session=False)
+        client.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883)
+        done = threading.Event()
+        client.on_subscribe = lambda *_: done.set()
+        client.loop_start()
+        client.subscribe([(t, 1) for t in worker_topics(w, workers, buckets)])
+        done.wait(10)
+        client.loop_stop()
+        client.disconnect()
+
+
 class MqttIngest:
     def __init__(
         self,
