@@ -249,26 +249,31 @@ def list_alarms(
     )
 
 
+class NoteIn(InSchema):
+    note: str = Field("", max_length=alarms.MAX_NOTE)
+
+
 @router.post(
     "/alarms/{alarm_id}/ack",
     responses={404: {"description": "absent or not yours"}, 409: {"description": "already acknowledged"}},
 )
-def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep) -> AlarmRead:
-    """Acknowledge: ACTIVE_UNACK → ACTIVE_ACK, CLEARED_UNACK → CLEARED_ACK."""
-    return AlarmRead.model_validate(alarms.acknowledge(session, actor, service.access_alarm(session, actor, alarm_id)))
+def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
+    """Acknowledge: ACTIVE_UNACK → ACTIVE_ACK, CLEARED_UNACK → CLEARED_ACK (with an optional note)."""
+    alarm = service.access_alarm(session, actor, alarm_id)
+    return AlarmRead.model_validate(alarms.acknowledge(session, actor, alarm, body.note if body else ""))
 
 
 @router.post(
     "/alarms/{alarm_id}/clear",
     responses={404: {"description": "absent or not yours"}, 409: {"description": "already cleared"}},
 )
-def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep) -> AlarmRead:
+def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
     """Clear by hand (the event it opened stays open until a person closes it)."""
     alarm = service.access_alarm(session, actor, alarm_id)
     device = session.get(Device, alarm.device_id)
     assert device is not None
     info = registry_of(session).lookup(session, {device.code})[device.code]
-    return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info))
+    return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info, body.note if body else ""))
 
 
 @router.get(
