@@ -170,8 +170,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
-    from cityops.web.sensing import router as sensing_pages_router
     from cityops.web.runways import router as runways_router
+    from cityops.web.sensing import router as sensing_pages_router
     from cityops.web.workspace import api_router as workspace_api
     from cityops.web.workspace import router as workspace_router
 

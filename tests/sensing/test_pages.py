@@ -17,15 +17,25 @@ from tests.sensing.test_sensing import ROCK, at, post
 from tests.web.conftest import log_in, shot
 
 pytestmark = pytest.mark.browser
-GAS = {"code": "CQ-GP-0001", "type": "gas_pressure", "name": "解放碑燃气压力1号", "unit_code": "500103003",
-       "lon": 106.575, "lat": 29.556, "sector": "气"}
+GAS = {
+    "code": "CQ-GP-0001",
+    "type": "gas_pressure",
+    "name": "解放碑燃气压力1号",
+    "unit_code": "500103003",
+    "lon": 106.575,
+    "lat": 29.556,
+    "sector": "气",
+}
 
 
 def _city(client: TestClient, gateway: Login) -> int:
     register(client, gateway, ROCK, GAS)
     rock = client.get("/api/devices", headers=gateway.headers, params={"type": "rock_displacement"}).json()["items"][0]
-    client.put(f"/api/devices/{rock['id']}/rules", headers=gateway.headers,
-               json={"rules": [{"id": "disp_rate", "per_hour": 100000}]})
+    client.put(
+        f"/api/devices/{rock['id']}/rules",
+        headers=gateway.headers,
+        json={"rules": [{"id": "disp_rate", "per_hour": 100000}]},
+    )
     history = [{"device": ROCK["code"], "ts": at(-590 + 20 * i), "value": 1.0 + i % 3} for i in range(29)]
     post(client, gateway, *history)  # ten hours of normal readings, the last ones within the hour
     post(client, gateway, {"device": ROCK["code"], "ts": at(-1), "value": 35.0})  # critical

@@ -35,12 +35,19 @@ def test_rollups_equal_the_group_by_of_raw_rows(client: TestClient, gateway: Log
     register(
         client,
         gateway,
-        *[{"code": f"CQ-WP-{i}", "type": "water_pressure", "name": f"供水{i}", "unit_code": "500103003"} for i in (1, 2)],
+        *[
+            {"code": f"CQ-WP-{i}", "type": "water_pressure", "name": f"供水{i}", "unit_code": "500103003"}
+            for i in (1, 2)
+        ],
     )
     rng = random.Random(7)
     base = clock.now().replace(second=0, microsecond=0) - timedelta(hours=2)
     readings = [
-        {"device": f"CQ-WP-{1 + i % 2}", "ts": (base + timedelta(seconds=17 * i)).isoformat(), "value": 0.3 + i % 7 / 100}
+        {
+            "device": f"CQ-WP-{1 + i % 2}",
+            "ts": (base + timedelta(seconds=17 * i)).isoformat(),
+            "value": 0.3 + i % 7 / 100,
+        }
         for i in range(400)
     ]
     rng.shuffle(readings)  # out of order, across hours and minutes

@@ -5,6 +5,7 @@ order would move them (raised and cleared once per crossing, never two at a time
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import time
@@ -18,9 +19,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.bench.broker import ingest_worker
 from cityops.core import clock
 from cityops.sensing.models import Alarm, Device, Reading, Rollup
-from cityops.bench.broker import ingest_worker
 from cityops.sensing.mqtt import prepare_sessions, reading_topic
 from tests.factories import Login
 from tests.sensing.conftest import register
@@ -43,10 +44,18 @@ def _value(k: int) -> float:
 
 
 def test_two_workers_one_killed_halfway(
-    client: TestClient, gateway: Login, session: Session, factory: sessionmaker[Session], db_url: str, mosquitto: str, tmp_path: Path
+    client: TestClient,
+    gateway: Login,
+    session: Session,
+    factory: sessionmaker[Session],
+    db_url: str,
+    mosquitto: str,
+    tmp_path: Path,
 ) -> None:
     codes = [f"CQ-GP-{i:03d}" for i in range(DEVICES)]
-    register(client, gateway, *[{"code": c, "type": "gas_pressure", "name": c, "unit_code": "500103003"} for c in codes])
+    register(
+        client, gateway, *[{"code": c, "type": "gas_pressure", "name": c, "unit_code": "500103003"} for c in codes]
+    )
     prepare_sessions(mosquitto, WORKERS)
     log = tmp_path / "workers.log"
     workers = [ingest_worker(db_url, mosquitto, w, WORKERS, log) for w in range(WORKERS)]
@@ -80,7 +89,9 @@ def test_two_workers_one_killed_halfway(
             w.wait(20)
     session.rollback()
     assert stored == total, log.read_text()[-3000:]  # none lost
-    distinct = session.execute(select(func.count()).select_from(select(Reading.device_id, Reading.ts).distinct().subquery()))
+    distinct = session.execute(
+        select(func.count()).select_from(select(Reading.device_id, Reading.ts).distinct().subquery())
+    )
     assert distinct.scalar_one() == total  # none twice
     rollups = {
         (r.device_id, r.period, r.bucket): (r.n, round(r.total, 6), r.min_value, r.max_value, (r.last_ts, r.last_value))
@@ -96,4 +107,4 @@ def test_two_workers_one_killed_halfway(
     for alarms in by_device.values():
         assert [a.type for a in alarms] == ["燃气压力过高"] * (PER_DEVICE // 4)  # one per crossing
         assert all(a.cleared for a in alarms)
-        assert all(a.clear_ts is not None and a.clear_ts <= b.start_ts for a, b in zip(alarms, alarms[1:], strict=False))
+        assert all(a.clear_ts is not None and a.clear_ts <= b.start_ts for a, b in itertools.pairwise(alarms))

@@ -16,9 +16,9 @@ from cityops.bench import BenchResult
 from cityops.core import clock
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
+from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest, service
-from cityops.events.models import Event
 from cityops.sensing.models import Alarm, IngestCounter, Reading, Rollup
 from cityops.sensing.registry import registry_of
 
@@ -134,7 +134,9 @@ def run_mqtt(
     rocks = [code for code, kind in fleet if kind == "rock_displacement"][:crossings]
     prepare_sessions(url, workers)
     log = Path(tempfile.mkstemp(prefix="cityops-ingest-", suffix=".log")[1])
-    procs = [ingest_worker(engine.url.render_as_string(hide_password=False), url, w, workers, log) for w in range(workers)]
+    procs = [
+        ingest_worker(engine.url.render_as_string(hide_password=False), url, w, workers, log) for w in range(workers)
+    ]
     # The sensors are another process (as in real life), so publishing does not share our interpreter.
     spawn = multiprocessing.get_context("spawn")
     results: Any = spawn.Queue()
@@ -152,7 +154,9 @@ def run_mqtt(
             p.wait(30)
     with session_scope(factory, write=False) as s:
         rows = s.execute(select(Event.received_at, Alarm.details).join(Alarm, Alarm.event_id == Event.id)).all()
-        twice = stored - int(s.scalar(select(func.count()).select_from(select(Reading.device_id, Reading.ts).distinct().subquery())) or 0)
+        twice = stored - int(
+            s.scalar(select(func.count()).select_from(select(Reading.device_id, Reading.ts).distinct().subquery())) or 0
+        )
     latencies = sorted(
         max(0.0, received.timestamp() - sent_at[d["device"]]) for received, d in rows if d.get("device") in sent_at
     )

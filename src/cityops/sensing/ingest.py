@@ -1,16 +1,17 @@
 """Reading ingest for every transport (HTTP JSON lines, MQTT, CSV replay): validate each reading, store
 the good ones, update minute/hour rollups and device state, evaluate rules, move alarms — one batch per
-transaction (rows, rollups and latest values set-based in `store`; rules in memory). A bad reading is rejected with its reason and counted; it never stops the batch."""
+transaction (rows, rollups and latest values set-based in `store`; rules in memory). A bad reading is
+rejected with its reason and counted; it never stops the batch."""
 
 from __future__ import annotations
 
 import json
 import math
-from itertools import count
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from collections.abc import Iterator
+from itertools import count
 from typing import Any
 
 from sqlalchemy import update

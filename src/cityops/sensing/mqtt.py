@@ -104,7 +104,7 @@ def prepare_sessions(url: str, workers: int, buckets: int = BUCKETS) -> None:
         client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{GROUP}-{w}", clean_session=False)
         client.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883)
         done = threading.Event()
-        client.on_subscribe = lambda *_: done.set()
+        client.on_subscribe = lambda *_, done=done: done.set()
         client.loop_start()
         client.subscribe([(t, 1) for t in worker_topics(w, workers, buckets)])
         done.wait(10)

@@ -46,14 +46,16 @@ def store(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
 def _sqlite_groups(period: str, bucket: str) -> str:
     return (
         f"SELECT device_id, '{period}' AS period, {bucket} AS bucket, count(*) AS n, sum(value) AS total, "  # noqa: S608
-        "min(value) AS lo, max(value) AS hi, max(ts) AS last_ts FROM reading NOT INDEXED WHERE id > ? GROUP BY device_id, bucket"
+        # NOT INDEXED: read the new rows by rowid range (without statistics SQLite would scan the index)
+        "min(value) AS lo, max(value) AS hi, max(ts) AS last_ts FROM reading NOT INDEXED WHERE id > ? "
+        "GROUP BY device_id, bucket"
     )
 
 
 # Both periods in one statement over the rows this transaction added; the last value is the row at the
 # group's latest time (the unique index finds it).
-_SQLITE_ROLLUPS = (
-    f"INSERT INTO reading_rollup {_COLUMNS} "
+_SQLITE_ROLLUPS = (  # constants of this module only
+    f"INSERT INTO reading_rollup {_COLUMNS} "  # noqa: S608
     "SELECT g.device_id, g.period, g.bucket, g.n, g.total, g.lo, g.hi, g.last_ts, r.value FROM ("
     + _sqlite_groups("m", "substr(ts, 1, 16) || ':00.000000'")
     + " UNION ALL "
@@ -91,8 +93,9 @@ def _pg_rollup(name: str, period: str, unit: str) -> str:
     )
 
 
-_PG_STORE = (
-    "WITH batch AS (SELECT * FROM unnest(%s::integer[], %s::timestamptz[], %s::float8[]) AS b(device_id, ts, value)), "
+_PG_STORE = (  # constants of this module only
+    "WITH batch AS (SELECT * FROM unnest(%s::integer[], %s::timestamptz[], %s::float8[]) "  # noqa: S608
+    "AS b(device_id, ts, value)), "
     "ins AS (INSERT INTO reading (device_id, ts, value) SELECT device_id, ts, value FROM batch "
     "ON CONFLICT (device_id, ts) DO NOTHING RETURNING device_id, ts, value), "
     + _pg_rollup("m", "m", "minute")

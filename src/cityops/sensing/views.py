@@ -120,7 +120,7 @@ def device_page(session: Session, device: Device, range_key: str) -> dict[str, A
     """A device's latest value, its rules (type's merged with its own) and its rollups over a range."""
     dtype = session.get(DeviceType, device.type_code)
     assert dtype is not None
-    label_zh, label_en, span, period = RANGES.get(range_key, RANGES["24h"])
+    _label_zh, _label_en, span, period = RANGES.get(range_key, RANGES["24h"])
     until = clock.now()
     since = until - span
     rollups = service.series(session, device, period=period, since=since, until=until)

@@ -121,8 +121,8 @@ def devices(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[str, Any
 
 def active_alarms(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[str, Any]]:
     from cityops.sensing import service as sensing
-    from cityops.sensing.views import SEVERITY_NAME
     from cityops.sensing.models import Alarm, Device
+    from cityops.sensing.views import SEVERITY_NAME
 
     stmt = (
         sensing.scoped_alarms(actor)

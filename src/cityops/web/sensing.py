@@ -17,14 +17,23 @@ from cityops.sensing import alarms, service, views
 from cityops.sensing.models import AlarmStatus, Device
 from cityops.sensing.registry import registry_of
 from cityops.web import csrf
-from cityops.web.pages import PageActor, lang_of, render
+from cityops.web.i18n import lang_of
+from cityops.web.pages import PageActor, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 NAMES = {"severity": views.SEVERITY_NAME, "status": views.STATUS_NAME, "ranges": views.RANGES}
 STATUSES = ["active", "cleared", *[s.value for s in AlarmStatus]]
 
 
-def _list_page(request: Request, session: SessionDep, actor: PageActor, f: views.AlarmFilter, page: int, error: str = "", status_code: int = 200) -> HTMLResponse:
+def _list_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    f: views.AlarmFilter,
+    page: int,
+    error: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
     rows, more = views.alarm_list(session, actor, f, page)
     given = {"severity": f.severity, "type": f.type, "sector": f.sector, "status": f.status}
     query = "&".join(f"{k}={quote(v)}" for k, v in given.items() if v)
@@ -98,7 +107,9 @@ def work_alarm(
             return RedirectResponse(_back(back), status_code=303)
     except CityOpsError as exc:
         session.rollback()
-        return _list_page(request, session, actor, views.AlarmFilter(), 1, error=exc.detail, status_code=exc.status_code)
+        return _list_page(
+            request, session, actor, views.AlarmFilter(), 1, error=exc.detail, status_code=exc.status_code
+        )
     return RedirectResponse(_back(back), status_code=303)
 
 

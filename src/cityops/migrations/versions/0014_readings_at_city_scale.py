@@ -31,9 +31,7 @@ def upgrade() -> None:
         _upgrade_postgresql()
         return
     # SQLite keeps one simple table; duplicates already stored are folded to the first one.
-    op.execute(
-        "DELETE FROM reading WHERE id NOT IN (SELECT min(id) FROM reading GROUP BY device_id, ts)"  # noqa: S608
-    )
+    op.execute("DELETE FROM reading WHERE id NOT IN (SELECT min(id) FROM reading GROUP BY device_id, ts)")
     with op.batch_alter_table("reading", schema=None) as batch_op:
         batch_op.drop_index("ix_reading_device_ts")
         batch_op.create_index("uq_reading_device_ts", ["device_id", "ts"], unique=True)
@@ -57,8 +55,7 @@ def _upgrade_postgresql() -> None:
         "FROM reading_unpartitioned ORDER BY device_id, ts, id"
     )
     op.execute(
-        "SELECT setval(pg_get_serial_sequence('reading', 'id'), "
-        "COALESCE((SELECT max(id) FROM reading), 0) + 1, false)"
+        "SELECT setval(pg_get_serial_sequence('reading', 'id'), COALESCE((SELECT max(id) FROM reading), 0) + 1, false)"
     )
     op.execute("DROP TABLE reading_unpartitioned")
 
@@ -72,9 +69,12 @@ def downgrade() -> None:
             "CREATE TABLE reading (id BIGSERIAL CONSTRAINT pk_reading PRIMARY KEY, device_id INTEGER NOT NULL, "
             "ts TIMESTAMP WITH TIME ZONE NOT NULL, value DOUBLE PRECISION NOT NULL)"
         )
-        op.execute("INSERT INTO reading (id, device_id, ts, value) SELECT id, device_id, ts, value FROM reading_partitioned")
         op.execute(
-            "SELECT setval(pg_get_serial_sequence('reading', 'id'), COALESCE((SELECT max(id) FROM reading), 0) + 1, false)"
+            "INSERT INTO reading (id, device_id, ts, value) SELECT id, device_id, ts, value FROM reading_partitioned"
+        )
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('reading', 'id'), "
+            "COALESCE((SELECT max(id) FROM reading), 0) + 1, false)"
         )
         op.execute("DROP TABLE reading_partitioned CASCADE")
         op.execute("CREATE INDEX ix_reading_device_ts ON reading (device_id, ts)")
