@@ -189,6 +189,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
+    from cityops.web.sensing import router as sensing_pages_router
     from cityops.web.workspace import api_router as workspace_api
     from cityops.web.workspace import router as workspace_router
 
@@ -218,6 +219,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(public_router)
     app.include_router(runways_router)
     app.include_router(risk_pages_router)
+    app.include_router(sensing_pages_router)
     app.include_router(layers_router)
     app.include_router(workspace_api)
     app.include_router(workspace_router)

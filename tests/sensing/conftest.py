@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ def gateway(client: TestClient, factory: sessionmaker[Session]) -> Login:
     return login(client, factory, "iot_gateway", [Role.data_admin], unit_code="500000")
 
 
-def register(client: TestClient, gateway: Login, *devices: dict[str, object]) -> dict[str, object]:
+def register(client: TestClient, gateway: Login, *devices: Mapping[str, object]) -> dict[str, object]:
     r = client.post("/api/devices", headers=gateway.headers, json=list(devices))
     assert r.status_code == 200, r.text
     return dict(r.json())

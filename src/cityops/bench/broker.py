@@ -5,12 +5,22 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 MOSQUITTO = "/usr/sbin/mosquitto"
+
+
+def ingest_worker(db_url: str, url: str, worker: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    """`cityops ingest mqtt --worker i --workers n` as its own process, on this interpreter."""
+    env = {**os.environ, "CITYOPS_DATABASE_URL": db_url, "CITYOPS_ENV": os.environ.get("CITYOPS_ENV", "test")}
+    cmd = [sys.executable, "-c", "from cityops.cli.main import app; app()", "ingest", "mqtt", "--url", url]
+    cmd += ["--worker", str(worker), "--workers", str(workers)]
+    with log.open("ab") as out:
+        return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 @contextmanager

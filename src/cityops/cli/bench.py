@@ -85,18 +85,29 @@ def _fresh_database(tmp: str) -> tuple[object, object]:
 def bench_readings(
     readings: Annotated[int, typer.Option(help="readings to ingest")] = 200_000,
     devices: Annotated[int, typer.Option(help="devices in the fleet")] = 2_000,
+    postgres: Annotated[
+        str | None, typer.Option(help="also on PostgreSQL: a server URL (a fresh database is made and dropped)")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
 ) -> None:
-    """Readings through ingest + rules + alarms + rollups vs plain executemany of the same raw rows."""
+    """Readings through ingest + rules + alarms + rollups vs plain executemany of the same raw rows, on a
+    fresh SQLite database and, with --postgres (or CITYOPS_BENCH_POSTGRES), on a fresh PostgreSQL one."""
+    import os
     import tempfile
 
     from cityops.bench import readings as bench
 
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         engine, factory = _fresh_database(tmp)
-        result = bench.run(engine, factory, readings=readings, devices=devices)  # type: ignore[arg-type]
+        results.append(bench.run(engine, factory, readings=readings, devices=devices))  # type: ignore[arg-type]
         engine.dispose()  # type: ignore[attr-defined]
-    _report([result], out)
+    server = postgres or os.environ.get("CITYOPS_BENCH_POSTGRES")
+    if server:
+        console.print("preparing a fresh PostgreSQL database…")
+        with bench.postgres_database(server) as (pg_engine, pg_factory):
+            results.append(bench.run(pg_engine, pg_factory, readings=readings, devices=devices))
+    _report(results, out)
 
 
 @bench_app.command("mqtt")

@@ -388,13 +388,20 @@ def ingest_mqtt(
         "cityops/readings/#"
     ),
     qos: Annotated[int, typer.Option(min=0, max=1)] = 1,
+    worker: Annotated[int | None, typer.Option(help="split stream: this worker's number (0-based)")] = None,
+    workers: Annotated[int, typer.Option(help="split stream: how many ingest workers share it")] = 1,
 ) -> None:
-    """Subscribe to readings over MQTT and ingest them in batches (reconnects by itself)."""
-    from cityops.sensing.mqtt import MqttIngest
+    """Subscribe to readings over MQTT and ingest them in batches (reconnects by itself). With --worker,
+    take this worker's device buckets through shared subscriptions on a persistent session."""
+    from cityops.sensing.mqtt import MqttIngest, worker_topics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     _, factory = _factory(Settings())
-    subscriber = MqttIngest(factory, url, topic, qos=qos)
+    if worker is None:
+        subscriber = MqttIngest(factory, url, topic, qos=qos)
+    else:
+        topics = worker_topics(worker, workers)
+        subscriber = MqttIngest(factory, url, topics, qos=qos, client_id=f"cityops-ingest-{worker}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

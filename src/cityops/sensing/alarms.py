@@ -213,20 +213,34 @@ def _clear(
     outbox.add(session, "sensing.alarm_cleared", alarm_id=alarm.id, unit_path=alarm.unit_path)
 
 
-def acknowledge(session: Session, actor: Actor, alarm: Alarm) -> Alarm:
+MAX_NOTE = 500
+
+
+def _note(alarm: Alarm, actor: Actor, action: str, note: str) -> None:
+    """A person's note on the alarm (who, when, what they did), kept in its details in order."""
+    note = note.strip()[:MAX_NOTE]
+    if not note:
+        return
+    entry = {"at": clock.now().isoformat(), "by": actor.username, "action": action, "text": note}
+    alarm.details = {**(alarm.details or {}), "notes": [*(alarm.details or {}).get("notes", []), entry]}
+
+
+def acknowledge(session: Session, actor: Actor, alarm: Alarm, note: str = "") -> Alarm:
     _check_staff(actor)
     if alarm.acknowledged:
         raise Conflict("告警已确认 / already acknowledged", code="alarm.already_acknowledged")
     alarm.acknowledged, alarm.ack_ts, alarm.acked_by = True, clock.now(), actor.username
     alarm.status = status_of(alarm.cleared, True)
-    audit.record(session, actor, "sensing.alarm_acknowledged", alarm)
+    _note(alarm, actor, "ack", note)
+    audit.record(session, actor, "sensing.alarm_acknowledged", alarm, note=note.strip()[:MAX_NOTE])
     return alarm
 
 
-def clear_by_hand(session: Session, actor: Actor, alarm: Alarm, device: DeviceInfo) -> Alarm:
+def clear_by_hand(session: Session, actor: Actor, alarm: Alarm, device: DeviceInfo, note: str = "") -> Alarm:
     _check_staff(actor)
     if alarm.cleared:
         raise Conflict("告警已清除 / already cleared", code="alarm.already_cleared")
+    _note(alarm, actor, "clear", note)
     _clear(session, device, alarm, clock.now(), None, by=actor)
     registry_of(session).alarm_ids.pop((alarm.device_id, alarm.type), None)
     state = registry_of(session).states.get(alarm.device_id)

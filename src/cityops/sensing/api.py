@@ -34,6 +34,7 @@ class IngestOut(Schema):
     rejected: list[dict[str, Any]]
     alarms_raised: int
     alarms_cleared: int
+    duplicates: int = 0  # re-sent readings (same device and time), stored once
     events_opened: list[int]
 
 
@@ -57,6 +58,7 @@ async def post_readings(request: Request, session: SessionDep, _: GatewayDep) ->
         rejected=sorted(result.rejected, key=lambda r: r["line"]),
         alarms_raised=result.alarms_raised,
         alarms_cleared=result.alarms_cleared,
+        duplicates=result.duplicates,
         events_opened=result.events_opened,
     )
 
@@ -247,26 +249,31 @@ def list_alarms(
     )
 
 
+class NoteIn(InSchema):
+    note: str = Field("", max_length=alarms.MAX_NOTE)
+
+
 @router.post(
     "/alarms/{alarm_id}/ack",
     responses={404: {"description": "absent or not yours"}, 409: {"description": "already acknowledged"}},
 )
-def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep) -> AlarmRead:
-    """Acknowledge: ACTIVE_UNACK → ACTIVE_ACK, CLEARED_UNACK → CLEARED_ACK."""
-    return AlarmRead.model_validate(alarms.acknowledge(session, actor, service.access_alarm(session, actor, alarm_id)))
+def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
+    """Acknowledge: ACTIVE_UNACK → ACTIVE_ACK, CLEARED_UNACK → CLEARED_ACK (with an optional note)."""
+    alarm = service.access_alarm(session, actor, alarm_id)
+    return AlarmRead.model_validate(alarms.acknowledge(session, actor, alarm, body.note if body else ""))
 
 
 @router.post(
     "/alarms/{alarm_id}/clear",
     responses={404: {"description": "absent or not yours"}, 409: {"description": "already cleared"}},
 )
-def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep) -> AlarmRead:
+def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
     """Clear by hand (the event it opened stays open until a person closes it)."""
     alarm = service.access_alarm(session, actor, alarm_id)
     device = session.get(Device, alarm.device_id)
     assert device is not None
     info = registry_of(session).lookup(session, {device.code})[device.code]
-    return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info))
+    return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info, body.note if body else ""))
 
 
 @router.get(

@@ -1,24 +1,26 @@
 """Reading ingest for every transport (HTTP JSON lines, MQTT, CSV replay): validate each reading, store
 the good ones, update minute/hour rollups and device state, evaluate rules, move alarms — one batch per
-transaction. A bad reading is rejected with its reason and counted; it never stops the batch."""
+transaction (rows, rollups and latest values set-based in `store`; rules in memory). A bad reading is
+rejected with its reason and counted; it never stops the batch."""
 
 from __future__ import annotations
 
 import json
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
-from cityops.core.db import bulk_insert
-from cityops.sensing import alarms
-from cityops.sensing.models import Device, IngestCounter, Reading, Rollup
+from cityops.sensing import alarms, store
+from cityops.sensing.models import Device, IngestCounter
 from cityops.sensing.registry import DeviceInfo, registry_of
 
 MAX_AGE = timedelta(days=7)
@@ -31,6 +33,7 @@ class IngestResult:
     rejected: list[dict[str, Any]] = field(default_factory=list)  # {"line", "reason", "detail"}
     alarms_raised: int = 0
     alarms_cleared: int = 0
+    duplicates: int = 0  # re-sent readings (same device, same time), stored once
     events_opened: list[int] = field(default_factory=list)
 
 
@@ -68,7 +71,7 @@ def _timestamp(raw: Any) -> datetime | None:
 
 
 def _check(
-    obj: dict[str, Any], devices: dict[str, DeviceInfo], now: datetime
+    obj: dict[str, Any], devices: dict[str, DeviceInfo], now: datetime, arrivals: Iterator[int]
 ) -> tuple[DeviceInfo, datetime, float] | str:
     code = obj.get("device")
     device = devices.get(code) if isinstance(code, str) else None
@@ -83,7 +86,9 @@ def _check(
         device.max_value is not None and value > device.max_value
     ):
         return "out_of_range"
-    ts = _timestamp(obj.get("ts")) if "ts" in obj else now
+    # A reading sent without a time takes its arrival, a microsecond after the previous such one in the
+    # batch, so two of them are not taken for one reading sent twice.
+    ts = _timestamp(obj.get("ts")) if "ts" in obj else now + timedelta(microseconds=next(arrivals))
     if ts is None:
         return "bad_timestamp"
     if ts > now + MAX_AHEAD:
@@ -105,19 +110,25 @@ def ingest(
     result = IngestResult(rejected=list(rejects or []))
     codes = {o["device"] for _, o in items if isinstance(o.get("device"), str)}
     devices = registry_of(session).lookup(session, codes) if codes else {}
-    good: list[tuple[DeviceInfo, datetime, float]] = []
+    good: dict[tuple[int, datetime], tuple[DeviceInfo, datetime, float]] = {}
+    arrivals = count()
     for line, obj in items:
-        checked = _check(obj, devices, now)
+        checked = _check(obj, devices, now, arrivals)
         if isinstance(checked, str):
             result.rejected.append({"line": line, "reason": checked, "detail": str(obj.get("device", ""))[:64]})
+            continue
+        key = (checked[0].id, checked[1])
+        if key in good:
+            result.duplicates += 1  # sent twice in one batch: the first one counts
         else:
-            good.append(checked)
-    good.sort(key=lambda r: r[1])  # rules see each device's readings in time order
+            good[key] = checked
     if good:
-        bulk_insert(session, Reading, [{"device_id": d.id, "ts": ts, "value": v} for d, ts, v in good])
-        _rollups(session, good)
-        _device_state(session, good, result)
-    result.accepted = len(good)
+        already = store.store(session, [(d.id, ts, v) for d, ts, v in good.values()])
+        result.duplicates += len(already)
+        fresh = [r for k, r in good.items() if k not in already] if already else list(good.values())
+        fresh.sort(key=lambda r: r[1])  # rules see each device's readings in time order
+        _device_state(session, fresh, result)
+        result.accepted = len(fresh)
     _count(session, source, result)
     return result
 
@@ -126,8 +137,9 @@ def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float
     latest: dict[int, tuple[datetime, float]] = {}
     pending: alarms.Pending = []
     touched: list[Any] = []
+    states = registry_of(session).states
     for device, ts, value in good:
-        state = registry_of(session).states.get(device.id)
+        state = states.get(device.id)
         if state is not None:
             for change in state.evaluate(ts, value):
                 alarm = alarms.apply(session, device, change, pending)
@@ -136,22 +148,13 @@ def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float
                     touched.append(alarm)
                 else:
                     result.alarms_cleared += 1
-        previous = latest.get(device.id)
-        if previous is None or ts >= previous[0]:
-            latest[device.id] = (ts, value)
+        latest[device.id] = (ts, value)  # in time order: the last one is the newest
     alarms.open_events(session, pending)
     for alarm in touched:
         if alarm is not None and alarm.event_id is not None and alarm.event_id not in result.events_opened:
             result.events_opened.append(alarm.event_id)
     _back_online(session, {d.id: d for d, _, _ in good}, latest)
-    # One executemany for every device's latest value.
-    table: Any = Device.__table__
-    stmt = (
-        table.update()
-        .where(table.c.id == bindparam("b_id"))
-        .values(last_ts=bindparam("b_ts"), last_value=bindparam("b_value"))
-    )
-    session.execute(stmt, [{"b_id": d, "b_ts": ts, "b_value": v} for d, (ts, v) in sorted(latest.items())])
+    store.latest(session, latest)
 
 
 def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[int, tuple[datetime, float]]) -> None:
@@ -170,61 +173,10 @@ def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[
         alarms.end_offline(session, device, latest[device_id][0])
 
 
-def _bucket(ts: datetime, period: str) -> datetime:
-    return ts.replace(second=0, microsecond=0) if period == "m" else ts.replace(minute=0, second=0, microsecond=0)
-
-
-def _rollups(session: Session, good: list[tuple[DeviceInfo, datetime, float]]) -> None:
-    acc: dict[tuple[int, str, datetime], list[Any]] = {}
-    for device, ts, value in good:
-        for period in ("m", "h"):
-            key = (device.id, period, _bucket(ts, period))
-            row = acc.get(key)
-            if row is None:
-                acc[key] = [1, value, value, value, ts, value]
-            else:
-                row[0] += 1
-                row[1] += value
-                row[2] = min(row[2], value)
-                row[3] = max(row[3], value)
-                if ts >= row[4]:
-                    row[4], row[5] = ts, value
-    rows = [
-        {
-            "device_id": d,
-            "period": p,
-            "bucket": b,
-            "n": n,
-            "total": t,
-            "min_value": lo,
-            "max_value": hi,
-            "last_ts": lt,
-            "last_value": lv,
-        }
-        for (d, p, b), (n, t, lo, hi, lt, lv) in sorted(acc.items())
-    ]
-    pg = session.get_bind().dialect.name == "postgresql"
-    least, greatest = ("LEAST", "GREATEST") if pg else ("MIN", "MAX")
-    bulk_insert(
-        session,
-        Rollup,
-        rows,
-        suffix=(
-            "ON CONFLICT (device_id, period, bucket) DO UPDATE SET n = reading_rollup.n + excluded.n, "
-            "total = reading_rollup.total + excluded.total, "
-            f"min_value = {least}(reading_rollup.min_value, excluded.min_value), "
-            f"max_value = {greatest}(reading_rollup.max_value, excluded.max_value), "
-            "last_value = CASE WHEN excluded.last_ts >= reading_rollup.last_ts THEN excluded.last_value "
-            "ELSE reading_rollup.last_value END, "
-            "last_ts = CASE WHEN excluded.last_ts >= reading_rollup.last_ts THEN excluded.last_ts "
-            "ELSE reading_rollup.last_ts END"
-        ),
-    )
-
-
 def _count(session: Session, source: str, result: IngestResult) -> None:
     counts = Counter(r["reason"] for r in result.rejected)
     counts["accepted"] = result.accepted
+    counts["duplicate"] = result.duplicates
     rows = [{"source": source, "reason": reason, "count": n} for reason, n in sorted(counts.items()) if n]
     if not rows:
         return

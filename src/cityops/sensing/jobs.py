@@ -1,16 +1,16 @@
 """Periodic sensing work: devices that fell silent go offline (and raise their offline alarm); raw
-readings older than the retention are deleted (rollups stay)."""
+readings older than the retention are dropped, by whole daily partitions on PostgreSQL (rollups stay)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cityops.core.hooks import hooks_of
-from cityops.sensing import alarms
-from cityops.sensing.models import Device, DeviceType, Reading
+from cityops.sensing import alarms, partitions
+from cityops.sensing.models import Device, DeviceType
 from cityops.sensing.registry import registry_of
 from cityops.sensing.rules import compile_rules
 
@@ -44,5 +44,7 @@ def detect_offline(session: Session, now: datetime) -> None:
 
 
 def retention(session: Session, now: datetime) -> None:
+    """Keep the coming days' partitions ready (PostgreSQL) and drop raw readings past the retention."""
     days = hooks_of(session).settings.reading_retention_days
-    session.execute(delete(Reading).where(Reading.ts < now - timedelta(days=days)))
+    partitions.ensure(session, now, days_back=days)  # late readings of the kept days get their partition too
+    partitions.drop_expired(session, now, days)

@@ -85,8 +85,11 @@ class Device(Base):
 
 
 class Reading(Base):
+    """Raw readings. (device_id, ts) is unique: a re-sent reading is stored once. On PostgreSQL the table
+    is range-partitioned by day on ts (migration 0014, `sensing.partitions`); SQLite keeps one table."""
+
     __tablename__ = "reading"
-    __table_args__ = (Index("ix_reading_device_ts", "device_id", "ts"),)
+    __table_args__ = (Index("uq_reading_device_ts", "device_id", "ts", unique=True),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     device_id: Mapped[int] = mapped_column(Integer)
     ts: Mapped[datetime]
@@ -97,6 +100,8 @@ class Rollup(Base):
     """Minute ("m") and hour ("h") aggregates per device, for charts and indicators."""
 
     __tablename__ = "reading_rollup"
+    # SQLite: the key is the table (one B-tree to update per upsert, not a table and an index).
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
     device_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(1), primary_key=True)
     bucket: Mapped[datetime] = mapped_column(primary_key=True)

@@ -3,6 +3,14 @@ then acknowledge QoS 1 messages, so a crash before the commit lets the broker de
 
 A message is one reading object, a JSON array of them, or JSON lines; a reading without "device" takes
 the last topic level as its device code (cityops/readings/CQ-RD-0001).
+
+A stream split across ingest processes: devices publish to their hash bucket's topic
+(`cityops/readings/p07/CQ-RD-0001`, see `reading_topic`), and worker i of n takes the buckets b with
+b % n == i through MQTT shared subscriptions (`$share/cityops-ingest/cityops/readings/p07/+`) on a
+persistent session. So each device's readings, rules and alarms belong to one process at a time; while a
+worker is down the broker queues its buckets (QoS 1) and hands back what it had not acknowledged, and the
+worker acknowledges only after its batch committed. A reading re-delivered after a commit is stored once
+(same device, same time), so readings should carry their own "ts".
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import logging
 import queue
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
@@ -24,6 +33,26 @@ from cityops.core.db import session_scope
 from cityops.sensing import ingest
 
 log = logging.getLogger("cityops.mqtt")
+
+BUCKETS = 16
+PREFIX = "cityops/readings"
+GROUP = "cityops-ingest"
+
+
+def bucket_of(code: str, buckets: int = BUCKETS) -> int:
+    """A device's bucket: stable across processes and restarts (CRC-32 of its code)."""
+    return zlib.crc32(code.encode("utf-8")) % buckets
+
+
+def reading_topic(code: str, buckets: int = BUCKETS) -> str:
+    return f"{PREFIX}/p{bucket_of(code, buckets):02d}/{code}"
+
+
+def worker_topics(worker: int, workers: int, buckets: int = BUCKETS, group: str = GROUP) -> list[str]:
+    """The shared subscriptions of worker `worker` (0-based) of `workers`."""
+    if not 0 <= worker < workers <= buckets:
+        raise ValueError(f"worker must be in 0..{workers - 1} and workers ≤ {buckets}")
+    return [f"$share/{group}/{PREFIX}/p{b:02d}/+" for b in range(buckets) if b % workers == worker]
 
 
 @dataclass
@@ -67,12 +96,28 @@ def decode(payload: bytes, topic: str) -> tuple[list[dict[str, Any]], list[str]]
     return out, bad
 
 
+def prepare_sessions(url: str, workers: int, buckets: int = BUCKETS) -> None:
+    """Create the workers' persistent sessions with their subscriptions (before their first start), so the
+    broker queues every bucket from now on even if a worker is not running yet."""
+    parsed = urlparse(url)
+    for w in range(workers):
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{GROUP}-{w}", clean_session=False)
+        client.connect(parsed.hostname or "127.0.0.1", parsed.port or 1883)
+        done = threading.Event()
+        client.on_subscribe = lambda *_, done=done: done.set()
+        client.loop_start()
+        client.subscribe([(t, 1) for t in worker_topics(w, workers, buckets)])
+        done.wait(10)
+        client.loop_stop()
+        client.disconnect()
+
+
 class MqttIngest:
     def __init__(
         self,
         factory: sessionmaker[Session],
         url: str,
-        topic: str,
+        topic: str | list[str],
         *,
         qos: int = 1,
         batch: int = 2000,
@@ -83,21 +128,29 @@ class MqttIngest:
         if parsed.scheme not in ("mqtt", "tcp") or not parsed.hostname:
             raise ValueError(f"use mqtt://host:port, not {url!r}")
         self.host, self.port = parsed.hostname, parsed.port or 1883
-        self.factory, self.topic, self.qos = factory, topic, qos
+        self.factory, self.qos = factory, qos
+        self.topics = [topic] if isinstance(topic, str) else list(topic)
         self.batch, self.flush_seconds = batch, flush_seconds
         self.inbox: queue.Queue[tuple[str, bytes, int, int]] = queue.Queue()
         self.stats = MqttStats()
         self.connected = threading.Event()
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id or "", manual_ack=qos > 0)
+        # A named worker keeps its session across restarts: the broker queues its buckets meanwhile and
+        # re-sends what it delivered but never saw acknowledged.
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id or "",
+            clean_session=not client_id,
+            manual_ack=qos > 0,
+        )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        client.subscribe(self.topic, qos=self.qos)  # again after every reconnect
+        client.subscribe([(t, self.qos) for t in self.topics])  # again after every reconnect
         self.connected.set()
-        log.info("connected to %s:%s, subscribed to %s", self.host, self.port, self.topic)
+        log.info("connected to %s:%s, subscribed to %s", self.host, self.port, ", ".join(self.topics))
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         self.connected.clear()

@@ -126,6 +126,7 @@ class DeviceState:
     history: deque[tuple[float, float]] = field(default_factory=lambda: deque(maxlen=512))
     active: dict[str, str] = field(default_factory=dict)  # rule id -> current severity
     last_held: dict[str, float] = field(default_factory=dict)  # rule id -> epoch seconds it last held
+    seen_ts: float = float("-inf")  # the newest reading the rules have seen
 
     def __post_init__(self) -> None:
         self.horizon = max([r.window_s for r in self.rules if r.kind in ("rate", "composite")] + [0.0])
@@ -170,6 +171,9 @@ class DeviceState:
 
     def evaluate(self, at: datetime, value: float) -> list[Change]:
         ts = at.timestamp()
+        if ts < self.seen_ts:
+            return []  # a late reading is stored and rolled up, but alarms move forward in time only
+        self.seen_ts = ts
         while self.history and ts - self.history[0][0] > self.horizon:
             self.history.popleft()
         changes: list[Change] = []

@@ -106,12 +106,23 @@ def devices(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[str, Any
         .order_by(Device.id)
         .limit(MAX_POINTS)
     )
-    return [{"lon": d.lon, "lat": d.lat, "name": d.name, "type": d.type_code} for d in session.scalars(stmt)]
+    return [
+        {
+            "lon": d.lon,
+            "lat": d.lat,
+            "name": d.name if d.last_value is None else f"{d.name} · {d.last_value:g}",
+            "url": f"/sensing/devices/{d.id}",
+            "type": d.type_code,
+            "status": d.status,
+        }
+        for d in session.scalars(stmt)
+    ]
 
 
 def active_alarms(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[str, Any]]:
     from cityops.sensing import service as sensing
     from cityops.sensing.models import Alarm, Device
+    from cityops.sensing.views import SEVERITY_NAME
 
     stmt = (
         sensing.scoped_alarms(actor)
@@ -127,7 +138,13 @@ def active_alarms(session: Session, actor: Actor, unit: OrgUnit) -> list[dict[st
         .limit(MAX_POINTS)
     )
     return [
-        {"lon": lon, "lat": lat, "name": f"{name} · {alarm.type}", "severity": alarm.severity}
+        {
+            "lon": lon,
+            "lat": lat,
+            "name": f"{name} · {alarm.type}（{SEVERITY_NAME[alarm.severity][0]}）",
+            "url": f"/sensing/devices/{alarm.device_id}",
+            "severity": alarm.severity,
+        }
         for alarm, lon, lat, name in session.execute(stmt)
     ]
 

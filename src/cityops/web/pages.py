@@ -181,9 +181,17 @@ def cockpit_page(
         communities=communities,
         grid_tiles=grid_tiles,
         map_layers=data["layers"],
+        critical_alarms=_critical_alarms(session, actor, unit),
         wall=bool(wall),
         summary_json=json.dumps(data, ensure_ascii=False),
     )
+
+
+def _critical_alarms(session: Any, actor: Actor, unit: Any) -> list[dict[str, Any]]:
+    """Active critical sensor alarms of the unit's subtree, announced in a banner on its cockpit."""
+    from cityops.sensing.views import critical_active
+
+    return critical_active(session, actor, unit.path)
 
 
 def _grid_tiles(session: Any, actor: Actor, unit: Any) -> dict[str, Any]:
