@@ -2,7 +2,7 @@
 raw readings table is partitioned by day (declarative range partitioning) so retention drops partitions
 
 Revision ID: 0014
-Revises: 0007
+Revises: 0019
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0014"
-down_revision = "0007"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
