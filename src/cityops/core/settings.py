@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     # FileStore factory taking the settings.
     file_store: str = "local"
     files_dir: str = "./var/files"
+    # CITYOPS_FILE_STORE=s3: an S3-compatible bucket (MinIO etc.); empty endpoint = the provider's default.
+    files_s3_endpoint: str = ""
+    files_s3_bucket: str = ""
+    files_s3_prefix: str = ""
+    files_s3_region: str = ""
+    files_s3_access_key: str = ""
+    files_s3_secret_key: str = ""
     upload_max_bytes: int = 10 * 1024 * 1024
 
     @model_validator(mode="after")
