@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shapely.geometry import shape
@@ -91,6 +92,7 @@ class GridInput:
     dedicated_type: str = ""
     geojson: dict[str, Any] | None = None
     source: str = ""
+    valid_from: datetime | None = None  # when the new version took effect (default now; never in the future)
 
 
 def _check_polygon(geometry: dict[str, Any]) -> str:
@@ -155,7 +157,7 @@ def upsert_grid(session: Session, actor: Actor, data: GridInput) -> tuple[OrgUni
     fields = (name, kind, data.dedicated_type.strip()[:40], polygon)
     if old is not None and (old.name, old.kind, old.dedicated_type, old.geojson) == fields:
         return unit, old, False
-    now = clock.now()
+    now = _valid_from(data, old)
     if old is not None:
         old.valid_to = now
     record = Grid(
@@ -179,6 +181,24 @@ def upsert_grid(session: Session, actor: Actor, data: GridInput) -> tuple[OrgUni
     session.flush()
     audit.record(session, actor, "grid.saved", unit, version=record.version, kind=kind, polygon=polygon is not None)
     return unit, record, True
+
+
+def _valid_from(data: GridInput, old: Grid | None) -> datetime:
+    now = clock.now()
+    at = data.valid_from or now
+    if at > now:
+        raise Invalid(
+            "生效时间不能晚于现在 / valid-from cannot be in the future",
+            field="valid_from",
+            code="grid.invalid_valid_from",
+        )
+    if old is not None and at < old.valid_from:
+        raise Invalid(
+            "生效时间不能早于上一版本 / valid-from precedes the previous version",
+            field="valid_from",
+            code="grid.invalid_valid_from",
+        )
+    return at
 
 
 def _row_error(i: int, exc: CityOpsError) -> dict[str, Any]:
