@@ -185,7 +185,7 @@ def test_district_keeps_duty_lists_and_decides_admissions(
     expect(page.locator("#duty-items")).to_contain_text("餐饮油烟监管")
     with page.expect_download() as dl:
         page.click("#duty-export")
-    rows = list(load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    rows = list(load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("层级", "清单", "事项名称")
     assert ("镇街", "配合履职", "餐饮油烟监管", "生态环境") in [r[:4] for r in rows]
 

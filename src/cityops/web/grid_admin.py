@@ -24,6 +24,17 @@ from cityops.web.pages import PageActor, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_IMPORT = 20 * 1024 * 1024
+# The import's field names as the Chinese page shows them beside each refused row.
+FIELD_NAMES = {
+    "community_code": "村社代码",
+    "seq": "序号",
+    "name": "名称",
+    "kind": "类型",
+    "dedicated_type": "专属类型",
+    "geometry": "边界",
+    "properties": "属性",
+    "file": "文件",
+}
 
 
 def _grids_page(request: Request, session: Session, actor: Actor, status_code: int = 200, **extra: Any) -> HTMLResponse:
@@ -37,6 +48,7 @@ def _grids_page(request: Request, session: Session, actor: Actor, status_code: i
         actor=actor,
         unit=unit,
         items=[grids.grid_view(u, r) for u, r in rows],
+        field_names=FIELD_NAMES,
         **extra,
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Invalid
+from cityops.events.models import Category
 from cityops.grid import duties, duty_edits
 from cityops.grid.models import DUTY_LEVEL_NAMES, DUTY_LIST_NAMES, DutyItem
 from cityops.org.models import Department, OrgLevel
@@ -22,12 +23,29 @@ from cityops.web.pages import PageActor, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_XLSX = 5 * 1024 * 1024
-STATUS_NAMES = {"pending": "待审定", "approved": "已批准", "rejected": "已驳回"}
+STATUS_FIELD_NAMES = {
+    "level": "层级",
+    "list_kind": "清单",
+    "name": "事项名称",
+    "lead_department": "牵头部门",
+    "categories": "关联事项分类",
+    "file": "文件",
+}
+NAMES = {"pending": "待审定", "approved": "已批准", "rejected": "已驳回"}
+FIELD_NAMES = {
+    "level": "层级",
+    "list_kind": "清单",
+    "name": "事项名称",
+    "lead_department": "牵头部门",
+    "categories": "关联事项分类",
+    "file": "文件",
+}
 NAMES = {
     "levels": DUTY_LEVEL_NAMES,
     "lists": DUTY_LIST_NAMES,
     "departments": duties.DEPARTMENT_NAMES,
     "statuses": STATUS_NAMES,
+    "fields": FIELD_NAMES,
 }
 
 
@@ -60,6 +78,7 @@ def _duties_page(
         kind=kind,
         may_edit=_may_decide(actor),
         duty_names=NAMES,
+        category_names={c: n for c, n in session.execute(select(Category.code, Category.name))},
         **extra,
     )
 
@@ -157,7 +176,7 @@ def _admissions_page(
 ) -> HTMLResponse:
     rows = list(session.scalars(duties.list_admissions(session, actor).limit(200)))
     ids = {r.department_id for r in rows}
-    depts = dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(ids))).tuples().all())
+    depts = {i: n for i, n in session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))}
     return render(
         request,
         "grid_admissions.html",
