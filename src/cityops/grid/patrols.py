@@ -191,6 +191,8 @@ def open_session_of(session: Session, actor: Actor) -> PatrolSession | None:
 
 def start(session: Session, actor: Actor, plan: PatrolPlan) -> PatrolSession:
     require_assigned(session, actor, plan.grid_unit_id)
+    if not plan.active:
+        raise Conflict("该巡查计划已停用 / the plan is retired", code="patrol.plan_retired")
     running = open_session_of(session, actor)
     if running is not None:
         raise Conflict(

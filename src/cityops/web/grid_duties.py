@@ -23,15 +23,7 @@ from cityops.web.pages import PageActor, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_XLSX = 5 * 1024 * 1024
-STATUS_FIELD_NAMES = {
-    "level": "层级",
-    "list_kind": "清单",
-    "name": "事项名称",
-    "lead_department": "牵头部门",
-    "categories": "关联事项分类",
-    "file": "文件",
-}
-NAMES = {"pending": "待审定", "approved": "已批准", "rejected": "已驳回"}
+STATUS_NAMES = {"pending": "待审定", "approved": "已批准", "rejected": "已驳回"}
 FIELD_NAMES = {
     "level": "层级",
     "list_kind": "清单",
