@@ -1,10 +1,11 @@
 """The demo's grid workers: over a simulated working day they patrol, check in (some outside their grid),
-report with photos and fix things on the spot, and the street's grid KPIs move."""
+report with photos, fix things on the spot and fill 一表通 facts, and the street's grid KPIs and runway rows
+move."""
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from cityops.core.files import Attachment, LocalFileStore
 from cityops.demo.users import ensure_demo_users
 from cityops.events.calendar import CST
 from cityops.grid import kpis
+from cityops.indicators.boards import boards_for
 from cityops.grid.models import GridReport, PatrolCheckIn
 from cityops.sim.grid import STREET, GridPatrols
 from tests.factories import unit
@@ -43,5 +45,19 @@ def test_grid_workers_patrol_report_and_fix_on_the_spot(factory: sessionmaker[Se
             k = kpis.compute(s, system_actor("system:test"), street, day, day)
             assert k.reports == sim.stats.reports and k.on_spot == sim.stats.on_spot and k.workers == 4
             assert k.checkins_flagged >= 1  # some check-ins came from the next community
+            # The same figures are the street's runway rows, and the demo 一表通 figure counts today's visits.
+            rows = {
+                i["code"]: i
+                for b in boards_for(s, system_actor("system:test", unit_path=street.path), street)
+                for r in b["runways"]
+                for i in r["indicators"]
+            }
+            assert (
+                rows["grid_on_spot_rate"]["latest"]["value"]
+                == kpis.compute(s, system_actor("system:test"), street, day - timedelta(days=29), day).on_spot_rate
+            )
+            visits = next(i for i in rows.values() if i["name"] == "今日走访独居老人数（演示）")
+            assert sim.one_form is not None and sim.one_form.filled >= 1
+            assert visits["latest"]["value"] >= 1
     finally:
         clock.set_source(None)
