@@ -18,8 +18,8 @@ from cityops.core.files import Attachment, LocalFileStore
 from cityops.demo.users import ensure_demo_users
 from cityops.events.calendar import CST
 from cityops.grid import kpis
-from cityops.indicators.boards import boards_for
 from cityops.grid.models import GridReport, PatrolCheckIn
+from cityops.indicators.boards import boards_for
 from cityops.sim.grid import STREET, GridPatrols
 from tests.factories import unit
 
