@@ -24,6 +24,7 @@ from cityops.core.db import session_scope
 from cityops.events.calendar import CST
 from tests.factories import PASSWORD, department_id, make_user, unit
 from tests.grid.conftest import COMMUNITY, OTHER_COMMUNITY, SQUARE, STREET, GridWorld
+from tests.grid.test_forms import make_two_reports
 from tests.web.conftest import log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -137,13 +138,20 @@ def _xlsx(path: Path) -> None:
 
 
 def test_district_keeps_duty_lists_and_decides_admissions(
-    factory: sessionmaker[Session], session: Session, live_url: str, page: Page, tmp_path: Path
+    client: TestClient,
+    world: GridWorld,
+    factory: sessionmaker[Session],
+    session: Session,
+    live_url: str,
+    page: Page,
+    tmp_path: Path,
 ) -> None:
     dept = department_id(session, DISTRICT, "urban_management")
     make_user(factory, "dp_handler", [Role.handler], unit_code=DISTRICT, department_id=dept)
     make_user(factory, "dp_leader", [Role.leader], unit_code=DISTRICT)
     log_in(page, live_url, "dp_handler", PASSWORD)
-    page.goto(f"{live_url}/grid/admissions")
+    page.click("#nav-grid")  # a department's handler: 职责准入 (and the duty list it reads)
+    expect(page.locator("#tab-grids")).to_have_count(0)
     for name, reason in (("楼道堆物清理", "消防通道需网格日常巡查"), ("共享单车乱停劝导", "属地管理更及时")):
         page.select_option("#admission-form select[name=level]", "grid")
         page.select_option("#admission-form select[name=list_kind]", "basic")
@@ -201,6 +209,33 @@ def test_district_keeps_duty_lists_and_decides_admissions(
     expect(page.locator("#duty-retired")).to_be_visible()
     expect(page.locator("#duty-items")).not_to_contain_text("餐饮油烟监管")
     shot(page, "grid-duties.png")
+
+    # 一表通: the district leader turns a report field into an indicator of the 一表通 runway.
+    visits, _ = make_two_reports(client, factory, session)
+    for label, alone in (("甲", "是"), ("乙", "是"), ("丙", "否")):
+        body = {"community_id": unit(session, COMMUNITY).id, "kind": "person", "label": label}
+        rid = client.post("/api/base-records", headers=world.duty.headers, json=body).json()["id"]
+        values = {"values": {"lives_alone": alone}}
+        assert (
+            client.put(f"/api/base-records/{rid}/facts", headers=world.worker.headers, json=values).status_code == 200
+        )
+    page.click("#tab-forms")
+    form = page.locator(f'form[data-define="{visits}"]')
+    expect(page.locator(f'[data-template="{visits}"]')).to_contain_text("是否独居（民政）")
+    form.locator("input[name=name]").fill("独居老人数")
+    form.locator("select[name=field]").select_option("lives_alone")
+    form.locator("select[name=agg]").select_option("sum")
+    form.locator("button").click()
+    expect(page.locator("#form-error")).to_contain_text("不是数字字段")
+    form = page.locator(f'form[data-define="{visits}"]')
+    form.locator("input[name=name]").fill("独居老人数")
+    form.locator("select[name=field]").select_option("lives_alone")
+    form.locator("select[name=agg]").select_option("count_eq")
+    form.locator("input[name=equals]").fill("是")
+    form.locator("input[name=unit]").fill("人")
+    form.locator("button").click()
+    expect(page.locator("#indicator-name")).to_have_text("独居老人数")
+    expect(page.locator("#current-value")).to_have_text("2人")  # 甲 乙: hand count
 
     with session_scope(factory) as s:
         audit.sequence(s)
