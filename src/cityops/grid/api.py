@@ -18,7 +18,7 @@ from cityops.core.errors import Invalid
 from cityops.core.pagination import Page, PageParams, page_params, paginate
 from cityops.core.schemas import InSchema
 from cityops.events.models import Event
-from cityops.grid import kpis, patrols, reports
+from cityops.grid import grid_import, kpis, patrols, reports
 from cityops.grid import service as grids
 from cityops.grid.models import GridReport, PatrolSession
 from cityops.grid.schemas import (
@@ -123,7 +123,7 @@ def import_grids(
         raise Invalid("导入文件过大 / the import file is too large", code="file.too_large", field="file")
     text = raw.decode("utf-8-sig", errors="replace")
     is_json = (file.filename or "").lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
-    saved, errors = (grids.import_geojson if is_json else grids.import_csv)(session, actor, text)
+    saved, errors = (grid_import.import_geojson if is_json else grid_import.import_csv)(session, actor, text)
     return ImportOut(saved=saved, errors=errors)
 
 

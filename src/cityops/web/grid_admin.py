@@ -15,7 +15,7 @@ from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Invalid
 from cityops.events.calendar import CST
-from cityops.grid import patrols
+from cityops.grid import grid_import, patrols
 from cityops.grid import service as grids
 from cityops.grid.models import KIND_NAMES, PatrolPlan
 from cityops.org import service as org
@@ -75,7 +75,7 @@ def import_page(
             raise Invalid("导入文件过大 / the import file is too large", code="file.too_large", field="file")
         text = raw.decode("utf-8-sig", errors="replace")
         is_json = (file.filename or "").lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
-        saved, errors = (grids.import_geojson if is_json else grids.import_csv)(session, actor, text)
+        saved, errors = (grid_import.import_geojson if is_json else grid_import.import_csv)(session, actor, text)
     except CityOpsError as exc:
         session.rollback()
         return _grids_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
