@@ -17,6 +17,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.auth import User
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.events.calendar import CST
 from cityops.grid.models import EMPLOYMENT_NAMES, KIND_NAMES, Employment, Grid, GridAssignment, GridKind
 from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit
@@ -183,6 +184,8 @@ def upsert_grid(session: Session, actor: Actor, data: GridInput) -> tuple[OrgUni
 def _valid_from(data: GridInput, old: Grid | None) -> datetime:
     now = clock.now()
     at = data.valid_from or now
+    if at.tzinfo is None:  # a date-time without an offset is read as China time, as the pages show it
+        at = at.replace(tzinfo=CST)
     if at > now:
         raise Invalid(
             "生效时间不能晚于现在 / valid-from cannot be in the future",
