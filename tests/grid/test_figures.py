@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from cityops.core import clock
 from cityops.core.actor import Role
 from cityops.events.calendar import CST
-from cityops.indicators import service as indicators
-from cityops.indicators.models import Indicator, IndicatorValue
+from cityops.grid import figures
+from cityops.indicators.models import Indicator
 from cityops.org.models import OrgLevel, OrgUnit
 from tests.factories import Login, login, unit
 from tests.grid.conftest import COMMUNITY, OTHER_COMMUNITY, STREET, GridWorld, jpeg, upload
@@ -24,16 +24,16 @@ DISTRICT = "500103"
 OTHER_STREET = "500103001"
 
 
-def _indicator(client: TestClient, who: Login, unit_id: int, code: str) -> dict[str, Any]:
+def _rows(client: TestClient, who: Login, unit_id: int) -> dict[str, dict[str, Any]]:
+    """Every runway row of the unit's boards, by indicator code and by name."""
     r = client.get("/api/boards", headers=who.headers, params={"unit_id": unit_id})
     assert r.status_code == 200, r.text
-    boards = r.json()
-    for board in boards:
+    out: dict[str, dict[str, Any]] = {}
+    for board in r.json():
         for runway in board["runways"]:
             for ind in runway["indicators"]:
-                if ind["code"] == code:
-                    return dict(ind, runway=runway["code"])
-    raise AssertionError(code)
+                out[ind["code"]] = out[ind["name"]] = dict(ind, runway=runway["code"])
+    return out
 
 
 def _record(client: TestClient, who: Login, community_id: int, label: str, values: dict[str, str]) -> None:
@@ -46,18 +46,19 @@ def _record(client: TestClient, who: Login, community_id: int, label: str, value
 
 
 def test_a_form_field_is_an_indicator_over_the_viewers_units(
-    frozen: clock.FrozenClock, client: TestClient, world: GridWorld, factory: sessionmaker[Session], session: Session
+    frozen: clock.FrozenClock, client: TestClient, factory: sessionmaker[Session], session: Session
 ) -> None:
     visits, _ = make_two_reports(client, factory, session)
+    duty = login(client, factory, "fi_duty", [Role.dispatcher], unit_code=STREET)
     other_street = unit(session, OTHER_STREET)
     far = session.scalars(
         select(OrgUnit).where(OrgUnit.parent_id == other_street.id, OrgUnit.level == OrgLevel.community)
     ).first()
     assert far is not None
     elsewhere = login(client, factory, "fi_far", [Role.dispatcher], unit_code=OTHER_STREET)
-    _record(client, world.duty, unit(session, COMMUNITY).id, "甲", {"age": "82", "lives_alone": "是"})
-    _record(client, world.duty, unit(session, OTHER_COMMUNITY).id, "乙", {"age": "75", "lives_alone": "否"})
-    _record(client, world.duty, unit(session, COMMUNITY).id, "丙", {"lives_alone": "是"})
+    _record(client, duty, unit(session, COMMUNITY).id, "甲", {"age": "82", "lives_alone": "是"})
+    _record(client, duty, unit(session, OTHER_COMMUNITY).id, "乙", {"age": "75", "lives_alone": "否"})
+    _record(client, duty, unit(session, COMMUNITY).id, "丙", {"lives_alone": "是"})
     _record(client, elsewhere, far.id, "丁", {"age": "90", "lives_alone": "是"})
 
     leader = login(client, factory, "fi_leader", [Role.leader], unit_code=DISTRICT)
@@ -73,14 +74,18 @@ def test_a_form_field_is_an_indicator_over_the_viewers_units(
     bad = define(leader, name="独居合计", field="lives_alone", agg="sum")
     assert bad.status_code == 422 and bad.json()["code"] == "form.invalid_indicator_agg"
     assert define(leader, name="x", field="shelter", agg="count").json()["code"] == "form.invalid_indicator_field"
-    assert define(world.duty, name="x", field="age", agg="count").status_code == 403  # not a leader
+    assert define(duty, name="x", field="age", agg="count").status_code == 403  # not a leader
 
-    def value(who: Login, code_prefix: str, unit_code: str) -> float | None:
-        session.rollback()  # a fresh snapshot: the indicators were defined through the API
-        ind = session.scalars(select(Indicator).where(Indicator.name == code_prefix)).one()
-        got = _indicator(client, who, unit(session, unit_code).id, ind.code)
-        assert got["runway"] == "one_form"
-        return got["latest"]["value"] if got["latest"] else None
+    session.rollback()  # a fresh snapshot: the indicators were defined through the API
+    ids = dict(session.execute(select(Indicator.name, Indicator.id).where(Indicator.source.is_not(None))).all())
+    assert _rows(client, leader, unit(session, DISTRICT).id)["独居老人数"]["runway"] == "one_form"
+
+    def value(who: Login, name: str, unit_code: str) -> float | None:
+        r = client.get(
+            f"/api/indicators/{ids[name]}", headers=who.headers, params={"unit_id": unit(session, unit_code).id}
+        )
+        assert r.status_code == 200, r.text
+        return r.json()["current"]["value"]
 
     # Hand count. District: 甲 丙 丁 live alone (3); ages 82, 75, 90 -> 82.3333. Street: 甲 丙 (2); 82, 75.
     assert value(leader, "独居老人数", DISTRICT) == 3.0
@@ -122,23 +127,22 @@ def test_grid_kpis_are_runway_rows_for_a_street_and_its_district(
     ).json()
     assert expected["reports"] == 3 and expected["on_spot"] == 1
     for where in (street, district):
-        row = _indicator(client, leader, where.id, "grid_on_spot_rate")
+        rows = _rows(client, leader, where.id)
+        row = rows["grid_on_spot_rate"]
         assert row["runway"] == "grid_work" and row["latest"]["value"] == round(1 / 3, 4)
         assert row["display"] == "33.3%" and row["scope_name"] == where.name
-        per_worker = _indicator(client, leader, where.id, "grid_reports_per_worker")
-        assert per_worker["latest"]["value"] == expected["reports_per_worker"] == 3.0
-        assert _indicator(client, leader, where.id, "grid_valid_report_rate")["display"] == "100.0%"
+        assert rows["grid_reports_per_worker"]["latest"]["value"] == expected["reports_per_worker"] == 3.0
+        assert rows["grid_valid_report_rate"]["display"] == "100.0%"
     # The district's indicator page drills down to its streets: ours has the figure, the others none.
     ind_id = session.scalar(select(Indicator.id).where(Indicator.code == "grid_on_spot_rate"))
     detail = client.get(f"/api/indicators/{ind_id}", headers=leader.headers, params={"unit_id": district.id}).json()
     drill = {d["unit_id"]: d["display"] for d in detail["drill_down"]}
     assert drill[street.id] == "33.3%" and drill[unit(session, OTHER_STREET).id] == "—"
-    # The periodic computation stores values only where there is grid work (not for every street).
-    session.rollback()  # a fresh snapshot before writing
-    indicators.compute(session, clock.now())
-    session.flush()
-    stored = set(
-        session.scalars(select(IndicatorValue.unit_id).join(Indicator).where(Indicator.code == "grid_on_spot_rate"))
-    )
-    city = session.scalar(select(OrgUnit.id).where(OrgUnit.level == OrgLevel.city))
-    assert stored == {city, district.id, street.id}
+    # The periodic computation asks the source for the owner and every street: only units with grid work
+    # (and the owner) get a value, so the city's other streets get no empty rows.
+    session.rollback()  # a fresh snapshot: the reports came through the API
+    ind = session.scalars(select(Indicator).where(Indicator.code == "grid_on_spot_rate")).one()
+    city = session.scalars(select(OrgUnit).where(OrgUnit.level == OrgLevel.city)).one()
+    streets = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == district.id)))
+    values = figures.grid_values(session, ind, [city, district, *streets], today, today)
+    assert set(values) == {city.id, district.id, street.id} and values[street.id] == round(1 / 3, 4)

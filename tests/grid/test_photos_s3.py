@@ -1,6 +1,6 @@
 """Photos in an S3-compatible store: a local server speaking the S3 protocol on loopback (moto), the real
-boto3 client. A grid worker's report photo lands in the bucket, its thumbnail and EXIF position work as
-with the local directory, and nothing is written to the local directory."""
+boto3 client. A grid worker's photo lands in the bucket, its thumbnail and EXIF position work as with the
+local directory, a bad upload is refused as before, and nothing is written to the local directory."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 from mypy_boto3_s3 import S3Client
 from PIL import Image
+from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.core.actor import Role
 from cityops.core.files_s3 import S3FileStore
-from tests.grid.conftest import INSIDE, GridWorld, jpeg, upload
+from tests.factories import login
+from tests.grid.conftest import INSIDE, STREET, jpeg, upload
 
 BUCKET = "cityops-photos"
 
@@ -52,27 +55,19 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server.stop()
 
 
-def test_report_photos_live_in_the_s3_bucket(
-    client: TestClient, world: GridWorld, s3_server: str, files_dir: Path
+def test_photos_live_in_the_s3_bucket(
+    client: TestClient, factory: sessionmaker[Session], s3_server: str, files_dir: Path
 ) -> None:
-    photo = upload(client, world.worker, jpeg(gps=INSIDE, size=(1200, 900)))
+    worker = login(client, factory, "s3_worker", [Role.grid_worker], unit_code=STREET)
+    photo = upload(client, worker, jpeg(gps=INSIDE, size=(1200, 900)))
     assert photo["gps"] == [pytest.approx(INSIDE[0], abs=1e-4), pytest.approx(INSIDE[1], abs=1e-4)]
-    r = client.post(
-        "/api/grid-reports",
-        headers=world.worker.headers,
-        json={
-            "category": "city_appearance.exposed_garbage",
-            "description": "垃圾桶满溢",
-            "grid_id": world.grid_id,
-            "photo_ids": [photo["file_id"]],
-        },
-    )
-    assert r.status_code == 201, r.text
-    thumb = client.get(photo["thumb_url"], headers=world.duty.headers)
+    bad = client.post("/api/files", headers=worker.headers, files={"file": ("x.jpg", b"not an image", "image/jpeg")})
+    assert bad.status_code == 422 and bad.json()["code"] == "file.not_an_image"
+    thumb = client.get(photo["thumb_url"], headers=worker.headers)
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     with Image.open(BytesIO(thumb.content)) as img:
         assert max(img.size) == 320
-    full = client.get(photo["url"], headers=world.duty.headers)
+    full = client.get(photo["url"], headers=worker.headers)
     assert full.status_code == 200 and len(full.content) == photo["size"]
     s3 = bucket_client(s3_server)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
@@ -80,4 +75,4 @@ def test_report_photos_live_in_the_s3_bucket(
     assert not files_dir.exists()  # nothing went to the local directory
     store = S3FileStore(s3, BUCKET, "photos")
     store.delete(keys[0].removeprefix("photos/"))
-    assert client.get(photo["url"], headers=world.duty.headers).status_code == 404  # gone from the bucket: 404
+    assert client.get(photo["url"], headers=worker.headers).status_code == 404  # gone from the bucket: 404

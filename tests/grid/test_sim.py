@@ -17,9 +17,9 @@ from cityops.core.db import session_scope
 from cityops.core.files import Attachment, LocalFileStore
 from cityops.demo.users import ensure_demo_users
 from cityops.events.calendar import CST
-from cityops.grid import kpis
+from cityops.grid import figures, kpis
 from cityops.grid.models import GridReport, PatrolCheckIn
-from cityops.indicators.boards import boards_for
+from cityops.indicators.models import Indicator
 from cityops.sim.grid import STREET, GridPatrols
 from tests.factories import unit
 
@@ -46,18 +46,12 @@ def test_grid_workers_patrol_report_and_fix_on_the_spot(factory: sessionmaker[Se
             assert k.reports == sim.stats.reports and k.on_spot == sim.stats.on_spot and k.workers == 4
             assert k.checkins_flagged >= 1  # some check-ins came from the next community
             # The same figures are the street's runway rows, and the demo 一表通 figure counts today's visits.
-            rows = {
-                i["code"]: i
-                for b in boards_for(s, system_actor("system:test", unit_path=street.path), street)
-                for r in b["runways"]
-                for i in r["indicators"]
-            }
-            assert (
-                rows["grid_on_spot_rate"]["latest"]["value"]
-                == kpis.compute(s, system_actor("system:test"), street, day - timedelta(days=29), day).on_spot_rate
-            )
-            visits = next(i for i in rows.values() if i["name"] == "今日走访独居老人数（演示）")
+            rows = {i.code: i for i in s.scalars(select(Indicator).where(Indicator.source.is_not(None)))}
+            month = kpis.compute(s, system_actor("system:test"), street, day - timedelta(days=29), day)
+            on_spot = figures.grid_values(s, rows["grid_on_spot_rate"], [street], day - timedelta(days=29), day)
+            assert on_spot[street.id] == month.on_spot_rate
+            visits = next(i for i in rows.values() if i.name == "今日走访独居老人数（演示）")
             assert sim.one_form is not None and sim.one_form.filled >= 1
-            assert visits["latest"]["value"] >= 1
+            assert (figures.form_values(s, visits, [street], day, day)[street.id] or 0) >= 1
     finally:
         clock.set_source(None)

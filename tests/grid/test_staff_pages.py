@@ -22,7 +22,7 @@ from cityops.core.actor import Role
 from cityops.core.audit import AuditEntry
 from cityops.core.db import session_scope
 from cityops.events.calendar import CST
-from tests.factories import PASSWORD, department_id, make_user, unit
+from tests.factories import PASSWORD, department_id, login, make_user, unit
 from tests.grid.conftest import COMMUNITY, OTHER_COMMUNITY, SQUARE, STREET, GridWorld
 from tests.grid.test_forms import make_two_reports
 from tests.web.conftest import log_in, shot
@@ -138,13 +138,7 @@ def _xlsx(path: Path) -> None:
 
 
 def test_district_keeps_duty_lists_and_decides_admissions(
-    client: TestClient,
-    world: GridWorld,
-    factory: sessionmaker[Session],
-    session: Session,
-    live_url: str,
-    page: Page,
-    tmp_path: Path,
+    client: TestClient, factory: sessionmaker[Session], session: Session, live_url: str, page: Page, tmp_path: Path
 ) -> None:
     dept = department_id(session, DISTRICT, "urban_management")
     make_user(factory, "dp_handler", [Role.handler], unit_code=DISTRICT, department_id=dept)
@@ -212,13 +206,12 @@ def test_district_keeps_duty_lists_and_decides_admissions(
 
     # 一表通: the district leader turns a report field into an indicator of the 一表通 runway.
     visits, _ = make_two_reports(client, factory, session)
+    duty = login(client, factory, "dp_duty", [Role.dispatcher], unit_code=STREET)
     for label, alone in (("甲", "是"), ("乙", "是"), ("丙", "否")):
         body = {"community_id": unit(session, COMMUNITY).id, "kind": "person", "label": label}
-        rid = client.post("/api/base-records", headers=world.duty.headers, json=body).json()["id"]
+        rid = client.post("/api/base-records", headers=duty.headers, json=body).json()["id"]
         values = {"values": {"lives_alone": alone}}
-        assert (
-            client.put(f"/api/base-records/{rid}/facts", headers=world.worker.headers, json=values).status_code == 200
-        )
+        assert client.put(f"/api/base-records/{rid}/facts", headers=duty.headers, json=values).status_code == 200
     page.click("#tab-forms")
     form = page.locator(f'form[data-define="{visits}"]')
     expect(page.locator(f'[data-template="{visits}"]')).to_contain_text("是否独居（民政）")
