@@ -215,6 +215,11 @@ def test_district_keeps_duty_lists_and_decides_admissions(
     page.click("#tab-forms")
     form = page.locator(f'form[data-define="{visits}"]')
     expect(page.locator(f'[data-template="{visits}"]')).to_contain_text("是否独居（民政）")
+    with page.expect_download() as dl:
+        page.click(f'[data-export="{visits}"]')
+    sheet = load_workbook(io.BytesIO(Path(dl.value.path()).read_bytes())).active
+    assert sheet is not None and [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["甲", "乙", "丙"]
+    shot(page, "grid-forms-staff.png")
     form.locator("input[name=name]").fill("独居老人数")
     form.locator("select[name=field]").select_option("lives_alone")
     form.locator("select[name=agg]").select_option("sum")

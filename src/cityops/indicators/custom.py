@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit
 from cityops.core.actor import Actor
-from cityops.core.errors import Invalid
+from cityops.core.errors import Conflict, Invalid
 from cityops.grid import figures
 from cityops.indicators.models import Indicator, Runway
 from cityops.indicators.service import owner_level_ok
@@ -43,7 +43,12 @@ def define_form_indicator(
         raise Invalid("请填写指标名称 / name is required", field="name", code="indicator.invalid_name")
     if period not in FORM_PERIODS or direction not in ("higher", "lower"):
         raise Invalid("统计期或方向无效 / bad period or direction", field="period", code="indicator.invalid_period")
-    runway = session.scalars(select(Runway).where(Runway.code == FORM_RUNWAY)).one()
+    runway = session.scalars(select(Runway).where(Runway.code == FORM_RUNWAY)).one_or_none()
+    if runway is None:
+        raise Conflict(
+            "一表通跑道尚未建立，请先运行 cityops catalogue seed / run cityops catalogue seed first",
+            code="indicator.runway_missing",
+        )
     clean = {
         "type": "form",
         "template": template.id,
