@@ -181,6 +181,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.event_page import router as event_page_router
+    from cityops.web.grid_admin import router as grid_admin_router
+    from cityops.web.grid_duties import router as grid_duties_router
+    from cityops.web.grid_form_staff import router as grid_form_staff_router
     from cityops.web.grid_forms import router as grid_forms_router
     from cityops.web.grid_mobile import router as grid_mobile_router
     from cityops.web.grid_street import router as grid_street_router
@@ -216,6 +219,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(grid_mobile_router)
     app.include_router(grid_forms_router)
     app.include_router(grid_street_router)
+    app.include_router(grid_admin_router)
+    app.include_router(grid_duties_router)
+    app.include_router(grid_form_staff_router)
     app.include_router(public_router)
     app.include_router(runways_router)
     app.include_router(risk_pages_router)

@@ -1,10 +1,11 @@
 """The demo's grid workers: over a simulated working day they patrol, check in (some outside their grid),
-report with photos and fix things on the spot, and the street's grid KPIs move."""
+report with photos, fix things on the spot and fill 一表通 facts, and the street's grid KPIs and runway rows
+move."""
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,8 +17,9 @@ from cityops.core.db import session_scope
 from cityops.core.files import Attachment, LocalFileStore
 from cityops.demo.users import ensure_demo_users
 from cityops.events.calendar import CST
-from cityops.grid import kpis
+from cityops.grid import figures, kpis
 from cityops.grid.models import GridReport, PatrolCheckIn
+from cityops.indicators.models import Indicator
 from cityops.sim.grid import STREET, GridPatrols
 from tests.factories import unit
 
@@ -43,5 +45,13 @@ def test_grid_workers_patrol_report_and_fix_on_the_spot(factory: sessionmaker[Se
             k = kpis.compute(s, system_actor("system:test"), street, day, day)
             assert k.reports == sim.stats.reports and k.on_spot == sim.stats.on_spot and k.workers == 4
             assert k.checkins_flagged >= 1  # some check-ins came from the next community
+            # The same figures are the street's runway rows, and the demo 一表通 figure counts today's visits.
+            rows = {i.code: i for i in s.scalars(select(Indicator).where(Indicator.source.is_not(None)))}
+            month = kpis.compute(s, system_actor("system:test"), street, day - timedelta(days=29), day)
+            on_spot = figures.grid_values(s, rows["grid_on_spot_rate"], [street], day - timedelta(days=29), day)
+            assert on_spot[street.id] == month.on_spot_rate
+            visits = next(i for i in rows.values() if i.name == "今日走访独居老人数（演示）")
+            assert sim.one_form is not None and sim.one_form.filled >= 1
+            assert (figures.form_values(s, visits, [street], day, day)[street.id] or 0) >= 1
     finally:
         clock.set_source(None)

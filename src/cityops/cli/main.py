@@ -250,20 +250,30 @@ def audit_verify(
 
 @app.command("backup")
 def backup_cmd(target: Annotated[Path, typer.Argument(help="backup file to write")]) -> None:
-    """Back up the database (SQLite online backup; pg_dump -Fc for PostgreSQL)."""
-    from cityops.core.backup import backup
+    """Back up the database (SQLite online backup; pg_dump -Fc for PostgreSQL) and, with the local file
+    store, the uploaded photos beside it (<target>.files.tar.gz)."""
+    from cityops.core.backup import backup, backup_files
 
-    path = backup(Settings().database_url, target)
+    settings = Settings()
+    path = backup(settings.database_url, target)
     console.print(f"backup written to {path} ({path.stat().st_size:,} bytes)")
+    if settings.file_store == "local":
+        archive = backup_files(Path(settings.files_dir), target)
+        console.print(f"photos written to {archive}" if archive else "no uploaded photos to back up")
+    else:
+        console.print("photos live in the configured file store: back it up by its own means")
 
 
 @app.command("restore")
 def restore_cmd(source: Annotated[Path, typer.Argument(help="backup file to restore")]) -> None:
     """Restore a backup over the configured database (stop the server and workers first)."""
-    from cityops.core.backup import restore
+    from cityops.core.backup import restore, restore_files
 
-    restore(Settings().database_url, source)
+    settings = Settings()
+    restore(settings.database_url, source)
     console.print(f"restored {source}")
+    if settings.file_store == "local" and restore_files(Path(settings.files_dir), source):
+        console.print(f"photos restored to {settings.files_dir}")
 
 
 @org_app.command("import")

@@ -1,11 +1,14 @@
 """`cityops backup` / `cityops restore`: SQLite's online backup API (consistent while the server runs),
-pg_dump / pg_restore (custom format) for PostgreSQL."""
+pg_dump / pg_restore (custom format) for PostgreSQL. With the local file store, the uploaded photos'
+directory goes beside the database backup as `<target>.files.tar.gz` (an S3 bucket is backed up by the
+store's own means: versioning or replication)."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -16,6 +19,39 @@ def _pg_args(url: str) -> tuple[list[str], dict[str, str]]:
     args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
     env = {"PGPASSWORD": u.password or ""}
     return args, env
+
+
+def files_archive(target: Path) -> Path:
+    return target.with_name(f"{target.name}.files.tar.gz")
+
+
+def backup_files(files_dir: Path, target: Path) -> Path | None:
+    """The photos directory as a tar.gz beside the database backup (none when nothing was uploaded)."""
+    if not files_dir.is_dir():
+        return None
+    archive = files_archive(target)
+    tmp = archive.with_suffix(".part")
+    with tarfile.open(tmp, "w:gz") as tar:
+        # Half-written uploads (*.part) are not files yet.
+        tar.add(files_dir, arcname="files", filter=lambda m: None if m.name.endswith(".part") else m)
+    tmp.replace(archive)
+    return archive
+
+
+def restore_files(files_dir: Path, source: Path) -> bool:
+    """Put the photos back from the archive beside `source`; False when the backup holds none."""
+    archive = files_archive(source)
+    if not archive.exists():
+        return False
+    staging = files_dir.with_name(f"{files_dir.name}.restoring")
+    shutil.rmtree(staging, ignore_errors=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        tar.extractall(staging, filter="data")  # no absolute paths, links out or devices
+    shutil.rmtree(files_dir, ignore_errors=True)
+    files_dir.parent.mkdir(parents=True, exist_ok=True)
+    (staging / "files").replace(files_dir)
+    shutil.rmtree(staging, ignore_errors=True)
+    return True
 
 
 def backup(url: str, target: Path) -> Path:

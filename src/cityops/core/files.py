@@ -4,8 +4,8 @@ belong to (an event, a patrol check-in, later a risk inspection) through the `at
 A photo is accepted only if it really is an image of an allowed type (Pillow decodes it; the file name
 and the browser's content type are not trusted) and not larger than the configured limit. Its EXIF GPS
 position, when present, is read so a report can be located by the photo. Bytes live in a `FileStore`:
-a local directory by default; another store (e.g. S3-compatible) implements the same three methods and
-is named in the settings (`CITYOPS_FILE_STORE=package.module:factory`).
+a local directory by default, an S3-compatible bucket with `CITYOPS_FILE_STORE=s3` (core/files_s3.py), or
+another store implementing the same three methods named as `CITYOPS_FILE_STORE=package.module:factory`.
 """
 
 from __future__ import annotations
@@ -111,6 +111,10 @@ class LocalFileStore:
 def store_for(settings: Settings) -> FileStore:
     if settings.file_store == "local":
         return LocalFileStore(settings.files_dir)
+    if settings.file_store == "s3":
+        from cityops.core.files_s3 import s3_store  # boto3 is loaded only when the store is used
+
+        return s3_store(settings)
     module, _, attr = settings.file_store.partition(":")
     factory = getattr(importlib.import_module(module), attr)
     store: FileStore = factory(settings)

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     # FileStore factory taking the settings.
     file_store: str = "local"
     files_dir: str = "./var/files"
+    # CITYOPS_FILE_STORE=s3: an S3-compatible bucket (MinIO etc.); empty endpoint = the provider's default.
+    files_s3_endpoint: str = ""
+    files_s3_bucket: str = ""
+    files_s3_prefix: str = ""
+    files_s3_region: str = ""
+    files_s3_access_key: str = ""
+    files_s3_secret_key: str = ""
     upload_max_bytes: int = 10 * 1024 * 1024
     # KPI counter rows are split into this many shards (each transaction adds to one at random; readers sum
     # them) so concurrent writers do not queue on one row. 0 = automatic: 1 on SQLite (one writer at a

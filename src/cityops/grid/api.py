@@ -3,7 +3,7 @@ check-ins, missed), grid workers' reports (with photos, 就地解决) and the gr
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
@@ -18,7 +18,7 @@ from cityops.core.errors import Invalid
 from cityops.core.pagination import Page, PageParams, page_params, paginate
 from cityops.core.schemas import InSchema
 from cityops.events.models import Event
-from cityops.grid import kpis, patrols, reports
+from cityops.grid import grid_import, kpis, patrols, reports
 from cityops.grid import service as grids
 from cityops.grid.models import GridReport, PatrolSession
 from cityops.grid.schemas import (
@@ -89,6 +89,7 @@ class GridEdit(InSchema):
     name: str = Field("", max_length=80)
     kind: str = Field("comprehensive", max_length=16, description="comprehensive (综合网格) | dedicated (专属网格)")
     dedicated_type: str = Field("", max_length=40, description="e.g. 学校, 农贸市场, 工业园区")
+    valid_from: datetime | None = Field(None, description="when the new version took effect (default now)")
 
 
 @router.put("/grids/{grid_id}")
@@ -103,7 +104,9 @@ def edit_grid(grid_id: int, body: GridEdit, session: SessionDep, actor: ActorDep
             code="grid.invalid_grid_id",
         )
     community, seq = code.rsplit("G", 1)
-    data = grids.GridInput(community, int(seq), body.name, body.kind, body.dedicated_type, source="edit")
+    data = grids.GridInput(
+        community, int(seq), body.name, body.kind, body.dedicated_type, source="edit", valid_from=body.valid_from
+    )
     saved, record, _ = grids.upsert_grid(session, actor, data)
     return GridOut(**grids.grid_view(saved, record))
 
@@ -120,7 +123,7 @@ def import_grids(
         raise Invalid("导入文件过大 / the import file is too large", code="file.too_large", field="file")
     text = raw.decode("utf-8-sig", errors="replace")
     is_json = (file.filename or "").lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
-    saved, errors = (grids.import_geojson if is_json else grids.import_csv)(session, actor, text)
+    saved, errors = (grid_import.import_geojson if is_json else grid_import.import_csv)(session, actor, text)
     return ImportOut(saved=saved, errors=errors)
 
 
@@ -157,6 +160,23 @@ def create_plan(grid_id: int, body: PlanIn, session: SessionDep, actor: ActorDep
     unit = grids.access_grid(session, actor, grid_id)
     data = patrols.PlanInput(**{**body.model_dump(), "checkpoints": [c.model_dump() for c in body.checkpoints]})
     return PlanOut.model_validate(patrols.create_plan(session, actor, unit, data))
+
+
+def _plan_input(body: PlanIn) -> patrols.PlanInput:
+    return patrols.PlanInput(**{**body.model_dump(), "checkpoints": [c.model_dump() for c in body.checkpoints]})
+
+
+@router.put("/patrol-plans/{patrol_plan_id}")
+def edit_plan(patrol_plan_id: int, body: PlanIn, session: SessionDep, actor: ActorDep) -> PlanOut:
+    plan = patrols.access_plan(session, actor, patrol_plan_id)
+    return PlanOut.model_validate(patrols.update_plan(session, actor, plan, _plan_input(body)))
+
+
+@router.post("/patrol-plans/{patrol_plan_id}/retire")
+def retire_plan(patrol_plan_id: int, session: SessionDep, actor: ActorDep) -> PlanOut:
+    """A retired plan asks for no more patrols; its patrols stay on record."""
+    plan = patrols.access_plan(session, actor, patrol_plan_id)
+    return PlanOut.model_validate(patrols.retire_plan(session, actor, plan))
 
 
 @router.get("/patrol-plans")

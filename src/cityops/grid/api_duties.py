@@ -12,7 +12,7 @@ from pydantic import Field
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
 from cityops.core.schemas import InSchema, Schema
-from cityops.grid import duties
+from cityops.grid import duties, duty_edits
 
 router = APIRouter(prefix="/api", tags=["grid"], route_class=TransactionalRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,6 +83,24 @@ def add_item(body: DutyItemIn, session: SessionDep, actor: ActorDep) -> DutyItem
     """Add an item to your district's list (district leaders and sysadmins); routing uses it at once."""
     district = duties.require_district(session, actor)
     return DutyItemOut.model_validate(duties.add_item(session, actor, district, _item(body), source="manual"))
+
+
+class RetireIn(InSchema):
+    reason: str = Field("", max_length=500)
+
+
+@router.put("/duty-items/{item_id}")
+def edit_item(item_id: int, body: DutyItemIn, session: SessionDep, actor: ActorDep) -> DutyItemOut:
+    """Change an item of your district's list; its routing follows (a category it drops is released)."""
+    item = duty_edits.access_item(session, actor, item_id)
+    return DutyItemOut.model_validate(duty_edits.edit_item(session, actor, item, _item(body)))
+
+
+@router.post("/duty-items/{item_id}/retire")
+def retire_item(item_id: int, body: RetireIn, session: SessionDep, actor: ActorDep) -> DutyItemOut:
+    """Retire an item: it leaves the list and routing (kept for the record; audited)."""
+    item = duty_edits.access_item(session, actor, item_id)
+    return DutyItemOut.model_validate(duty_edits.retire_item(session, actor, item, body.reason))
 
 
 @router.post("/duty-items/import")

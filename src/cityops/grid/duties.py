@@ -76,7 +76,7 @@ class ItemInput:
     categories: list[str] = field(default_factory=list)
 
 
-def _checked(session: Session, data: ItemInput) -> tuple[str, str, str | None, list[str]]:
+def checked(session: Session, data: ItemInput) -> tuple[str, str, str | None, list[str]]:
     level = LEVEL_BY_LABEL.get(data.level.strip())
     if level is None:
         raise Invalid(
@@ -115,18 +115,18 @@ def _checked(session: Session, data: ItemInput) -> tuple[str, str, str | None, l
     return level, kind, dept, codes
 
 
-def _route_note(item: DutyItem) -> str:
+def route_note(item: DutyItem) -> str:
     text = f"三级职责清单·{DUTY_LEVEL_NAMES[item.level]}·{DUTY_LIST_NAMES[item.list_kind]}「{item.name}」"
     if item.lead_department_code:
         text += f"，牵头部门{DEPARTMENT_NAMES.get(item.lead_department_code, item.lead_department_code)}"
     return text[:200]
 
 
-def apply_to_routing(session: Session, district: OrgUnit, item: DutyItem) -> None:
+def apply_to_routing(session: Session, district: OrgUnit, item: DutyItem, *, only: list[str] | None = None) -> None:
     """Write the district's duty for each linked category (the platform applies what the district decided)."""
     platform = system_actor("system:duty-list", unit_path=district.path, unit_id=district.id)
     to_department = item.list_kind in (DutyList.cooperative, DutyList.withdrawn)
-    for code in item.category_codes or []:
+    for code in only if only is not None else item.category_codes or []:
         category = session.scalars(select(Category).where(Category.code == code)).one()
         catalogue.set_duty(
             session,
@@ -136,12 +136,12 @@ def apply_to_routing(session: Session, district: OrgUnit, item: DutyItem) -> Non
             level=OrgLevel.district if to_department else OrgLevel.street,
             assignee="department" if to_department else "centre",
             department_code=item.lead_department_code if to_department else None,
-            note=_route_note(item),
+            note=route_note(item),
         )
 
 
 def add_item(session: Session, actor: Actor, district: OrgUnit, data: ItemInput, *, source: str) -> DutyItem:
-    level, kind, dept, codes = _checked(session, data)
+    level, kind, dept, codes = checked(session, data)
     item = DutyItem(
         unit_id=district.id,
         unit_path=district.path,
@@ -243,7 +243,7 @@ def request_admission(session: Session, actor: Actor, data: ItemInput, reason: s
         )
     if not reason.strip():
         raise Invalid("请说明下放理由 / a reason is required", field="reason", code="grid.invalid_reason")
-    level, kind, _, codes = _checked(session, ItemInput(**{**data.__dict__, "lead_department": dept.code}))
+    level, kind, _, codes = checked(session, ItemInput(**{**data.__dict__, "lead_department": dept.code}))
     row = DutyAdmission(
         unit_id=district.id,
         unit_path=district.path,

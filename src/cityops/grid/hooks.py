@@ -1,6 +1,7 @@
 """What the grid domain plugs into the platform: its rows follow units that move or merge. A grid's
 versions, workers, templates and duty items stay with the unit they were made for (one per unit); patrols,
-reports and base records follow a merged-away unit to its successor."""
+reports and base records follow a merged-away unit to its successor. It offers two indicator sources:
+the grid KPIs (`grid`) and aggregates of 一表通 fields (`form`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
 from cityops.core.paths import follow
+from cityops.grid import figures
 from cityops.grid import form_models as forms
 from cityops.grid import models as g
 
@@ -37,3 +39,5 @@ def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
 
 def install(hooks: Hooks) -> None:
     hooks.on_unit_changed("grid.follow_units", follow_units)
+    hooks.indicator_source("grid", figures.grid_values)
+    hooks.indicator_source("form", figures.form_values)

@@ -82,8 +82,7 @@ def _checkpoints(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def create_plan(session: Session, actor: Actor, grid: OrgUnit, data: PlanInput) -> PatrolPlan:
-    grids.require_admin(actor)
+def _validated(data: PlanInput) -> list[dict[str, Any]]:
     if not data.name.strip():
         raise Invalid("请填写计划名称 / name is required", field="name", code="grid.invalid_name")
     if not 1 <= data.per_day <= 12:
@@ -97,11 +96,17 @@ def create_plan(session: Session, actor: Actor, grid: OrgUnit, data: PlanInput) 
             field="window_end",
             code="grid.invalid_window_end",
         )
+    return _checkpoints(data.checkpoints)
+
+
+def create_plan(session: Session, actor: Actor, grid: OrgUnit, data: PlanInput) -> PatrolPlan:
+    grids.require_admin(actor)
+    checkpoints = _validated(data)
     plan = PatrolPlan(
         grid_unit_id=grid.id,
         unit_path=grid.path,
         name=data.name.strip()[:80],
-        checkpoints=_checkpoints(data.checkpoints),
+        checkpoints=checkpoints,
         per_day=data.per_day,
         window_start=data.window_start,
         window_end=data.window_end,
@@ -112,6 +117,30 @@ def create_plan(session: Session, actor: Actor, grid: OrgUnit, data: PlanInput) 
     session.add(plan)
     session.flush()
     audit.record(session, actor, "grid.patrol_plan_created", plan, grid=grid.code, per_day=plan.per_day)
+    return plan
+
+
+def update_plan(session: Session, actor: Actor, plan: PatrolPlan, data: PlanInput) -> PatrolPlan:
+    """Change a plan; patrols already done stay counted against the plan as it was that day."""
+    grids.require_admin(actor)
+    if not plan.active:
+        raise Conflict("该巡查计划已停用 / the plan is retired", code="patrol.plan_retired")
+    checkpoints = _validated(data)
+    before = {"per_day": plan.per_day, "window": f"{plan.window_start}-{plan.window_end}"}
+    plan.name, plan.checkpoints, plan.per_day = data.name.strip()[:80], checkpoints, data.per_day
+    plan.window_start, plan.window_end = data.window_start, data.window_end
+    session.flush()
+    audit.record(session, actor, "grid.patrol_plan_edited", plan, before=before, per_day=plan.per_day)
+    return plan
+
+
+def retire_plan(session: Session, actor: Actor, plan: PatrolPlan) -> PatrolPlan:
+    """A retired plan asks for no more patrols (nor counts missed ones); its patrols stay on record."""
+    grids.require_admin(actor)
+    if not plan.active:
+        raise Conflict("该巡查计划已停用 / the plan is retired", code="patrol.plan_retired")
+    plan.active = False
+    audit.record(session, actor, "grid.patrol_plan_retired", plan)
     return plan
 
 
@@ -162,6 +191,8 @@ def open_session_of(session: Session, actor: Actor) -> PatrolSession | None:
 
 def start(session: Session, actor: Actor, plan: PatrolPlan) -> PatrolSession:
     require_assigned(session, actor, plan.grid_unit_id)
+    if not plan.active:
+        raise Conflict("该巡查计划已停用 / the plan is retired", code="patrol.plan_retired")
     running = open_session_of(session, actor)
     if running is not None:
         raise Conflict(

@@ -1,12 +1,11 @@
-"""Grids and grid workers: access (scoped), the grid's record in versions, CSV/GeoJSON import with
-per-row errors, assignments of grid workers (专职/兼职, shift, contact), the roster and coverage."""
+"""Grids and grid workers: access (scoped), the grid's record in versions (imports: grid/grid_import.py),
+assignments of grid workers (专职/兼职, shift, contact), the roster and coverage."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shapely.geometry import shape
@@ -17,7 +16,8 @@ from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.auth import User
 from cityops.core.db import AnySelect
-from cityops.core.errors import CityOpsError, Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.events.calendar import CST
 from cityops.grid.models import EMPLOYMENT_NAMES, KIND_NAMES, Employment, Grid, GridAssignment, GridKind
 from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit
@@ -25,7 +25,6 @@ from cityops.org.models import OrgLevel, OrgUnit
 GRID_ADMINS = (Role.dispatcher, Role.leader, Role.sysadmin)
 KIND_BY_LABEL = {**{v: k for k, v in KIND_NAMES.items()}, **{k: k for k in KIND_NAMES}}
 EMPLOYMENT_BY_LABEL = {**{v: k for k, v in EMPLOYMENT_NAMES.items()}, **{k: k for k in EMPLOYMENT_NAMES}}
-CSV_COLUMNS = ("community_code", "seq", "name", "kind", "dedicated_type")
 
 
 class GridNotFound(NotFound):
@@ -91,6 +90,7 @@ class GridInput:
     dedicated_type: str = ""
     geojson: dict[str, Any] | None = None
     source: str = ""
+    valid_from: datetime | None = None  # when the new version took effect (default now; never in the future)
 
 
 def _check_polygon(geometry: dict[str, Any]) -> str:
@@ -155,7 +155,7 @@ def upsert_grid(session: Session, actor: Actor, data: GridInput) -> tuple[OrgUni
     fields = (name, kind, data.dedicated_type.strip()[:40], polygon)
     if old is not None and (old.name, old.kind, old.dedicated_type, old.geojson) == fields:
         return unit, old, False
-    now = clock.now()
+    now = _valid_from(data, old)
     if old is not None:
         old.valid_to = now
     record = Grid(
@@ -181,100 +181,24 @@ def upsert_grid(session: Session, actor: Actor, data: GridInput) -> tuple[OrgUni
     return unit, record, True
 
 
-def _row_error(i: int, exc: CityOpsError) -> dict[str, Any]:
-    return {"row": i, "field": str(exc.data.get("field", "")), "reason": exc.detail}
-
-
-def _import_rows(session: Session, actor: Actor, rows: list[tuple[int, GridInput]]) -> tuple[int, list[dict[str, Any]]]:
-    """Each row in its own savepoint: a bad row is reported and the others are kept."""
-    saved, errors = 0, []
-    for i, data in rows:
-        try:
-            with session.begin_nested():
-                _, _, changed = upsert_grid(session, actor, data)
-            saved += int(changed)
-        except CityOpsError as exc:
-            errors.append(_row_error(i, exc))
-    return saved, errors
-
-
-def import_csv(session: Session, actor: Actor, text: str) -> tuple[int, list[dict[str, Any]]]:
-    """Columns community_code, seq, name, kind (综合网格/专属网格), dedicated_type; returns (saved, errors)."""
-    require_admin(actor)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in CSV_COLUMNS[:2] if c not in (reader.fieldnames or [])]
-    if missing:
+def _valid_from(data: GridInput, old: Grid | None) -> datetime:
+    now = clock.now()
+    at = data.valid_from or now
+    if at.tzinfo is None:  # a date-time without an offset is read as China time, as the pages show it
+        at = at.replace(tzinfo=CST)
+    if at > now:
         raise Invalid(
-            f"CSV 缺少列 {', '.join(missing)} / missing columns",
-            field="file",
-            missing=missing,
-            code="grid.invalid_file",
+            "生效时间不能晚于现在 / valid-from cannot be in the future",
+            field="valid_from",
+            code="grid.invalid_valid_from",
         )
-    rows: list[tuple[int, GridInput]] = []
-    errors: list[dict[str, Any]] = []
-    for i, r in enumerate(reader, start=2):
-        seq = (r.get("seq") or "").strip()
-        if not seq.isdigit():
-            errors.append({"row": i, "field": "seq", "reason": "网格序号须为数字 / seq must be a number"})
-            continue
-        rows.append(
-            (
-                i,
-                GridInput(
-                    community_code=r.get("community_code") or "",
-                    seq=int(seq),
-                    name=r.get("name") or "",
-                    kind=r.get("kind") or GridKind.comprehensive,
-                    dedicated_type=r.get("dedicated_type") or "",
-                    source="csv",
-                ),
-            )
-        )
-    saved, row_errors = _import_rows(session, actor, rows)
-    return saved, sorted(errors + row_errors, key=lambda e: int(e["row"]))
-
-
-def import_geojson(session: Session, actor: Actor, text: str) -> tuple[int, list[dict[str, Any]]]:
-    """A FeatureCollection; each feature's properties name community_code and seq (or code = community+Gnn)."""
-    require_admin(actor)
-    try:
-        doc = json.loads(text)
-    except ValueError:
+    if old is not None and at < old.valid_from:
         raise Invalid(
-            "不是有效的 GeoJSON / the file is not valid JSON", field="file", code="grid.invalid_file"
-        ) from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise Invalid(
-            "须为 GeoJSON FeatureCollection / expected a FeatureCollection", field="file", code="grid.invalid_file"
+            "生效时间不能早于上一版本 / valid-from precedes the previous version",
+            field="valid_from",
+            code="grid.invalid_valid_from",
         )
-    rows: list[tuple[int, GridInput]] = []
-    errors: list[dict[str, Any]] = []
-    for i, feature in enumerate(doc["features"], start=1):
-        props = feature.get("properties") if isinstance(feature, dict) else None
-        props = props if isinstance(props, dict) else {}
-        code = str(props.get("code", ""))
-        community, seq = str(props.get("community_code", "")), str(props.get("seq", ""))
-        if code and "G" in code:
-            community, seq = code.rsplit("G", 1)
-        if not community or not seq.isdigit():
-            errors.append({"row": i, "field": "properties", "reason": "须给出 code 或 community_code+seq"})
-            continue
-        rows.append(
-            (
-                i,
-                GridInput(
-                    community_code=community,
-                    seq=int(seq),
-                    name=str(props.get("name", "")),
-                    kind=str(props.get("kind", "") or GridKind.comprehensive),
-                    dedicated_type=str(props.get("dedicated_type", "")),
-                    geojson=feature.get("geometry") if isinstance(feature.get("geometry"), dict) else {},
-                    source=str(props.get("source", "geojson"))[:80],
-                ),
-            )
-        )
-    saved, row_errors = _import_rows(session, actor, rows)
-    return saved, sorted(errors + row_errors, key=lambda e: int(e["row"]))
+    return at
 
 
 def history(session: Session, unit: OrgUnit) -> list[Grid]:

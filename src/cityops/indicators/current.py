@@ -25,7 +25,8 @@ CITY_WIDE = ("全市数据", "city-wide figure")
 def is_fraction(ind: Indicator) -> bool:
     """Closed-loop rates are stored as fractions (0.9); report figures in % are stored as printed (5.7)."""
     code = service.event_kpi_code(ind)
-    return code is not None and kpis.KPIS[code].kind == "rate"
+    # A domain's source says so itself when its rates are fractions (the grid KPIs).
+    return (code is not None and kpis.KPIS[code].kind == "rate") or bool((ind.source or {}).get("fraction"))
 
 
 def computed(ind: Indicator) -> bool:

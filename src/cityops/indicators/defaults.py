@@ -52,6 +52,31 @@ def _risk_indicator(
     }
 
 
+# The grid KPIs (cityops.grid.kpis, docs/grid.md): (metric, name, unit, fraction). No targets: the reports
+# give none. Computed for the district and each street with grid work.
+GRID_INDICATORS: list[tuple[str, str, str, bool]] = [
+    ("reports_per_worker", "网格员人均上报", "件/人", False),
+    ("valid_report_rate", "有效上报率", "%", True),
+    ("on_spot_rate", "就地解决率", "%", True),
+    ("patrol_coverage", "巡查覆盖率", "%", True),
+    ("on_time_checkin_rate", "按时签到率", "%", True),
+]
+
+
+def _grid_indicator(metric: str, name: str, unit: str, fraction: bool) -> dict[str, Any]:
+    return {
+        "code": f"grid_{metric}",
+        "name": name,
+        "kind": "kpi",
+        "unit": unit,
+        "period": "30d",
+        "direction": "higher",
+        "target": None,
+        "drill_level": "street",
+        "source": {"type": "grid", "metric": metric, "fraction": fraction},
+    }
+
+
 BOARDS: list[dict[str, Any]] = [
     {
         "code": "facilities",
@@ -202,6 +227,15 @@ BOARDS: list[dict[str, Any]] = [
                     },
                 ],
             },
+        ],
+    },
+    {
+        "code": "grassroots",
+        "name": "基层智治",
+        "runways": [
+            {"code": "grid_work", "name": "网格治理", "indicators": [_grid_indicator(*g) for g in GRID_INDICATORS]},
+            # Indicators over 一表通 report fields, defined by a leader (POST /api/indicators/form).
+            {"code": "one_form", "name": "一表通", "indicators": []},
         ],
     },
     {"code": "economy", "name": "经济运行", "runways": [{"code": "economy", "name": "经济运行监测", "indicators": []}]},

@@ -1,6 +1,7 @@
 """The demo's grid workers (解放碑街道): they patrol their grids in the daily window, check in (now and
 then from outside the grid), report what they find with a photo and fix small things on the spot with
-before/after photos — all through the grid services, so the street's grid KPIs move.
+before/after photos, and fill the 一表通 visit form of the residents they meet (sim/grid_forms.py) — all
+through the grid services, so the street's grid KPIs and its 一表通 figure move on the cockpit and runways.
 
 Demo data is marked: the extra grid workers are named "（演示）" and the photos are plain generated
 images labelled as demo photos.
@@ -29,6 +30,7 @@ from cityops.grid import service as grids
 from cityops.grid.models import GridAssignment, PatrolPlan, PatrolSession
 from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit
+from cityops.sim.grid_forms import OneFormDemo
 from cityops.sim.texts import report_text
 
 STREET = "500103003"  # 解放碑街道, where the demo's grid worker logs in
@@ -54,6 +56,7 @@ class GridPatrols:
     stats: GridStats = field(default_factory=GridStats)
     communities: dict[int, str] = field(default_factory=dict)  # grid id -> its community's short name
     checkins: dict[int, int] = field(default_factory=dict)  # running patrol id -> check-ins so far
+    one_form: OneFormDemo | None = None  # 一表通 facts filled during patrols (set up with the workers)
 
     def setup(self, s: Session) -> None:
         """Demo grid workers on the first grids of the street, each with a plan of two patrols a day."""
@@ -79,6 +82,9 @@ class GridPatrols:
                 )
             for g in grid_units[2 * n : 2 * n + 2]:
                 self._ensure_assigned(s, g, user, full_time=n % 2 == 0)
+        self.one_form = OneFormDemo(random.Random(self.rng.random()))
+        parents = {g.parent_id for g in grid_units if g.parent_id}
+        self.one_form.setup(s, list(s.scalars(select(OrgUnit).where(OrgUnit.id.in_(parents)).order_by(OrgUnit.code))))
 
     def _ensure_assigned(self, s: Session, grid: OrgUnit, user: User, *, full_time: bool) -> None:
         have = s.scalar(
@@ -122,6 +128,10 @@ class GridPatrols:
             self._check_in(s, actor, running)
         elif roll < 0.19:
             self._report(s, actor, running.grid_unit_id)
+        elif roll < 0.23 and self.one_form is not None:
+            grid = s.get(OrgUnit, running.grid_unit_id)
+            if grid is not None and grid.parent_id:
+                self.one_form.visit(s, actor, grid.parent_id)
 
     def _check_in(self, s: Session, actor: Actor, running: PatrolSession) -> None:
         community = self.communities.get(running.grid_unit_id, "")

@@ -1,0 +1,241 @@
+"""The street's grid administration pages: grids (CSV / GeoJSON import with per-row errors, a grid's
+versions and its edit as a new version with valid-from) and patrol plans (create, edit, retire).
+Pages call the same services as the API; another street's grids are 404."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from cityops.core.actor import Actor
+from cityops.core.deps import SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError, Invalid
+from cityops.events.calendar import CST
+from cityops.grid import grid_import, patrols
+from cityops.grid import service as grids
+from cityops.grid.models import KIND_NAMES, PatrolPlan
+from cityops.org import service as org
+from cityops.web import csrf
+from cityops.web.pages import PageActor, render
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+MAX_IMPORT = 20 * 1024 * 1024
+# The import's field names as the Chinese page shows them beside each refused row.
+FIELD_NAMES = {
+    "community_code": "村社代码",
+    "seq": "序号",
+    "name": "名称",
+    "kind": "类型",
+    "dedicated_type": "专属类型",
+    "geometry": "边界",
+    "properties": "属性",
+    "file": "文件",
+}
+
+
+def _grids_page(request: Request, session: Session, actor: Actor, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    grids.require_admin(actor)
+    unit = org.access_unit(session, actor, actor.unit_id or 0)
+    rows = session.execute(grids.list_grids(session, actor).limit(500)).all()
+    return render(
+        request,
+        "grid_grids.html",
+        status_code=status_code,
+        actor=actor,
+        unit=unit,
+        items=[grids.grid_view(u, r) for u, r in rows],
+        field_names=FIELD_NAMES,
+        **extra,
+    )
+
+
+@router.get("/grid/grids", response_class=HTMLResponse)
+def grids_page(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    return _grids_page(request, session, actor)
+
+
+@router.post("/grid/grids/import", response_class=HTMLResponse)
+def import_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """The same import as the API; the page lists what was saved and every refused row with its reason."""
+    csrf.check(request, csrf_token)
+    grids.require_admin(actor)
+    raw = file.file.read(MAX_IMPORT + 1)
+    try:
+        if len(raw) > MAX_IMPORT:
+            raise Invalid("导入文件过大 / the import file is too large", code="file.too_large", field="file")
+        text = raw.decode("utf-8-sig", errors="replace")
+        is_json = (file.filename or "").lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
+        saved, errors = (grid_import.import_geojson if is_json else grid_import.import_csv)(session, actor, text)
+    except CityOpsError as exc:
+        session.rollback()
+        return _grids_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return _grids_page(request, session, actor, result={"saved": saved, "errors": errors, "name": file.filename})
+
+
+def _grid_page(request: Request, session: Session, actor: Actor, grid_id: int, **extra: Any) -> HTMLResponse:
+    grids.require_admin(actor)
+    unit = grids.access_grid(session, actor, grid_id)
+    record = grids.current_record(session, unit.id)
+    return render(
+        request,
+        "grid_grid.html",
+        actor=actor,
+        grid=grids.grid_view(unit, record),
+        versions=grids.history(session, unit),
+        workers=grids.roster(session, actor, within=unit),
+        plans=list(session.scalars(patrols.list_plans(session, actor, grid=unit))),
+        kinds=KIND_NAMES,
+        **extra,
+    )
+
+
+@router.get("/grid/grids/{grid_id}", response_class=HTMLResponse)
+def grid_page(grid_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    return _grid_page(request, session, actor, grid_id)
+
+
+def _valid_from(day: str) -> datetime | None:
+    if not day.strip():
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day.strip()), time(0), CST)
+    except ValueError:
+        raise Invalid(
+            "日期格式应为 年-月-日 / a date looks like 2026-03-31", field="valid_from", code="page.invalid_date"
+        ) from None
+
+
+@router.post("/grid/grids/{grid_id}", response_class=HTMLResponse)
+def edit_grid(
+    grid_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    name: Annotated[str, Form(max_length=80)] = "",
+    kind: Annotated[str, Form(max_length=16)] = "comprehensive",
+    dedicated_type: Annotated[str, Form(max_length=40)] = "",
+    valid_from: Annotated[str, Form(max_length=10)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """A new version of the grid's record (the boundary stays), effective from the given day."""
+    csrf.check(request, csrf_token)
+    grids.require_admin(actor)
+    unit = grids.access_grid(session, actor, grid_id)
+    code = unit.code or ""
+    try:
+        if "G" not in code or not code.rsplit("G", 1)[1].isdigit():
+            raise Invalid("该网格代码不符合编码规则 / bad grid code", field="grid_id", code="grid.invalid_grid_id")
+        community, seq = code.rsplit("G", 1)
+        data = grids.GridInput(
+            community, int(seq), name, kind, dedicated_type, source="edit", valid_from=_valid_from(valid_from)
+        )
+        grids.upsert_grid(session, actor, data)
+    except CityOpsError as exc:
+        session.rollback()
+        return _grid_page(request, session, actor, grid_id, error=exc.detail)
+    return RedirectResponse(f"/grid/grids/{grid_id}?saved=1", status_code=303)
+
+
+# -- patrol plans ------------------------------------------------------------------------------------------
+def _plans_page(request: Request, session: Session, actor: Actor, status_code: int = 200, **extra: Any) -> HTMLResponse:
+    grids.require_admin(actor)
+    rows = session.execute(grids.list_grids(session, actor).limit(500)).all()
+    names = {u.id: grids.grid_view(u, r)["name"] for u, r in rows}
+    return render(
+        request,
+        "grid_plans.html",
+        status_code=status_code,
+        actor=actor,
+        plans=list(session.scalars(patrols.list_plans(session, actor).limit(500))),
+        grids=[grids.grid_view(u, r) for u, r in rows],
+        grid_names=names,
+        **extra,
+    )
+
+
+@router.get("/grid/plans", response_class=HTMLResponse)
+def plans_page(
+    request: Request, session: SessionDep, actor: PageActor, edit: Annotated[int | None, Query(ge=1)] = None
+) -> HTMLResponse:
+    editing = patrols.access_plan(session, actor, edit) if edit else None
+    return _plans_page(request, session, actor, editing=editing)
+
+
+def _plan_input(name: str, checkpoints: str, per_day: int, window_start: str, window_end: str) -> patrols.PlanInput:
+    """Checkpoints are typed one a line (a name; the phone's position is checked at each check-in)."""
+    points = [{"name": line.strip()} for line in checkpoints.splitlines() if line.strip()]
+    return patrols.PlanInput(name, points, per_day, window_start.strip(), window_end.strip())
+
+
+PlanForm = Annotated[str, Form(max_length=2000)]
+
+
+@router.post("/grid/plans", response_class=HTMLResponse)
+def create_plan(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    grid_id: Annotated[int, Form(ge=1)],
+    name: Annotated[str, Form(max_length=80)] = "",
+    checkpoints: PlanForm = "",
+    per_day: Annotated[int, Form(ge=1, le=12)] = 1,
+    window_start: Annotated[str, Form(max_length=5)] = "08:00",
+    window_end: Annotated[str, Form(max_length=5)] = "18:00",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        grid = grids.access_grid(session, actor, grid_id)
+        patrols.create_plan(session, actor, grid, _plan_input(name, checkpoints, per_day, window_start, window_end))
+    except CityOpsError as exc:
+        session.rollback()
+        return _plans_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return RedirectResponse("/grid/plans?saved=1", status_code=303)
+
+
+@router.post("/grid/plans/{plan_id}", response_class=HTMLResponse)
+def edit_plan(
+    plan_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    name: Annotated[str, Form(max_length=80)] = "",
+    checkpoints: PlanForm = "",
+    per_day: Annotated[int, Form(ge=1, le=12)] = 1,
+    window_start: Annotated[str, Form(max_length=5)] = "08:00",
+    window_end: Annotated[str, Form(max_length=5)] = "18:00",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    plan = patrols.access_plan(session, actor, plan_id)
+    try:
+        patrols.update_plan(session, actor, plan, _plan_input(name, checkpoints, per_day, window_start, window_end))
+    except CityOpsError as exc:
+        session.rollback()
+        editing = patrols.access_plan(session, actor, plan_id)
+        return _plans_page(request, session, actor, status_code=exc.status_code, error=exc.detail, editing=editing)
+    return RedirectResponse("/grid/plans?saved=1", status_code=303)
+
+
+@router.post("/grid/plans/{plan_id}/retire", response_class=HTMLResponse)
+def retire_plan(
+    plan_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    csrf.check(request, csrf_token)
+    plan: PatrolPlan = patrols.access_plan(session, actor, plan_id)
+    try:
+        patrols.retire_plan(session, actor, plan)
+    except CityOpsError as exc:
+        session.rollback()
+        return _plans_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return RedirectResponse("/grid/plans?retired=1", status_code=303)

@@ -1,0 +1,232 @@
+"""三级职责任务清单 and 职责准入 in the browser: the district's list per level and list (read by its
+streets too), XLSX import with per-row errors and export, an item's edit and retirement (the district
+only); a department's 职责准入 request and the district's approval or rejection with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cityops.core.actor import Actor, Role
+from cityops.core.deps import SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError, Invalid
+from cityops.events.models import Category
+from cityops.grid import duties, duty_edits
+from cityops.grid.models import DUTY_LEVEL_NAMES, DUTY_LIST_NAMES, DutyItem
+from cityops.org.models import Department, OrgLevel
+from cityops.web import csrf
+from cityops.web.pages import PageActor, render
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+MAX_XLSX = 5 * 1024 * 1024
+STATUS_NAMES = {"pending": "待审定", "approved": "已批准", "rejected": "已驳回"}
+FIELD_NAMES = {
+    "level": "层级",
+    "list_kind": "清单",
+    "name": "事项名称",
+    "lead_department": "牵头部门",
+    "categories": "关联事项分类",
+    "file": "文件",
+}
+NAMES = {
+    "levels": DUTY_LEVEL_NAMES,
+    "lists": DUTY_LIST_NAMES,
+    "departments": duties.DEPARTMENT_NAMES,
+    "statuses": STATUS_NAMES,
+    "fields": FIELD_NAMES,
+}
+
+
+def _may_decide(actor: Actor) -> bool:
+    return actor.has(Role.leader, Role.sysadmin) and actor.unit_level == OrgLevel.district
+
+
+def _duties_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    level: str = "",
+    kind: str = "",
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    stmt = duties.list_items(session, actor)
+    if level in DUTY_LEVEL_NAMES:
+        stmt = stmt.where(DutyItem.level == level)
+    if kind in DUTY_LIST_NAMES:
+        stmt = stmt.where(DutyItem.list_kind == kind)
+    return render(
+        request,
+        "grid_duties.html",
+        status_code=status_code,
+        actor=actor,
+        items=list(session.scalars(stmt.limit(1000))),
+        level=level,
+        kind=kind,
+        may_edit=_may_decide(actor),
+        duty_names=NAMES,
+        category_names={c: n for c, n in session.execute(select(Category.code, Category.name))},
+        **extra,
+    )
+
+
+@router.get("/grid/duties", response_class=HTMLResponse)
+def duties_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    level: Annotated[str, Query(max_length=12)] = "",
+    kind: Annotated[str, Query(max_length=12)] = "",
+    edit: Annotated[int | None, Query(ge=1)] = None,
+) -> HTMLResponse:
+    editing = duty_edits.access_item(session, actor, edit) if edit else None
+    return _duties_page(request, session, actor, level=level, kind=kind, editing=editing)
+
+
+@router.post("/grid/duties/import", response_class=HTMLResponse)
+def import_duties(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    csrf.check(request, csrf_token)
+    data = file.file.read(MAX_XLSX + 1)
+    try:
+        if len(data) > MAX_XLSX:
+            raise Invalid("文件过大 / the file is too large", code="file.too_large", field="file")
+        added, errors = duties.import_xlsx(session, actor, data)
+    except CityOpsError as exc:
+        session.rollback()
+        return _duties_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return _duties_page(request, session, actor, result={"added": added, "errors": errors})
+
+
+ItemText = Annotated[str, Form(max_length=2000)]
+
+
+def _item(level: str, list_kind: str, name: str, lead: str, basis: str, categories: str) -> duties.ItemInput:
+    cats = categories.replace("、", ",").replace("，", ",").split(",")
+    return duties.ItemInput(level, list_kind, name, lead, basis, cats)
+
+
+@router.post("/grid/duties/{item_id}", response_class=HTMLResponse)
+def edit_item(
+    item_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    level: Annotated[str, Form(max_length=12)] = "",
+    list_kind: Annotated[str, Form(max_length=12)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    lead_department: Annotated[str, Form(max_length=32)] = "",
+    legal_basis: ItemText = "",
+    categories: ItemText = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    item = duty_edits.access_item(session, actor, item_id)
+    try:
+        duty_edits.edit_item(
+            session, actor, item, _item(level, list_kind, name, lead_department, legal_basis, categories)
+        )
+    except CityOpsError as exc:
+        session.rollback()
+        editing = duty_edits.access_item(session, actor, item_id)
+        return _duties_page(request, session, actor, status_code=exc.status_code, error=exc.detail, editing=editing)
+    return RedirectResponse("/grid/duties?saved=1", status_code=303)
+
+
+@router.post("/grid/duties/{item_id}/retire", response_class=HTMLResponse)
+def retire_item(
+    item_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    reason: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    item = duty_edits.access_item(session, actor, item_id)
+    try:
+        duty_edits.retire_item(session, actor, item, reason)
+    except CityOpsError as exc:
+        session.rollback()
+        return _duties_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return RedirectResponse("/grid/duties?retired=1", status_code=303)
+
+
+# -- 职责准入 ---------------------------------------------------------------------------------------------------
+def _admissions_page(
+    request: Request, session: Session, actor: Actor, status_code: int = 200, **extra: Any
+) -> HTMLResponse:
+    rows = list(session.scalars(duties.list_admissions(session, actor).limit(200)))
+    ids = {r.department_id for r in rows}
+    depts = {i: n for i, n in session.execute(select(Department.id, Department.name).where(Department.id.in_(ids)))}
+    return render(
+        request,
+        "grid_admissions.html",
+        status_code=status_code,
+        actor=actor,
+        rows=rows,
+        dept_names=depts,
+        may_request=actor.department_id is not None and actor.has(Role.handler, Role.leader),
+        may_decide=_may_decide(actor),
+        duty_names=NAMES,
+        **extra,
+    )
+
+
+@router.get("/grid/admissions", response_class=HTMLResponse)
+def admissions_page(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    return _admissions_page(request, session, actor)
+
+
+@router.post("/grid/admissions", response_class=HTMLResponse)
+def request_admission(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    level: Annotated[str, Form(max_length=12)] = "",
+    list_kind: Annotated[str, Form(max_length=12)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    legal_basis: ItemText = "",
+    categories: ItemText = "",
+    reason: ItemText = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        duties.request_admission(session, actor, _item(level, list_kind, name, "", legal_basis, categories), reason)
+    except CityOpsError as exc:
+        session.rollback()
+        return _admissions_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return RedirectResponse("/grid/admissions?sent=1", status_code=303)
+
+
+@router.post("/grid/admissions/{admission_id}/{decision}", response_class=HTMLResponse)
+def decide(
+    admission_id: int,
+    decision: str,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    note: ItemText = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    row = duties.access_admission(session, actor, admission_id)
+    try:
+        if decision not in ("approve", "reject"):
+            raise Invalid("未知操作 / unknown decision", field="decision", code="page.invalid_decision")
+        duties.decide(session, actor, row, approve=decision == "approve", note=note)
+    except CityOpsError as exc:
+        session.rollback()
+        return _admissions_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
+    return RedirectResponse(f"/grid/admissions?decided={admission_id}", status_code=303)
