@@ -221,3 +221,25 @@ def test_a_described_need_is_answered_with_one_of_the_providers_entries(client: 
         json={"decision": "refuse", "reason": "x"},
     )
     assert again.status_code == 409 and again.json()["code"] == "catalog.request_answered"
+
+
+def test_the_provider_is_told_of_a_request_and_the_street_of_its_answer(
+    client: TestClient, factory: sessionmaker[Session], world: World
+) -> None:
+    from cityops.core.worker import Worker
+
+    req = _submit(client, world, GRANTED)
+    Worker(factory, owner="test").deliver_outbox()
+    told = client.get("/api/notifications", headers=world.provider.headers).json()["items"]
+    asked = [n for n in told if n["kind"] == "data_request"]
+    assert len(asked) == 1 and asked[0]["title"] == f"数据申请待答复：{req['ref']}"
+    assert not [n for n in client.get("/api/notifications", headers=world.street.headers).json()["items"]]
+    client.post(
+        f"/api/catalog/requests/{req['id']}/answer",
+        headers=world.provider.headers,
+        json={"decision": "approve", "fields": GRANTED},
+    )
+    Worker(factory, owner="test").deliver_outbox()
+    answered = client.get("/api/notifications", headers=world.street.headers).json()["items"]
+    assert [n["title"] for n in answered] == [f"数据申请已答复：{req['ref']}（同意）"]
+    assert not [n for n in client.get("/api/notifications", headers=world.other_street.headers).json()["items"]]

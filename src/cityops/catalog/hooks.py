@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from cityops.catalog import jobs, metrics
+from cityops.catalog import jobs, metrics, notices
 from cityops.catalog import models as c
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
@@ -41,3 +41,6 @@ def install(hooks: Hooks) -> None:
         "catalog", lambda s, ind, units, since, until: metrics.values(s, ind.source or {}, units, since, until)
     )
     hooks.on_unit_changed("catalog.follow_units", follow_units)
+    hooks.subscribe("catalog.request_submitted", "catalog.tell_provider", notices.on_submitted)
+    hooks.subscribe("catalog.request_answered", "catalog.tell_requester", notices.on_answered)
+    hooks.subscribe("catalog.request_overdue", "catalog.tell_centre_above", notices.on_overdue)

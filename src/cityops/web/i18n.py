@@ -124,6 +124,8 @@ NOTIFICATION_KIND: dict[str, tuple[str, str]] = {
     "plan_task": ("预案任务", "Plan task"),
     "plan_notify": ("预案通知", "Plan notice"),
     "task_overdue": ("预案任务超期", "Plan task overdue"),
+    "data_request": ("数据申请", "Data request"),
+    "data_request_overdue": ("数据申请超期", "Data request overdue"),
 }
 
 STATUS = STATUS_NAMES
