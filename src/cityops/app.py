@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cityops
 from cityops.core.db import make_engine
@@ -146,22 +148,49 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.hooks = app.state.sessionmaker.kw["info"]["cityops.hooks"]
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/docs", "/redoc", "/openapi.json")):  # inline scripts, a worker
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-                "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
-            )
-        if settings.cookie_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    for router in _routers():
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    _document_errors(app)
+    _offline_docs(app)
+    return app
 
+
+class SecurityHeaders:
+    """Headers every answer carries (a plain ASGI middleware: no per-request task, streams pass through)."""
+
+    CSP = (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+    )
+
+    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+        self.app, self.hsts = app, hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = str(scope["path"]).startswith(("/docs", "/redoc", "/openapi.json"))  # inline scripts, a worker
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("X-Frame-Options", "DENY")
+                headers.setdefault("Referrer-Policy", "same-origin")
+                if not docs:
+                    headers.setdefault("Content-Security-Policy", self.CSP)
+                if self.hsts:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _routers() -> list[APIRouter]:
+    """Every domain's API routes and every page, in the order they are matched."""
     from cityops.catalog.api import router as catalog_router
     from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
@@ -196,43 +225,41 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.workspace import api_router as workspace_api
     from cityops.web.workspace import router as workspace_router
 
-    app.include_router(core_router)
-    app.include_router(org_router)
-    app.include_router(events_router)
-    app.include_router(catalogue_router)
-    app.include_router(open311_router)
-    app.include_router(open311_admin)
-    app.include_router(sensing_router)
-    app.include_router(indicators_router)
-    app.include_router(plans_router)
-    app.include_router(files_router)
-    app.include_router(grid_router)
-    app.include_router(duties_router)
-    app.include_router(forms_router)
-    app.include_router(catalog_router)
-    app.include_router(catalog_open_router)
-    app.include_router(catalog_pages_router)
-    app.include_router(risks_router)
-    app.include_router(pages_router)
-    app.include_router(event_page_router)
-    app.include_router(emergency_router)
-    app.include_router(grid_mobile_router)
-    app.include_router(grid_forms_router)
-    app.include_router(grid_street_router)
-    app.include_router(grid_admin_router)
-    app.include_router(grid_duties_router)
-    app.include_router(grid_form_staff_router)
-    app.include_router(public_router)
-    app.include_router(runways_router)
-    app.include_router(risk_pages_router)
-    app.include_router(sensing_pages_router)
-    app.include_router(layers_router)
-    app.include_router(workspace_api)
-    app.include_router(workspace_router)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
-    _document_errors(app)
-    _offline_docs(app)
-    return app
+    return [
+        core_router,
+        org_router,
+        events_router,
+        catalogue_router,
+        open311_router,
+        open311_admin,
+        sensing_router,
+        indicators_router,
+        plans_router,
+        files_router,
+        grid_router,
+        duties_router,
+        forms_router,
+        catalog_router,
+        catalog_open_router,
+        catalog_pages_router,
+        risks_router,
+        pages_router,
+        event_page_router,
+        emergency_router,
+        grid_mobile_router,
+        grid_forms_router,
+        grid_street_router,
+        grid_admin_router,
+        grid_duties_router,
+        grid_form_staff_router,
+        public_router,
+        runways_router,
+        risk_pages_router,
+        sensing_pages_router,
+        layers_router,
+        workspace_api,
+        workspace_router,
+    ]
 
 
 def _offline_docs(app: FastAPI) -> None:
