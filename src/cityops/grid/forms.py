@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -111,6 +112,32 @@ def create_template(
             overlap=dupes,
         )
     now = clock.now()
+    created = _new_fields(actor, session, record_kind, new_fields, owner, now)
+    session.add_all(created)
+    session.flush()
+    template = ReportTemplate(
+        name=name.strip()[:120],
+        record_kind=record_kind,
+        field_ids=[found[c].id for c in field_codes] + [f.id for f in created],
+        requested_by=owner,
+        department_id=dept_id,
+        unit_id=unit.id,
+        unit_path=unit.path,
+        reused_fields=len(field_codes),
+        active=True,
+        created_at=now,
+        created_by=actor.username,
+    )
+    session.add(template)
+    session.flush()
+    audit.record(session, actor, "form.template_created", template, reused=len(field_codes), new=len(created))
+    return template
+
+
+def _new_fields(
+    actor: Actor, session: Session, record_kind: str, new_fields: list[NewField], owner: str, now: datetime
+) -> list[FormField]:
+    """The report's own fields, each with a free code, a name and a known value type."""
     created = []
     for nf in new_fields:
         if not CODE.match(nf.code) or session.scalar(select(FormField.id).where(FormField.code == nf.code)):
@@ -136,25 +163,7 @@ def create_template(
                 created_by=actor.username,
             )
         )
-    session.add_all(created)
-    session.flush()
-    template = ReportTemplate(
-        name=name.strip()[:120],
-        record_kind=record_kind,
-        field_ids=[found[c].id for c in field_codes] + [f.id for f in created],
-        requested_by=owner,
-        department_id=dept_id,
-        unit_id=unit.id,
-        unit_path=unit.path,
-        reused_fields=len(field_codes),
-        active=True,
-        created_at=now,
-        created_by=actor.username,
-    )
-    session.add(template)
-    session.flush()
-    audit.record(session, actor, "form.template_created", template, reused=len(field_codes), new=len(created))
-    return template
+    return created
 
 
 def list_templates(session: Session, actor: Actor) -> AnySelect:
