@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    from cityops.ai.api import router as ai_router
     from cityops.catalog.api import router as catalog_router
     from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
@@ -175,6 +176,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.workspace import router as workspace_router
 
     app.include_router(core_router)
+    app.include_router(ai_router)
     app.include_router(org_router)
     app.include_router(events_router)
     app.include_router(open311_router)

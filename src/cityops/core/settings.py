@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     file_store: str = "local"
     files_dir: str = "./var/files"
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Summaries (ai/summary.py): an OpenAI-compatible chat-completions endpoint (base URL, e.g. …/v1), its
+    # model and key; empty URL = summaries are made locally (extractive). Phones and ID numbers are masked
+    # before anything is sent.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_key: str = ""
+    llm_timeout_seconds: float = 15.0
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

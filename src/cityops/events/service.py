@@ -19,6 +19,7 @@ from cityops.events.calendar import load_calendar, parse_duration
 from cityops.events.catalogue import stage_deadline
 from cityops.events.flow import EVENT_FLOW, NEEDS_REASON, PERMISSIONS, STAGE_OF, action_name, permitted
 from cityops.events.models import RATING_NAMES, TERMINAL, Category, Event, EventLog, Status
+from cityops.events.recategorize import recategorize as _recategorize
 from cityops.events.timeline import row as timeline_row
 from cityops.org import service as org
 from cityops.org.models import CENTRE_LEVELS, Department, OrgUnit
@@ -157,6 +158,8 @@ class ActionInput:
     duration: str | None = None  # request_extension, e.g. "2wd"
     rating: str | None = None  # rate
     master_id: int | None = None  # merge into this event
+    category: str | None = None  # recategorize to this category code
+    data: dict[str, Any] | None = None  # facts recorded with the action (e.g. the AI model version and score)
 
 
 def _log(
@@ -276,7 +279,7 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
         target = EVENT_FLOW.next_state(event.status, action)
         now = clock.now()
         handler = _HANDLERS.get(action, _plain)
-        data = handler(session, actor, event, body, now)
+        data = {**(body.data or {}), **handler(session, actor, event, body, now)}
         if action != "resume":  # resume restores the state before suspension and its remaining time itself
             event.status = target
             if event.status != before or action in _RESTART_CLOCK:
@@ -588,6 +591,7 @@ _HANDLERS = {
     "void": _void,
     "supervise": _supervise,
     "urge": _urge,
+    "recategorize": _recategorize,
 }
 
 
