@@ -94,7 +94,7 @@ def _next_version(session: Session) -> str:
     return f"v{n + 1}"
 
 
-def train_version(session: Session, actor: Actor, *, note: str = "") -> AiModel:
+def train_version(session: Session, actor: Actor, *, note: str = "", holdout: float = HOLDOUT) -> AiModel:
     """Train, evaluate and store one version (not live: an admin chooses the live one)."""
     history = closed_history(session)
     if len(history.labels) < MIN_EVENTS or len(set(history.labels)) < 2:
@@ -104,7 +104,7 @@ def train_version(session: Session, actor: Actor, *, note: str = "") -> AiModel:
             closed=len(history.labels),
             code="ai.too_little_history",
         )
-    cut = max(1, int(len(history.labels) * (1 - HOLDOUT)))
+    cut = max(1, min(len(history.labels) - 1, round(len(history.labels) * (1 - holdout))))
     cat_texts, cat_labels = _catalogue_docs(session)
     trial = classifier.train(history.texts[:cut] + cat_texts, history.labels[:cut] + cat_labels)
     figures = classifier.evaluate(trial, vocabulary(session), history.texts[cut:], history.labels[cut:])
