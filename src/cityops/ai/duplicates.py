@@ -1,4 +1,4 @@
-"""Near-duplicate reports: MinHash (datasketch) over character 3-grams, among open events received within
+"""Near-duplicate reports: MinHash (datasketch) over character pairs, among open events received within
 a time window and a distance of a report — shown at intake ("similar open reports nearby") and to the
 dispatcher for 并案."""
 
@@ -17,7 +17,7 @@ from cityops.events.models import TERMINAL, Event
 
 RADIUS_M = 500.0
 WINDOW = timedelta(hours=72)
-MIN_SIMILARITY = 0.3
+MIN_SIMILARITY = 0.25
 _DEG_LAT_M = 111_320.0
 
 

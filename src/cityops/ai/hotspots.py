@@ -20,7 +20,7 @@ from cityops.org.service import in_subtree
 
 MIN_REPORTS = 5
 WINDOW = timedelta(days=3)
-MIN_SIMILARITY = 0.15  # to the newest report: "about the same thing", not merely the same category
+MIN_SIMILARITY = 0.25  # to the newest report: "about the same thing", not merely the same category
 AI = system_actor("system:ai")
 
 
@@ -67,7 +67,13 @@ def consider(session: Session, event: Event) -> HotSpot | None:
         .order_by(Event.received_at)
         .limit(500)
     ).all()
-    members = [p for p in peers if similarity(text, event_text(p.title, p.description, p.address)) >= MIN_SIMILARITY]
+    texts = {p.id: event_text(p.title, p.description, p.address) for p in peers}
+    members = [p for p in peers if similarity(text, texts[p.id]) >= MIN_SIMILARITY]
+    # One round of single-link growth: a report like one of the members is about the same thing too (the
+    # worker may have answered it before this one arrived, so it would never join otherwise).
+    rest = [p for p in peers if p not in members]
+    members += [p for p in rest if any(similarity(texts[p.id], texts[m.id]) >= MIN_SIMILARITY for m in members)]
+    members.sort(key=lambda p: (p.received_at, p.id))
     if len(members) + 1 < MIN_REPORTS:
         return None
     return _form(session, community, event, [*members, event])

@@ -10,7 +10,7 @@ from datasketch import MinHash
 
 from cityops.core.pii import mask_text
 
-NUM_PERM = 64
+NUM_PERM = 128
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[，。！？、；：,.!?;:\"'“”‘’（）()【】\[\]…—\-~～]+")
 
@@ -26,7 +26,7 @@ def normalize(text: str) -> str:
     return _SPACE.sub("", _PUNCT.sub(" ", mask_text(text or "")))
 
 
-def shingles(text: str, n: int = 3) -> set[str]:
+def shingles(text: str, n: int = 2) -> set[str]:
     t = normalize(text)
     if len(t) <= n:
         return {t} if t else set()
@@ -35,7 +35,7 @@ def shingles(text: str, n: int = 3) -> set[str]:
 
 @lru_cache(maxsize=4096)
 def signature(text: str) -> MinHash:
-    """The MinHash of a text's character 3-grams (cached: the same open events are compared often)."""
+    """The MinHash of a text's character pairs (cached: the same open events are compared often)."""
     m = MinHash(num_perm=NUM_PERM, seed=7)
     grams = shingles(text)
     if grams:
@@ -44,7 +44,7 @@ def signature(text: str) -> MinHash:
 
 
 def similarity(a: str, b: str) -> float:
-    """Estimated Jaccard similarity of two texts' character 3-grams."""
+    """Estimated Jaccard similarity of two texts' character pairs."""
     if not a.strip() or not b.strip():
         return 0.0
     return float(signature(a).jaccard(signature(b)))
