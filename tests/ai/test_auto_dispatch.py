@@ -26,7 +26,9 @@ def test_auto_dispatch_is_off_by_default_and_on_above_the_threshold(
     duty = login(client, factory, "ai_auto_duty", [Role.dispatcher], unit_code=STREET)
     admin = login(client, factory, "ai_auto_admin", [Role.sysadmin], unit_code="500000")
     address = "渝中区解放碑街道邹容路100号"
-    first = report(client, duty.headers, category="city_appearance.exposed_garbage", description=GARBAGE, address=address)
+    first = report(
+        client, duty.headers, category="city_appearance.exposed_garbage", description=GARBAGE, address=address
+    )
     drain(factory)
     ev = client.get(f"/api/events/{first['id']}", headers=duty.headers).json()
     assert ev["status"] == "reported"  # no threshold set: the AI only suggests
@@ -56,9 +58,7 @@ def test_auto_dispatch_is_off_by_default_and_on_above_the_threshold(
         assert {"event.accept", "event.recategorize", "event.dispatch"} <= set(acts)
     figures = client.get("/api/ai/auto-dispatch", headers=duty.headers).json()
     assert figures == {"auto_dispatched": 1, "returned_or_reassigned": 0, "rate": 0.0}
-    r = client.post(
-        f"/api/events/{wrong['id']}/actions/return", json={"note": "不属于本中心"}, headers=duty.headers
-    )
+    r = client.post(f"/api/events/{wrong['id']}/actions/return", json={"note": "不属于本中心"}, headers=duty.headers)
     assert r.status_code == 200, r.text
     figures = client.get("/api/ai/auto-dispatch", headers=duty.headers).json()
     assert figures == {"auto_dispatched": 1, "returned_or_reassigned": 1, "rate": 1.0}

@@ -32,16 +32,32 @@ def test_five_similar_reports_in_one_community_raise_one_hot_spot_and_one_prompt
     duty = login(client, factory, "ai_hot_duty", [Role.dispatcher], unit_code=STREET)
     ids = []
     for text in TEXTS[:4]:
-        ids.append(report(client, duty.headers, category="city_appearance.exposed_garbage", description=text,
-                          unit_code=COMMUNITY, address="")["id"])
+        ids.append(
+            report(
+                client,
+                duty.headers,
+                category="city_appearance.exposed_garbage",
+                description=text,
+                unit_code=COMMUNITY,
+                address="",
+            )["id"]
+        )
     drain(factory)
     assert client.get("/api/ai/hotspots", headers=duty.headers).json() == []  # four are not yet a hot spot
     assessed = client.get(f"/api/ai/events/{ids[0]}", headers=duty.headers).json()
     assert {s["event_id"] for s in assessed["similar"]} >= set(ids[1:4])  # 并案 candidates
     assert assessed["suggestions"]["items"][0]["code"] == "city_appearance.exposed_garbage"
     for text in TEXTS[4:]:
-        ids.append(report(client, duty.headers, category="city_appearance.exposed_garbage", description=text,
-                          unit_code=COMMUNITY, address="")["id"])
+        ids.append(
+            report(
+                client,
+                duty.headers,
+                category="city_appearance.exposed_garbage",
+                description=text,
+                unit_code=COMMUNITY,
+                address="",
+            )["id"]
+        )
     drain(factory)
     spots = client.get("/api/ai/hotspots", headers=duty.headers).json()
     assert len(spots) == 1 and spots[0]["count"] == 6 and spots[0]["unit_name"].startswith("邹容路社区")
