@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.plans.api import router as plans_router
     from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.web.ai import router as ai_pages_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.event_page import router as event_page_router
@@ -177,6 +178,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.include_router(core_router)
     app.include_router(ai_router)
+    app.include_router(ai_pages_router)
     app.include_router(org_router)
     app.include_router(events_router)
     app.include_router(open311_router)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cityops.ai.text import event_text, similarity
 from cityops.events.models import TERMINAL, Event
+from cityops.org.service import in_subtree
 
 RADIUS_M = 500.0
 WINDOW = timedelta(hours=72)
@@ -40,14 +41,14 @@ def similar_open(
     at: datetime,
     lon: float | None = None,
     lat: float | None = None,
-    unit_id: int | None = None,
+    unit_path: str | None = None,
     scope: Any = None,
     exclude_id: int | None = None,
     limit: int = 5,
 ) -> list[Similar]:
-    """Open events like `text` near the point (or in the same smallest unit), newest first among equals.
+    """Open events like `text` near the point (or, without one, in the unit's subtree), likest first.
     `scope` is a visibility clause (events.service.visible) for staff; the public form passes none."""
-    if not text.strip() or (lon is None and unit_id is None):
+    if not text.strip() or (lon is None and unit_path is None):
         return []
     stmt = select(Event).where(
         Event.status.not_in([s.value for s in TERMINAL]),
@@ -64,7 +65,7 @@ def similar_open(
         dlon = dlat / max(0.1, math.cos(math.radians(lat)))
         stmt = stmt.where(Event.lon.between(lon - dlon, lon + dlon), Event.lat.between(lat - dlat, lat + dlat))
     else:
-        stmt = stmt.where(Event.unit_id == unit_id)
+        stmt = stmt.where(in_subtree(Event.unit_path, unit_path or "/"))
     out = []
     for other in session.scalars(stmt.order_by(Event.received_at.desc()).limit(300)):
         dist = None
@@ -87,7 +88,7 @@ def for_event(session: Session, event: Event, scope: Any, limit: int = 5) -> lis
         at=event.received_at,
         lon=event.lon,
         lat=event.lat,
-        unit_id=event.unit_id,
+        unit_path=event.unit_path,
         scope=scope,
         exclude_id=event.id,
         limit=limit,

@@ -106,9 +106,11 @@ def _form(session: Session, community: routing.UnitInfo, event: Event, members: 
     return spot
 
 
-def list_hotspots(session: Session, actor: Actor, *, limit: int = 20) -> list[HotSpot]:
-    """Open hot spots in the actor's subtree, the latest first."""
+def list_hotspots(session: Session, actor: Actor, *, unit_path: str | None = None, limit: int = 20) -> list[HotSpot]:
+    """Open hot spots in the actor's subtree (or the part of it under `unit_path`), the latest first."""
     stmt = select(HotSpot).where(HotSpot.status == "open", in_subtree(HotSpot.unit_path, actor.unit_path))
+    if unit_path is not None:
+        stmt = stmt.where(in_subtree(HotSpot.unit_path, unit_path))
     return list(session.scalars(stmt.order_by(HotSpot.last_at.desc()).limit(limit)))
 
 

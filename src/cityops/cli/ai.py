@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session, sessionmaker
 from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core.settings import Settings
 
