@@ -40,7 +40,7 @@ def test_recategorize_reroutes_and_moves_the_counters(client: TestClient, factor
     assert _received(factory, "city_appearance.exposed_garbage") == before + 1
     assert _received(factory, "city_appearance.street_vending") == 0
     detail = client.get(f"/api/events/{ev['id']}", headers=duty.headers).json()
-    step = [t for t in detail["timeline"] if t["action"] == "recategorize"][0]
+    step = next(t for t in detail["timeline"] if t["action"] == "recategorize")
     assert step["data"]["from"] == "city_appearance.street_vending" and step["data"]["to_name"] == "暴露垃圾"
     for action in ("accept", "dispatch"):
         assert client.post(f"/api/events/{ev['id']}/actions/{action}", json={}, headers=duty.headers).status_code == 200
