@@ -40,8 +40,16 @@ def summarize(settings: Settings, title: str, lines: list[str], *, max_sentences
             return Summary(_ask(settings, title, material), "llm")
         except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
             log.warning("summary endpoint failed, summarizing locally: %s", exc)
-            return Summary(extractive(material, max_sentences), "local", "大模型服务不可用，已改用本地摘要")
-    return Summary(extractive(material, max_sentences), "local")
+            return Summary(_local(lines, max_sentences), "local", "大模型服务不可用，已改用本地摘要")
+    return Summary(_local(lines, max_sentences), "local")
+
+
+def _local(lines: list[str], max_sentences: int) -> str:
+    """The first line (what it is about: the report, the day's count, the prompt) and the most central of the
+    rest."""
+    first, rest = mask_text(lines[0]), mask_text("\n".join(lines[1:]))[:MAX_INPUT_CHARS]
+    head = _end(first.strip()) if first.strip() else ""
+    return head + (extractive(rest, max_sentences - 1) if rest.strip() else "")
 
 
 def _endpoint(url: str) -> str:

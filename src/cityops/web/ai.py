@@ -97,6 +97,17 @@ def hotspot_summary(spot_id: int, request: Request, session: SessionDep, actor: 
     return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
 
 
+@router.get("/ai/streets/{unit_id}/summary", response_class=HTMLResponse)
+def street_day_summary(unit_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    """Today's reports of a street (China time), summarized."""
+    from cityops.events.metrics import local_day
+    from cityops.org import service as org
+
+    street = org.access_unit(session, actor, unit_id)
+    title, lines = materials.street_day_material(session, actor, street, local_day(clock.now()))
+    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+
+
 @router.get("/ai", response_class=HTMLResponse)
 def admin_page(request: Request, session: SessionDep, actor: PageActor, error: str = "") -> HTMLResponse:
     view = catalogue.view(session)
