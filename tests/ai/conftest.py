@@ -38,3 +38,23 @@ def history(factory: sessionmaker[Session]) -> dict[str, object]:
         model = training.train_version(s, actor, holdout=len(unseen) / total)
         service.activate(s, actor, model)
         return {"id": model.id, "version": model.version, "metrics": dict(model.metrics)}
+
+
+def answer_received(factory: sessionmaker[Session]) -> int:
+    """Hand every `event.received` message to the AI's subscriber, as the worker does (without running every
+    other domain's jobs); the messages stay queued, so a later worker pass redelivers them."""
+    from sqlalchemy import select
+
+    from cityops.ai import auto
+
+    with session_scope(factory) as s:
+        payloads = [
+            dict(m.payload)
+            for m in s.scalars(
+                select(OutboxMessage).where(OutboxMessage.topic == "event.received").order_by(OutboxMessage.id)
+            )
+        ]
+    for payload in payloads:
+        with session_scope(factory) as s:
+            auto.on_received(s, payload)
+    return len(payloads)

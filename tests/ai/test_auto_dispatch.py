@@ -13,7 +13,7 @@ from cityops.core import audit
 from cityops.core.actor import Role
 from cityops.core.audit import AuditEntry
 from cityops.core.db import session_scope
-from tests.ai.conftest import STREET
+from tests.ai.conftest import STREET, answer_received
 from tests.factories import login, report
 from tests.plans.conftest import drain
 
@@ -29,7 +29,7 @@ def test_auto_dispatch_is_off_by_default_and_on_above_the_threshold(
     first = report(
         client, duty.headers, category="city_appearance.exposed_garbage", description=GARBAGE, address=address
     )
-    drain(factory)
+    answer_received(factory)
     ev = client.get(f"/api/events/{first['id']}", headers=duty.headers).json()
     assert ev["status"] == "reported"  # no threshold set: the AI only suggests
     with session_scope(factory) as s:
@@ -43,7 +43,7 @@ def test_auto_dispatch_is_off_by_default_and_on_above_the_threshold(
     # The citizen picked the wrong category; the model is sure it is garbage.
     wrong = report(client, duty.headers, category="municipal.streetlight_fault", description=GARBAGE, address=address)
     unsure = report(client, duty.headers, description="路灯不亮了", address=address)
-    drain(factory)
+    answer_received(factory)
     ev = client.get(f"/api/events/{wrong['id']}", headers=duty.headers).json()
     assert ev["status"] == "dispatched" and ev["category"] == "city_appearance.exposed_garbage", ev
     steps = [t for t in ev["timeline"] if t["actor_name"] == "system:ai"]
@@ -62,6 +62,6 @@ def test_auto_dispatch_is_off_by_default_and_on_above_the_threshold(
     assert r.status_code == 200, r.text
     figures = client.get("/api/ai/auto-dispatch", headers=duty.headers).json()
     assert figures == {"auto_dispatched": 1, "returned_or_reassigned": 1, "rate": 1.0}
-    drain(factory)  # a redelivered message changes nothing: the decision is recorded once
+    drain(factory)  # the worker delivers them again: a redelivered message changes nothing
     with session_scope(factory) as s:
         assert len(s.scalars(select(AiDecision)).all()) == 3

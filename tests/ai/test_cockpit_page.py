@@ -9,10 +9,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core.actor import Role
-from tests.ai.conftest import COMMUNITY, STREET
+from tests.ai.conftest import COMMUNITY, STREET, answer_received
 from tests.ai.test_hotspots import TEXTS
 from tests.factories import PASSWORD, login, make_user, report
-from tests.plans.conftest import drain
 from tests.web.conftest import log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -33,7 +32,7 @@ def test_hot_spot_on_the_cockpit_with_summaries_and_a_merge(
         )["ref"]
         for t in TEXTS[:5]
     ]
-    drain(factory)
+    answer_received(factory)
     make_user(factory, "aic_duty", [Role.dispatcher], unit_code=STREET)
     log_in(page, live_url, "aic_duty", PASSWORD)
     spot = page.locator("#hotspots .hotspot")

@@ -12,9 +12,8 @@ from cityops.ai.models import HotSpot
 from cityops.core.actor import Role
 from cityops.core.db import session_scope
 from cityops.core.outbox import OutboxMessage
-from tests.ai.conftest import COMMUNITY, STREET
+from tests.ai.conftest import COMMUNITY, STREET, answer_received
 from tests.factories import login, report
-from tests.plans.conftest import drain
 
 TEXTS = [
     "邹容路小区门口垃圾堆了好几天没人清运，臭气熏天",
@@ -42,7 +41,7 @@ def test_five_similar_reports_in_one_community_raise_one_hot_spot_and_one_prompt
                 address="",
             )["id"]
         )
-    drain(factory)
+    answer_received(factory)
     assert client.get("/api/ai/hotspots", headers=duty.headers).json() == []  # four are not yet a hot spot
     assessed = client.get(f"/api/ai/events/{ids[0]}", headers=duty.headers).json()
     assert {s["event_id"] for s in assessed["similar"]} >= set(ids[1:4])  # 并案 candidates
@@ -58,7 +57,7 @@ def test_five_similar_reports_in_one_community_raise_one_hot_spot_and_one_prompt
                 address="",
             )["id"]
         )
-    drain(factory)
+    answer_received(factory)
     spots = client.get("/api/ai/hotspots", headers=duty.headers).json()
     assert len(spots) == 1 and spots[0]["count"] == 6 and spots[0]["unit_name"].startswith("邹容路社区")
     assert "件相似的「暴露垃圾」反映" in spots[0]["prompt_text"] and {e["id"] for e in spots[0]["events"]} == set(ids)
