@@ -50,3 +50,5 @@ def test_a_model_trained_on_closed_events_beats_keywords_on_unseen_texts(
     comp = session.scalars(select(CapabilityComponent).where(CapabilityComponent.code == "ai.category.v1")).one()
     assert comp.kind == "ai_model" and comp.status == "listed" and comp.version == "v1"
     assert "首选准确率" in comp.description
+    others = session.scalars(select(CapabilityComponent.code).where(CapabilityComponent.kind == "ai_model")).all()
+    assert {"ai.duplicates.v1", "ai.hotspots.v1", "ai.summary.v1"} <= set(others)

@@ -50,7 +50,8 @@ def train(texts: Sequence[str], labels: Sequence[str]) -> Classifier:
         [
             # Characters and their pairs carry Chinese words without a segmenter; SGD with logistic loss
             # gives probabilities (the confidence shown and compared with thresholds) and trains in a second.
-            ("grams", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True)),
+            # At most 40,000 features keeps a version stored in the database to a few megabytes at city scale.
+            ("grams", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True, max_features=40_000)),
             ("model", SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=100, tol=1e-4, random_state=0)),
         ]
     )

@@ -166,7 +166,42 @@ def _register(session: Session, row: AiModel) -> int | None:
             used_by=["民呼我为", "事件分拨"],
         ),
     )
+    _register_others(session, registrar)
     return component.id
+
+
+# The AI's other models, registered once beside the first classifier version (they learn nothing per city).
+OTHERS = (
+    (
+        "ai.duplicates.v1",
+        "相似诉求识别（MinHash）",
+        "字符二元组 MinHash 128 维；500 米、72 小时内，估计相似度 ≥ 0.25",
+        "/api/ai/events/{id}",
+    ),
+    (
+        "ai.hotspots.v1",
+        "热点问题发现",
+        "同一社区 3 天内同类相似反映 ≥ 5 件成热点，提出一次风险提示",
+        "/api/ai/hotspots",
+    ),
+    (
+        "ai.summary.v1",
+        "事件与热点摘要",
+        "OpenAI 兼容接口（发送前隐去手机号、身份证号），不可用时本地抽取式摘要",
+        "/api/ai/summaries",
+    ),
+)
+
+
+def _register_others(session: Session, registrar: Actor) -> None:
+    from cityops.catalog.models import CapabilityComponent
+
+    for code, name, description, endpoint in OTHERS:
+        if session.scalar(select(CapabilityComponent.id).where(CapabilityComponent.code == code)) is None:
+            data = ComponentIn(
+                code=code, name=name, kind="ai_model", description=description, version="v1", endpoint=endpoint
+            )
+            components.register(session, registrar, data)
 
 
 def retrain_job(session: Session, now: datetime) -> None:

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cityops.ai import assist, auto, duplicates, hotspots, materials, service, summary, training
 from cityops.core import clock
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Invalid
+from cityops.core.errors import CityOpsError
 from cityops.core.hooks import hooks_of
 from cityops.core.pii import mask_text
 from cityops.events import catalogue
@@ -171,7 +171,7 @@ def admin_threshold(
         service.set_threshold(session, actor, category, value)
     except ValueError:
         return _back("阈值须为 0.5 到 1 之间的数 / a number between 0.5 and 1")
-    except (CityOpsError, Invalid) as exc:
+    except CityOpsError as exc:
         session.rollback()
         return _back(exc.detail)
     return _back()
