@@ -23,13 +23,13 @@ START = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
 @pytest.fixture
 def history(factory: sessionmaker[Session]) -> dict[str, object]:
-    """Closed events from the corpus (seen texts twice, then the unseen ones once, newest), a model trained
+    """Closed events from the corpus (each seen text once, then the unseen ones, newest), a model trained
     and made live. Returns its id and its figures."""
     seen, unseen = corpus.split(corpus.load())
     actor = system_actor("system:test")
     with session_scope(factory) as s:
         units = [unit(s, COMMUNITY).id, unit(s, OTHER_COMMUNITY).id]
-        corpus.make_history(s, actor, seen, unit_ids=units, start=START, copies=2)
+        corpus.make_history(s, actor, seen, unit_ids=units, start=START, copies=1)
         later = START.replace(month=2)
         corpus.make_history(s, actor, unseen, unit_ids=units, start=later, copies=1, first_wrong=0, seed=5)
         s.execute(delete(OutboxMessage))  # history imported before the AI was installed: nothing to answer
