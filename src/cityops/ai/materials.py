@@ -30,7 +30,8 @@ def _local(at: datetime) -> str:
 def event_material(session: Session, event: Event) -> tuple[str, list[str]]:
     cat = catalogue.view(session).by_id.get(event.category_id)
     title = f"事件 {event.ref}（{cat.name if cat else ''}，{STATUS_NAMES.get(event.status, (event.status,))[0]}）"
-    lines = [f"{event.title}。{event.description}。地点：{event.address or '未填'}。"]
+    said = event.description if event.description.startswith(event.title) else f"{event.title}。{event.description}"
+    lines = [f"{said.rstrip('。')}。地点：{event.address or '未填'}。"]
     for row in events.timeline(session, event):
         name = _PLATFORM_ACTIONS.get(row.action) or action_name(row.action)
         who = row.actor_unit or row.actor_name
