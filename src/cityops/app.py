@@ -191,6 +191,7 @@ class SecurityHeaders:
 
 def _routers() -> list[APIRouter]:
     """Every domain's API routes and every page, in the order they are matched."""
+    from cityops.ai.api import router as ai_router
     from cityops.catalog.api import router as catalog_router
     from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
@@ -207,6 +208,7 @@ def _routers() -> list[APIRouter]:
     from cityops.plans.api import router as plans_router
     from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.web.ai import router as ai_pages_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.event_page import router as event_page_router
@@ -227,6 +229,8 @@ def _routers() -> list[APIRouter]:
 
     return [
         core_router,
+        ai_router,
+        ai_pages_router,
         org_router,
         events_router,
         catalogue_router,

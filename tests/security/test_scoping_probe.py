@@ -140,6 +140,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         **grid_ids,
         **{k: v for k, v in risk.items() if k.endswith("_id")},
         "notification_id": notices[0]["id"],
+        "spot_id": _hotspot_of_b(factory, session, ev.json()["id"]),
     }
     b.markers = [
         "PROBE-B",
@@ -152,6 +153,33 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         *b.markers,
     ]
     return b
+
+
+def _hotspot_of_b(factory: sessionmaker[Session], session: Session, event_id: int) -> int:
+    """A 热点问题 in street B around its event (what five similar reports would have formed)."""
+    from cityops.ai.models import HotSpot
+    from cityops.core import clock
+    from cityops.core.db import session_scope
+    from cityops.events.models import Event
+
+    street = unit(session, B)
+    with session_scope(factory) as s:
+        ev = s.get(Event, event_id)
+        assert ev is not None
+        now = clock.now()
+        spot = HotSpot(
+            unit_id=street.id,
+            unit_path=street.path,
+            category_id=ev.category_id,
+            title="PROBE-B-HOTSPOT",
+            event_ids=[event_id],
+            first_at=now,
+            last_at=now,
+            prompt_text="PROBE-B-HOTSPOT 风险提示",
+        )
+        s.add(spot)
+        s.flush()
+        return spot.id
 
 
 def _grid_objects(
@@ -333,6 +361,7 @@ PATH_VALUES = {
     "code": "municipal.streetlight_fault",
     "key_id": 1,
     "key": "events",  # a cockpit map layer
+    "model_id": 1,  # AI model versions are city-wide, not a street's
 }
 QUERY_IDS = ("unit_id", "event_id", "device_id", "department_id", "point_id")
 

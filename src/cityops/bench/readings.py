@@ -7,9 +7,9 @@ import os
 import random
 import sqlite3
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
@@ -125,9 +125,7 @@ def _disk(session: Session, readings: int, rollups: int) -> str:
     from sqlalchemy import text
 
     raw = session.execute(
-        text(
-            "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'reading'::regclass"
-        )
+        text("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'reading'::regclass")
     ).scalar_one()
     roll = session.execute(text("SELECT pg_total_relation_size('reading_rollup')")).scalar_one()
     return f"disk: {int(raw) / readings:.0f} B per raw reading, {int(roll) / max(rollups, 1):.0f} B per rollup row"

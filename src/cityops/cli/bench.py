@@ -208,6 +208,23 @@ def bench_cockpit(
     _report([result], out)
 
 
+@bench_app.command("ai")
+def bench_ai(
+    copies: Annotated[int, typer.Option(help="history events per seen text", min=1, max=20)] = 3,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """Category suggestion trained on closed events vs keyword matching, on texts it never saw."""
+    import tempfile
+
+    from cityops.bench import ai
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, factory = _fresh_database(tmp)
+        results = ai.run(factory, copies=copies)  # type: ignore[arg-type]
+        engine.dispose()  # type: ignore[attr-defined]
+    _report(results, out)
+
+
 @bench_app.command("all")
 def bench_all(
     out: Annotated[Path, typer.Option(help="the Markdown report")] = Path("bench-report.md"),

@@ -59,6 +59,11 @@ def demo(
         users = ensure_demo_users(s, actor)
     with session_scope(factory) as s:
         seed_catalog_demo(s, actor)  # after the users commit: demo requests are filed by them
+    from cityops.ai.demo import seed_demo as seed_ai_demo
+
+    ai_figures = seed_ai_demo(factory)  # history from our corpus, a live model, a hot spot in the making
+    if ai_figures:
+        console.print(f"AI: {ai_figures}")
     console.print(f"org tree: +{sum(report.inserted.values()):,} units (already there are kept)")
     table = Table(title=f"演示账号 / demo logins (password: {DEMO_PASSWORD})")
     for col in ("username", "name", "roles", "unit"):

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cityops.cli.ai import ai_app
 from cityops.cli.bench import bench_app
 from cityops.cli.demo import demo
 from cityops.core.settings import Settings
@@ -38,6 +39,7 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(plans_app, name="plans")
 app.command("demo")(demo)
 app.add_typer(bench_app, name="bench")
+app.add_typer(ai_app, name="ai")
 console = Console()
 
 

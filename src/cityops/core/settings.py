@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     # them) so concurrent writers do not queue on one row. 0 = automatic: 1 on SQLite (one writer at a
     # time anyway), 8 on PostgreSQL.
     counter_shards: int = Field(0, ge=0, le=64)
+    # Summaries (ai/summary.py): an OpenAI-compatible chat-completions endpoint (base URL, e.g. …/v1), its
+    # model and key; empty URL = summaries are made locally (extractive). Phones and ID numbers are masked
+    # before anything is sent.
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_key: str = ""
+    llm_timeout_seconds: float = 15.0
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_production(self) -> Settings:

@@ -45,6 +45,7 @@ for _s in (S.accepted, *_OPEN_WORK):
     _table[(_s, "suspend")] = S.suspended
 for _s in (S.reported, S.accepted):
     _table[(_s, "void")] = S.voided
+    _table[(_s, "recategorize")] = STAY
 
 # The deadline clock that runs in each status (None: no clock).
 STAGE_OF: dict[str, str | None] = {
@@ -98,6 +99,7 @@ PERMISSIONS: dict[str, Rule] = {
     "escalate": _r((D, L), "centre", "升级上报：派遣中心，交上一级中心"),
     "merge": _r((D,), "centre", "并案：派遣中心"),
     "void": _r((D,), "centre", "作废（须写理由）：派遣中心"),
+    "recategorize": _r((D,), "centre", "改类（派遣前，按新分类重新分拨）：派遣中心"),
     "urge": _r((D, L), "centre", "催办：派遣中心或上级"),
     "supervise": _r((D, L), "above", "督办：派遣中心的上级中心"),
     "rate": _r((C, D), "reporter_or_centre", "评价：报事市民本人，或中心回访代录"),

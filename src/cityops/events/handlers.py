@@ -16,6 +16,7 @@ from cityops.core.errors import Conflict, Invalid
 from cityops.events import metrics
 from cityops.events.calendar import load_calendar, parse_duration
 from cityops.events.models import RATING_NAMES, TERMINAL, Event, EventLog, Status
+from cityops.events.recategorize import recategorize
 from cityops.events.service import (
     ActionInput,
     access_event,
@@ -323,4 +324,5 @@ HANDLERS = {
     "void": _void,
     "supervise": _supervise,
     "urge": _urge,
+    "recategorize": recategorize,
 }

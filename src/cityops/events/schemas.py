@@ -106,6 +106,7 @@ class ActionIn(InSchema):
     duration: str | None = Field(None, max_length=10, description="extension asked for, e.g. 2wd or 4h")
     rating: str | None = Field(None, description="satisfied | basically_satisfied | unsatisfied")
     master_id: int | None = Field(None, description="merge: the event this one is merged into")
+    category: str | None = Field(None, max_length=64, description="recategorize: the new category code")
 
 
 class BatchRowError(Schema):

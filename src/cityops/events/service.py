@@ -153,6 +153,8 @@ class ActionInput:
     duration: str | None = None  # request_extension, e.g. "2wd"
     rating: str | None = None  # rate
     master_id: int | None = None  # merge into this event
+    category: str | None = None  # recategorize to this category code
+    data: dict[str, Any] | None = None  # facts recorded with the action (e.g. the AI model version and score)
 
 
 def log_action(
@@ -273,7 +275,7 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
         now = clock.now()
         from cityops.events.handlers import HANDLERS, RESTART_CLOCK, plain  # they build on this module's helpers
 
-        data = HANDLERS.get(action, plain)(session, actor, event, body, now)
+        data = {**(body.data or {}), **HANDLERS.get(action, plain)(session, actor, event, body, now)}
         if action != "resume":  # resume restores the state before suspension and its remaining time itself
             event.status = target
             if event.status != before or action in RESTART_CLOCK:

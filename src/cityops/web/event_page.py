@@ -59,6 +59,8 @@ def _event_detail(
         else []
     )
     path = _location_path(session, event)
+    from cityops.ai import assist
+
     return render(
         request,
         "event.html",
@@ -76,9 +78,19 @@ def _event_detail(
         plan_runs=plan_runs,
         actionable=_actionable_steps(actor, plan_runs),
         direct_reports=_direct_reports(session, actor, event),
+        ai=assist.panel(session, actor, event, allowed) if actor.department_id is None else None,
+        ai_error=request.query_params.get("ai_error", "")[:300],
+        categories=_categories(session) if "recategorize" in allowed else [],
         error=error,
         partial=request.headers.get("HX-Request") == "true",
     )
+
+
+def _categories(session: Any) -> list[tuple[str, str]]:
+    from cityops.events import catalogue
+
+    cats = sorted(catalogue.view(session).by_code.values(), key=lambda c: c.code)
+    return [(c.code, f"{c.family} · {c.name}") for c in cats]
 
 
 def _location_path(session: Any, event: Event) -> list[OrgUnit]:
@@ -158,6 +170,7 @@ def event_act(
     duration: Annotated[str, Form(max_length=10)] = "",
     rating: Annotated[str, Form(max_length=24)] = "",
     master_id: Annotated[str, Form(max_length=24)] = "",
+    category: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
     event = events.access_event(session, actor, event_id)
@@ -169,6 +182,7 @@ def event_act(
             rating=rating or None,
             department_id=int(department_id) if department_id.isdigit() else None,
             master_id=_master_id(session, actor, master_id) if action == "merge" else None,
+            category=category or None,
         )
         events.act(session, actor, event, action, body)
     except CityOpsError as exc:

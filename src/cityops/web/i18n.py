@@ -153,6 +153,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "merge": ("并案", "Merge"),
     "reopen": ("重开", "Reopen"),
     "void": ("作废", "Void"),
+    "recategorize": ("改类", "Recategorize"),
     "receive": ("上报", "Received"),
     "route": ("分拨", "Routed"),
     "warn": ("临期预警", "Deadline warning"),

@@ -166,6 +166,10 @@ def cockpit_page(
     communities = cockpit.community_counts(session, actor, unit) if unit.level == OrgLevel.street else []
     grid_tiles = _grid_tiles(session, actor, unit) if unit.level in (OrgLevel.street, OrgLevel.community) else {}
     en = lang_of(request) == "en"
+    from cityops.ai import hotspots
+    from cityops.ai.views import hotspot_out
+
+    spots = [hotspot_out(session, h) for h in hotspots.list_hotspots(session, actor, unit_path=unit.path, limit=5)]
     data = summary.as_dict(en) | {"layers": layers.layer_list(unit, en) if unit.level != OrgLevel.street else []}
     return render(
         request,
@@ -180,6 +184,7 @@ def cockpit_page(
         latest=latest,
         communities=communities,
         grid_tiles=grid_tiles,
+        hotspots=spots,
         map_layers=data["layers"],
         critical_alarms=_critical_alarms(session, actor, unit),
         wall=bool(wall),

@@ -1,0 +1,177 @@
+"""AI on the pages: the citizen form's category suggestion and similar open reports (htmx, as they type),
+the dispatcher accepting a suggestion, summaries (htmx), and the admin page of model versions, the live
+one and the auto-dispatch thresholds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from cityops.ai import assist, auto, duplicates, hotspots, materials, service, summary, training
+from cityops.core import clock
+from cityops.core.deps import SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError
+from cityops.core.hooks import hooks_of
+from cityops.core.pii import mask_text
+from cityops.events import catalogue
+from cityops.events import service as events
+from cityops.org import geo
+from cityops.web import csrf
+from cityops.web.pages import PageActor, render
+from cityops.web.public import _limit as limit_public
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+@router.get("/public/report/assist", response_class=HTMLResponse)
+def public_assist(
+    request: Request,
+    session: SessionDep,
+    description: Annotated[str, Query(max_length=2000)] = "",
+    address: Annotated[str, Query(max_length=300)] = "",
+    lon: Annotated[str, Query(max_length=20)] = "",
+    lat: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    """As the citizen types: the likeliest categories (a tap picks one) and similar open reports nearby."""
+    limit_public(request)
+    text = description.strip()
+    s = service.suggest(session, f"{text} {address}".strip()) if len(text) >= 4 else None
+    similar = []
+    if len(text) >= 4:
+        x, y = _float(lon), _float(lat)
+        path = None
+        if x is None and address.strip():
+            found = geo.resolve_text(geo.index(session), address)
+            path = found.path if found is not None and found.level in ("community", "grid", "street") else None
+        if x is not None or path is not None:
+            similar = duplicates.similar_open(session, text, at=clock.now(), lon=x, lat=y, unit_path=path, limit=3)
+    return render(
+        request,
+        "public_assist.html",
+        suggestions=s,
+        similar=[(mask_text(d.event.title), d.event.received_at) for d in similar],
+    )
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text) if text.strip() else None
+    except ValueError:
+        return None
+
+
+@router.post("/events/{event_id}/ai-accept")
+def accept_suggestion(
+    event_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    code: Annotated[str, Form(max_length=64)],
+    csrf_token: Annotated[str, Form()] = "",
+    version: Annotated[int | None, Form()] = None,
+) -> Response:
+    csrf.check(request, csrf_token)
+    event = events.access_event(session, actor, event_id)
+    try:
+        assist.accept(session, actor, event, code, version=version)
+    except CityOpsError as exc:
+        session.rollback()
+        return RedirectResponse(f"/events/{event_id}?ai_error={quote(exc.detail)}", status_code=303)
+    return RedirectResponse(f"/events/{event_id}", status_code=303)
+
+
+@router.get("/events/{event_id}/ai-summary", response_class=HTMLResponse)
+def event_summary(event_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    event = events.access_event(session, actor, event_id)
+    title, lines = materials.event_material(session, event)
+    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+
+
+@router.get("/ai/hotspots/{spot_id}/summary", response_class=HTMLResponse)
+def hotspot_summary(spot_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    spot = hotspots.access_hotspot(session, actor, spot_id)
+    title, lines = materials.hotspot_material(session, spot)
+    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+
+
+@router.get("/ai/streets/{unit_id}/summary", response_class=HTMLResponse)
+def street_day_summary(unit_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    """Today's reports of a street (China time), summarized."""
+    from cityops.events.metrics import local_day
+    from cityops.org import service as org
+
+    street = org.access_unit(session, actor, unit_id)
+    title, lines = materials.street_day_material(session, actor, street, local_day(clock.now()))
+    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+
+
+@router.get("/ai", response_class=HTMLResponse)
+def admin_page(request: Request, session: SessionDep, actor: PageActor, error: str = "") -> HTMLResponse:
+    view = catalogue.view(session)
+    limits = service.thresholds(session)
+    return render(
+        request,
+        "ai_admin.html",
+        actor=actor,
+        models=service.list_models(session),
+        figures_text=training.figures_text,
+        is_admin=actor.has(*service.ADMINS),
+        categories=sorted(view.by_code.values(), key=lambda c: c.code),
+        thresholds={view.by_id[c].code: t for c, t in limits.items() if c in view.by_id},
+        auto=auto.auto_dispatch_figures(session, actor),
+        closed=training.closed_count(session),
+        min_events=training.MIN_EVENTS,
+        error=error,
+    )
+
+
+def _back(error: str = "") -> RedirectResponse:
+    return RedirectResponse("/ai" + (f"?error={quote(error)}" if error else ""), status_code=303)
+
+
+@router.post("/ai/train")
+def admin_train(
+    request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        service.require_admin(actor)
+        training.train_version(session, actor, note="管理员手动训练 / on demand")
+    except CityOpsError as exc:
+        session.rollback()
+        return _back(exc.detail)
+    return _back()
+
+
+@router.post("/ai/models/{model_id}/activate")
+def admin_activate(
+    model_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    csrf.check(request, csrf_token)
+    service.require_admin(actor)
+    service.activate(session, actor, service.access_model(session, model_id))
+    return _back()
+
+
+@router.post("/ai/thresholds")
+def admin_threshold(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    category: Annotated[str, Form(max_length=64)],
+    threshold: Annotated[str, Form(max_length=8)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+    try:
+        value = float(threshold) if threshold.strip() else None
+        service.set_threshold(session, actor, category, value)
+    except ValueError:
+        return _back("阈值须为 0.5 到 1 之间的数 / a number between 0.5 and 1")
+    except CityOpsError as exc:
+        session.rollback()
+        return _back(exc.detail)
+    return _back()
