@@ -99,7 +99,7 @@ def test_alarms_are_worked_from_the_list_and_devices_charted(
     expect(page).to_have_url(f"{live_url}/sensing/devices/{rock_id}")
     expect(page.locator("#latest-value")).to_contain_text("35 mm")
     expect(page.locator("#device-rules")).to_contain_text("危岩位移超限")
-    expect(page.locator("#device-rules")).to_contain_text("达到 10mm → 重要，30mm → 严重")
+    expect(page.locator("#device-rules")).to_contain_text("达到 10mm → 重要，30mm → 严重；恢复 5mm")
     page.wait_for_function("() => window.cityops.deviceChart.rendered === 30")  # 24 h: every minute with readings
     page.select_option("#range", "1h")
     page.wait_for_url("**range=1h")

@@ -20,6 +20,7 @@ from cityops.core import clock
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
 from cityops.events.models import Event
+from cityops.org.geo import resolve_many
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest, service
 from cityops.sensing.models import Alarm, IngestCounter, Reading, Rollup
@@ -75,6 +76,9 @@ def run(
     items = make_readings(fleet, readings)
     with factory() as s:
         registry_of(s).clear()
+        # A running ingest process has built the geo resolver once (the first alarm's event needs it); the
+        # device registry stays cold.
+        resolve_many(s, [(106.57, 29.55, None)])
     t0 = time.perf_counter()
     accepted = alarms = 0
     for i in range(0, len(items), batch):

@@ -134,7 +134,7 @@ def ingest(
 
 
 def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float]], result: IngestResult) -> None:
-    latest: dict[int, tuple[datetime, float]] = {}
+    latest: dict[int, datetime] = {}
     pending: alarms.Pending = []
     touched: list[Any] = []
     states = registry_of(session).states
@@ -148,16 +148,15 @@ def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float
                     touched.append(alarm)
                 else:
                     result.alarms_cleared += 1
-        latest[device.id] = (ts, value)  # in time order: the last one is the newest
+        latest[device.id] = ts  # in time order: the last one is the newest
     alarms.open_events(session, pending)
     for alarm in touched:
         if alarm is not None and alarm.event_id is not None and alarm.event_id not in result.events_opened:
             result.events_opened.append(alarm.event_id)
     _back_online(session, {d.id: d for d, _, _ in good}, latest)
-    store.latest(session, latest)
 
 
-def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[int, tuple[datetime, float]]) -> None:
+def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[int, datetime]) -> None:
     """Devices that report again come back online. Decided by the database, not this process's cache: the
     worker that marked a device offline is often another process."""
     back = session.scalars(
@@ -170,7 +169,7 @@ def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[
     for device_id in back:
         device = devices[device_id]
         device.status = "active"
-        alarms.end_offline(session, device, latest[device_id][0])
+        alarms.end_offline(session, device, latest[device_id])
 
 
 def _count(session: Session, source: str, result: IngestResult) -> None:

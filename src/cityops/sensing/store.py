@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +33,8 @@ _COLUMNS = "(device_id, period, bucket, n, total, min_value, max_value, last_ts,
 
 
 def store(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
-    """Insert the batch (distinct (device, ts) keys) and fold it into the rollups; returns the keys that
+    """Insert the batch (distinct (device, ts) keys), fold it into the rollups and the devices' latest
+    values (never moved back by a late reading); returns the keys that
     were already stored (duplicates, usually none), which the caller keeps away from the rules."""
     if not rows:
         return set()
@@ -65,6 +65,15 @@ _SQLITE_ROLLUPS = (  # constants of this module only
 )
 
 
+# Each device's latest value from the same new rows, never moved back by a reading that arrives late.
+_SQLITE_LATEST = (
+    "UPDATE device SET last_ts = g.last_ts, last_value = r.value FROM ("
+    "SELECT device_id, max(ts) AS last_ts FROM reading NOT INDEXED WHERE id > ? GROUP BY device_id) AS g "
+    "JOIN reading AS r ON r.device_id = g.device_id AND r.ts = g.last_ts "
+    "WHERE device.id = g.device_id AND (device.last_ts IS NULL OR device.last_ts <= g.last_ts)"
+)
+
+
 def _store_sqlite(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
     conn = session.connection()
     # SQLite has one writer at a time, so the rows this transaction adds are exactly those above the
@@ -79,6 +88,7 @@ def _store_sqlite(session: Session, rows: Sequence[Row]) -> set[tuple[int, datet
         new = set(conn.exec_driver_sql("SELECT device_id, ts FROM reading WHERE id > ?", (before,)).all())
         duplicates = {(d, ts) for (d, ts, _), (_, text, _) in zip(rows, data, strict=True) if (d, text) not in new}
     conn.exec_driver_sql(_SQLITE_ROLLUPS, (before, before))
+    conn.exec_driver_sql(_SQLITE_LATEST, (before,))
     return duplicates
 
 
@@ -101,6 +111,9 @@ _PG_STORE = (  # constants of this module only
     + _pg_rollup("m", "m", "minute")
     + ", "
     + _pg_rollup("h", "h", "hour")
+    + ", d AS (UPDATE device SET last_ts = u.ts, last_value = u.value FROM ("
+    "SELECT DISTINCT ON (device_id) device_id, ts, value FROM ins ORDER BY device_id, ts DESC) AS u "
+    "WHERE device.id = u.device_id AND (device.last_ts IS NULL OR device.last_ts <= u.ts) RETURNING 1)"
     + " SELECT device_id, ts FROM batch EXCEPT SELECT device_id, ts FROM ins"
 )
 
@@ -111,26 +124,3 @@ def _store_postgresql(session: Session, rows: Sequence[Row]) -> set[tuple[int, d
     ids, times, values = ([r[i] for r in rows] for i in range(3))
     result = session.connection().exec_driver_sql(_PG_STORE, (ids, times, values))
     return {(int(d), clock.as_utc(ts)) for d, ts in result}
-
-
-def latest(session: Session, newest: dict[int, tuple[datetime, float]]) -> None:
-    """Each device's latest value, never moved back by a reading that arrives late."""
-    if not newest:
-        return
-    conn = session.connection()
-    items = sorted(newest.items())
-    if session.get_bind().dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "UPDATE device SET last_ts = u.ts, last_value = u.value "
-            "FROM unnest(%s::integer[], %s::timestamptz[], %s::float8[]) AS u(id, ts, value) "
-            "WHERE device.id = u.id AND (device.last_ts IS NULL OR device.last_ts <= u.ts)",
-            ([d for d, _ in items], [t for _, (t, _) in items], [v for _, (_, v) in items]),
-        )
-        return
-    data: list[Any] = []
-    for d, (ts, v) in items:
-        text = _sqlite_utc_text(ts)
-        data.append((text, v, d, text))
-    conn.exec_driver_sql(
-        "UPDATE device SET last_ts = ?, last_value = ? WHERE id = ? AND (last_ts IS NULL OR last_ts <= ?)", data
-    )

@@ -8,6 +8,7 @@
   const chart = echarts.init(el);
   const x = data.series.map((p) => china(p.t));
   chart.setOption({
+    animation: false,
     tooltip: { trigger: "axis" },
     legend: { data: data.labels, textStyle: { color: "#dbe7ff" } },
     xAxis: { type: "category", data: x },
