@@ -156,10 +156,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.grid.api_duties import router as duties_router
     from cityops.grid.api_forms import router as forms_router
     from cityops.indicators.api import router as indicators_router
+    from cityops.muck.api import router as muck_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
     from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.wages.api import router as wages_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.event_page import router as event_page_router
@@ -190,6 +192,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(catalog_open_router)
     app.include_router(catalog_pages_router)
     app.include_router(risks_router)
+    app.include_router(wages_router)
+    app.include_router(muck_router)
     app.include_router(pages_router)
     app.include_router(event_page_router)
     app.include_router(emergency_router)
