@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.hooks import HOOKS_KEY
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.hooks import HOOKS_KEY
 from cityops.core.todo import TodoItem
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar, parse_duration

@@ -4,7 +4,10 @@ good to well under a metre at city scale; polygons through shapely."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Any
+
+from cityops.muck.models import MuckSite
 
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQ = 111_320.0
@@ -22,7 +25,7 @@ def to_polyline_m(lon: float, lat: float, line: list[Any]) -> float:
     if len(pts) == 1:
         return math.hypot(*pts[0])
     best = math.inf
-    for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
+    for (x1, y1), (x2, y2) in pairwise(pts):
         dx, dy = x2 - x1, y2 - y1
         seg = dx * dx + dy * dy
         t = 0.0 if seg == 0 else max(0.0, min(1.0, -(x1 * dx + y1 * dy) / seg))
@@ -30,7 +33,7 @@ def to_polyline_m(lon: float, lat: float, line: list[Any]) -> float:
     return best
 
 
-def in_site(lon: float, lat: float, site: Any) -> bool:
+def in_site(lon: float, lat: float, site: MuckSite) -> bool:
     """Inside the site's polygon, or within its radius of its point."""
     if site.polygon:
         from shapely.geometry import Point, shape
@@ -39,11 +42,11 @@ def in_site(lon: float, lat: float, site: Any) -> bool:
     return metres(lon, lat, site.lon, site.lat) <= site.radius_m
 
 
-def distance_to_site(lon: float, lat: float, site: Any) -> float:
+def distance_to_site(lon: float, lat: float, site: MuckSite) -> float:
     """0 inside; else metres to the polygon's edge (approximate) or to the circle."""
     if in_site(lon, lat, site):
         return 0.0
     if site.polygon:
-        ring = site.polygon["coordinates"][0]
+        ring: list[Any] = site.polygon["coordinates"][0]
         return to_polyline_m(lon, lat, ring)
     return max(0.0, metres(lon, lat, site.lon, site.lat) - site.radius_m)

@@ -236,7 +236,8 @@ def tracks_of_day(session: Session, actor: Actor, day: date) -> list[dict[str, A
     ).all()
     out: dict[int, list[list[float]]] = {}
     for tid, lon, lat, _ in rows:
-        out.setdefault(tid, []).append([lon, lat])
+        if lon is not None and lat is not None:
+            out.setdefault(tid, []).append([lon, lat])
     return [{"truck_id": tid, "plate": seen[tid].plate, "points": pts} for tid, pts in out.items()]
 
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-
 from cityops.core import clock
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid

@@ -61,7 +61,8 @@ def watch_accounts(session: Session, now: datetime) -> int:
                 title=f"欠薪预警：{project.name}"[:200],
                 description=(
                     f"工程项目「{project.name}」（施工单位：{employer.name if employer else '—'}）的农民工工资专户"
-                    f"自 {since.isoformat()} 起 {days} 天无工资支付记录，超过 {project.pay_period_days} 天的发放周期，请核查。"
+                    f"自 {since.isoformat()} 起 {days} 天无工资支付记录，"
+                    f"超过 {project.pay_period_days} 天的发放周期，请核查。"
                 ),
                 source=Source.department,
                 unit_id=project.unit_id,

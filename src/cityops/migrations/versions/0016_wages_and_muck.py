@@ -12,7 +12,6 @@ from alembic import op
 
 import cityops.core.db
 
-
 revision = "0016"
 down_revision = "0007"
 branch_labels = None
