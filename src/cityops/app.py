@@ -169,10 +169,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.web.grid_mobile import router as grid_mobile_router
     from cityops.web.grid_street import router as grid_street_router
     from cityops.web.layers import router as layers_router
+    from cityops.web.muck import router as muck_pages_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
+    from cityops.web.wages import router as wage_pages_router
     from cityops.web.workspace import api_router as workspace_api
     from cityops.web.workspace import router as workspace_router
 
@@ -202,6 +204,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(grid_street_router)
     app.include_router(public_router)
     app.include_router(runways_router)
+    app.include_router(wage_pages_router)
+    app.include_router(muck_pages_router)
     app.include_router(risk_pages_router)
     app.include_router(layers_router)
     app.include_router(workspace_api)
