@@ -15,6 +15,7 @@
     const focus = data.tracks.length ? data.tracks[0].points[0] : (data.sites.length ? data.sites[0].value : null);
     const option = {
       backgroundColor: "transparent",
+      animation: false,  // the map is read, not watched: draw pins at once
       tooltip: { trigger: "item", formatter: (p) => p.seriesName + (p.name ? "：" + p.name : "") },
       geo: { map: "muck-districts", roam: true, label: { show: true, color: "#7f93b5" },
              itemStyle: { areaColor: "#17365c", borderColor: "#3aa0ff" } },
