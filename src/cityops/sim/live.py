@@ -105,6 +105,7 @@ class Simulation:
         self.started: datetime | None = None
         self.last: datetime | None = None
         self.carry = 0.0
+        self.muck: Any = None  # the demo muck trucks (sim.apps.MuckFleet), after setup
 
     # -- set-up --------------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -123,6 +124,10 @@ class Simulation:
         from cityops.sim.risks import seed_register
 
         seed_register(self.factory)  # the demo 风险清单, its rock points linked to the meters just registered
+        from cityops.sim.apps import MuckFleet
+
+        self.muck = MuckFleet(random.Random(self.rng.random()))
+        self.muck.setup(self.factory)  # demo muck trucks: their GPS goes through the sensing ingest
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
         streets: dict[str, list[tuple[str, float | None, float | None]]] = {}
@@ -183,6 +188,9 @@ class Simulation:
             self._act(s, now)
         with session_scope(self.factory) as s:
             self._sense(s, now)
+        if self.muck is not None:
+            with session_scope(self.factory) as s:
+                ingest.ingest(s, self.muck.readings(now), source="sim")
         if self.grid is not None:
             with session_scope(self.factory) as s:
                 self.grid.tick(s, now)
