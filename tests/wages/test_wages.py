@@ -146,3 +146,26 @@ def test_no_payment_warning_raised_once_per_period(
     got = client.get(f"/api/wages/projects/{proj['id']}", headers=cast.district.headers).json()
     assert [c["kind"] for c in got["cases"]] == ["warning", "warning"]
     assert got["payments"][0]["amount_yuan"] == 96000 and got["project"]["last_paid_on"] == "2026-01-20"
+
+
+def test_a_wage_report_from_the_citizen_channel_gets_its_case(
+    client: TestClient, cast: Cast, session: Session, factory: sessionmaker[Session]
+) -> None:
+    from tests.plans.conftest import drain
+
+    emp = employer(client, cast.district, session)
+    r = client.post(
+        "/api/events",
+        headers=cast.district.headers,
+        json={
+            "category": "labour.wage_arrears",
+            "source": "citizen",
+            "description": "市民来信：某工地拖欠工资",
+            "unit_code": "500106004",
+            "attributes": {"amount_yuan": 8800, "workers": 2, "credit_code": CODE},
+        },
+    )
+    assert r.status_code in (200, 201), r.text
+    drain(factory)  # the worker delivers event.received to the wages subscriber
+    case = client.get(f"/api/wages/cases/{r.json()['id']}", headers=cast.district.headers).json()
+    assert case["employer_id"] == emp["id"] and case["amount_owed_yuan"] == 8800 and case["workers"] == 2

@@ -25,9 +25,9 @@ DEFINITIONS: tuple[tuple[str, str, str], ...] = (
     ("cases", "欠薪案件数 / Cases", "期内受理的欠薪投诉件数（不含专户预警，不含作废、并案）"),
     ("closed", "办结数 / Closed", "上述案件中当前已办结的件数"),
     ("closure_rate", "办结率 / Closure rate", "办结数 ÷ 欠薪案件数"),
-    ("recovered_yuan", "追回金额（元）/ Amount recovered", "上述已办结案件登记的追回金额之和"),
+    ("recovered_yuan", "追回金额（元） / Amount recovered", "上述已办结案件登记的追回金额之和"),
     ("workers_helped", "帮助农民工人数 / Workers helped", "上述已办结且追回金额大于0的案件登记的受助人数之和"),
-    ("repeat_employers", "重复被投诉单位数 / Repeat employers", "期内有2件及以上欠薪案件的用人单位数"),
+    ("repeat_employers", "重复被投诉单位数 / Repeat employers", "上述案件中有2件及以上的用人单位数"),
 )
 
 
