@@ -33,7 +33,7 @@ def test_demo_wages_and_trucks(factory: sessionmaker[Session], frozen: clock.Fro
     fleet = MuckFleet(random.Random(1))
     fleet.setup(factory)
     start = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 China time: no night rule
-    for minute in range(0, 55):
+    for minute in range(0, 60):
         now = start + timedelta(minutes=minute)
         clock.freeze(now)
         with session_scope(factory) as s:

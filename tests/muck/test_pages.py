@@ -47,3 +47,7 @@ def test_truck_map_and_the_violation_event(
     expect(page.locator("#muck-facts")).to_contain_text("演示渣土消纳场")
     expect(page.locator("#assigned-to")).to_have_text("沙坪坝区城市管理局")
     shot(page, "muck-event.png")
+    page.goto(f"{live_url}/muck?lang=en")
+    expect(page.locator("#muck h1")).to_contain_text("Muck trucks")
+    expect(page.locator("#muck-sites")).to_contain_text("Disposal site")
+    expect(page.locator("#muck-violations")).to_contain_text("Suspected illegal dumping")

@@ -89,3 +89,9 @@ def test_wage_case_from_complaint_to_closing_in_the_browser(
     page.click("#nav-wages")
     expect(page.locator("[data-kpi=cases] .value")).to_have_text("1")
     expect(page.locator("[data-kpi=closure_rate] .value")).to_have_text("100.0%")
+    page.goto(f"{live_url}/wages/cases/{event_id}?lang=en")  # the English side is complete too
+    expect(page.locator("#wage-case h1")).to_contain_text("Wage case")
+    expect(page.locator("#wage-case")).to_contain_text("12345 hotline")
+    page.goto(f"{live_url}/wages/employers/{emp['id']}")
+    expect(page.locator("#employer-cases")).to_contain_text("Complaint")
+    expect(page.locator(".account-status")).to_contain_text("normal")

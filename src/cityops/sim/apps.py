@@ -6,7 +6,7 @@ silent for longer than its period, so the watch raises a 预警 — and a few co
 
 Muck: in 沙坪坝区, a construction site and a disposal site (points with a radius inside the district's
 outline; no polygon is invented) and three licensed trucks whose GPS fixes go through the sensing ingest
-every simulated minute: two shuttle site to site on their corridor; the third makes a stop of 12 minutes
+every simulated minute: two shuttle site to site on their corridor; the third makes a stop of 20 minutes
 in a field on its first trip (and every eighth trip after), which the muck scan turns into one event."""
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class MuckFleet:
     """Three demo trucks in 沙坪坝区 whose positions are a function of the simulated time."""
 
     DISTRICT = ("500106", "沙坪坝区")
-    TRIP_MIN = 60  # one round trip, in simulated minutes
+    TRIP_MIN = 65  # one round trip, in simulated minutes
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -182,13 +182,13 @@ class MuckFleet:
         if role == "dumper" and trip % 8 == 0:
             legs = [
                 (self.a, self.field, 10),
-                (self.field, self.field, 12),
+                (self.field, self.field, 20),  # long enough to be seen even when ticks come slowly
                 (self.field, self.b, 10),
-                (self.b, self.b, 8),
+                (self.b, self.b, 5),
                 (self.b, self.a, 20),
             ]
         else:
-            legs = [(self.a, self.b, 20), (self.b, self.b, 10), (self.b, self.a, 20), (self.a, self.a, 10)]
+            legs = [(self.a, self.b, 20), (self.b, self.b, 10), (self.b, self.a, 20), (self.a, self.a, 15)]
         for start, end, length in legs:
             if t < length:
                 f = t / length

@@ -30,8 +30,16 @@ from cityops.web.pages import PageActor, render
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 NAMES = {
     "channels": cases.CHANNELS,
+    "channels_en": {
+        "citizen": "Citizen",
+        "hotline": "12345 hotline",
+        "grid_worker": "Grid worker",
+        "system": "Account watch",
+    },
     "accounts": service.ACCOUNT_STATUS_NAME,
+    "accounts_en": {"none": "not opened", "normal": "normal", "frozen": "frozen", "closed": "closed"},
     "kinds": {"complaint": "投诉", "warning": "专户预警"},
+    "kinds_en": {"complaint": "Complaint", "warning": "Account warning"},
 }
 
 
