@@ -22,6 +22,10 @@ CODE = make("91500106MA5U7Q8W1")  # invented, with a valid check character
 class Cast:
     district: Login  # 沙坪坝区 centre duty dispatcher
     hrss: Login  # 沙坪坝区人力资源和社会保障局 handler
+
+
+@dataclass
+class Wide:
     hotline: Login  # city 12345 operator
     other: Login  # 渝中区 duty dispatcher
 
@@ -38,6 +42,13 @@ def cast(client: TestClient, factory: sessionmaker[Session], session: Session) -
             unit_code=DISTRICT,
             department_id=department_id(session, DISTRICT, "hrss"),
         ),
+    )
+
+
+@pytest.fixture
+def wide(client: TestClient, factory: sessionmaker[Session]) -> Wide:
+    """Only the tests that look from the city or from another district log these in (logins cost hashing)."""
+    return Wide(
         hotline=login(client, factory, "hotline", [Role.dispatcher], unit_code="500000"),
         other=login(client, factory, "yz_duty", [Role.dispatcher], unit_code=OTHER_DISTRICT),
     )

@@ -21,7 +21,7 @@ from cityops.wages.credit import make
 from cityops.wages.defaults import DEFAULT_PAY_PERIOD_DAYS
 from cityops.wages.models import WageCase
 from tests.factories import unit
-from tests.wages.conftest import DISTRICT, OTHER_DISTRICT, STREET, Cast
+from tests.wages.conftest import DISTRICT, OTHER_DISTRICT, STREET, Cast, Wide
 
 SYSTEM = system_actor("system:test")
 
@@ -31,7 +31,7 @@ def _walk(s: Session, event_id: int, actions: list[str]) -> None:
         events.act(s, SYSTEM, s.get(Event, event_id), action, events.ActionInput(note="测试"))  # type: ignore[arg-type]
 
 
-def test_kpis_match_a_hand_count(client: TestClient, cast: Cast, factory: sessionmaker[Session]) -> None:
+def test_kpis_match_a_hand_count(client: TestClient, cast: Cast, wide: Wide, factory: sessionmaker[Session]) -> None:
     with session_scope(factory) as s:
         ids = {}
         for key, first17, where in (
@@ -103,9 +103,9 @@ def test_kpis_match_a_hand_count(client: TestClient, cast: Cast, factory: sessio
         "workers_helped": 9,
         "repeat_employers": 1,
     }
-    city = client.get("/api/wages/kpis", headers=cast.hotline.headers, params=period).json()
+    city = client.get("/api/wages/kpis", headers=wide.hotline.headers, params=period).json()
     assert (city["cases"], city["closed"], city["recovered_yuan"], city["workers_helped"]) == (4, 2, 55000.0, 16)
-    other = client.get("/api/wages/kpis", headers=cast.other.headers, params=period).json()
+    other = client.get("/api/wages/kpis", headers=wide.other.headers, params=period).json()
     assert (other["cases"], other["closed"], other["repeat_employers"]) == (1, 1, 0)
     assert OTHER_DISTRICT == "500103" and DISTRICT == "500106"
     doc = (Path(__file__).parents[2] / "docs" / "kpis.md").read_text(encoding="utf-8")

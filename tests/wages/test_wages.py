@@ -16,7 +16,7 @@ from cityops.events.models import Event
 from cityops.wages import credit, jobs
 from cityops.wages.models import WageWarning
 from tests.factories import department_id, unit
-from tests.wages.conftest import CODE, DISTRICT, Cast, act, employer, project
+from tests.wages.conftest import CODE, DISTRICT, Cast, Wide, act, employer, project
 
 
 def test_credit_codes_are_checked_by_gb32100() -> None:
@@ -28,7 +28,9 @@ def test_credit_codes_are_checked_by_gb32100() -> None:
     assert "字符" in (credit.problem("91350100M000100YO3") or "")  # O is not in the alphabet
 
 
-def test_bad_credit_code_is_refused_naming_the_field(client: TestClient, cast: Cast, session: Session) -> None:
+def test_bad_codes_refused_then_a_complaint_is_routed_to_district_hrss_and_closed_with_recovery(
+    client: TestClient, cast: Cast, wide: Wide, session: Session
+) -> None:
     for bad in ("91350100M000100Y44", "123", "91350100M00010OY43"):
         r = client.post(
             "/api/wages/employers",
@@ -46,20 +48,15 @@ def test_bad_credit_code_is_refused_naming_the_field(client: TestClient, cast: C
     assert r.status_code == 409 and r.json()["data"]["field"] == "credit_code"
     r = client.post(
         "/api/wages/complaints",
-        headers=cast.hotline.headers,
+        headers=wide.hotline.headers,
         json={"description": "讨薪", "workers": 3, "amount_owed_yuan": 100, "credit_code": "91350100M000100Y44"},
     )
     assert r.status_code == 422 and r.json()["data"]["field"] == "credit_code"
-
-
-def test_complaint_routed_to_district_hrss_and_closed_with_recovery(
-    client: TestClient, cast: Cast, session: Session
-) -> None:
-    emp = employer(client, cast.district, session)
+    emp = client.get("/api/wages/employers", headers=cast.district.headers).json()[0]
     proj = project(client, cast.district, session, emp["id"])
     r = client.post(
         "/api/wages/complaints",
-        headers=cast.hotline.headers,
+        headers=wide.hotline.headers,
         json={
             "channel": "hotline",
             "project_id": proj["id"],
@@ -80,8 +77,8 @@ def test_complaint_routed_to_district_hrss_and_closed_with_recovery(
     assert ev["attributes"]["amount_yuan"] == 186500.5 and ev["attributes"]["workers"] == 12
     assert ev["unit_id"] == unit(session, "500106004").id
     # another district's duty officer sees neither the case nor the project
-    assert client.get(f"/api/wages/cases/{eid}", headers=cast.other.headers).status_code == 404
-    assert client.get(f"/api/wages/projects/{proj['id']}", headers=cast.other.headers).status_code == 404
+    assert client.get(f"/api/wages/cases/{eid}", headers=wide.other.headers).status_code == 404
+    assert client.get(f"/api/wages/projects/{proj['id']}", headers=wide.other.headers).status_code == 404
 
     for who, action in (
         (cast.district, "accept"),
@@ -113,7 +110,7 @@ def test_complaint_routed_to_district_hrss_and_closed_with_recovery(
     assert [c["event_id"] for c in page["cases"]] == [eid] and page["projects"][0]["id"] == proj["id"]
 
 
-def test_no_payment_warning_raised_once_per_period(
+def test_no_payment_warning_raised_once_per_period_and_other_channels_get_cases(
     client: TestClient, cast: Cast, session: Session, factory: sessionmaker[Session]
 ) -> None:
     emp = employer(client, cast.district, session)
@@ -147,13 +144,9 @@ def test_no_payment_warning_raised_once_per_period(
     assert [c["kind"] for c in got["cases"]] == ["warning", "warning"]
     assert got["payments"][0]["amount_yuan"] == 96000 and got["project"]["last_paid_on"] == "2026-01-20"
 
-
-def test_a_wage_report_from_the_citizen_channel_gets_its_case(
-    client: TestClient, cast: Cast, session: Session, factory: sessionmaker[Session]
-) -> None:
+    # a wage report through the plain event intake (the citizen form, Open311) gets its case too
     from tests.plans.conftest import drain
 
-    emp = employer(client, cast.district, session)
     r = client.post(
         "/api/events",
         headers=cast.district.headers,
