@@ -1,4 +1,4 @@
-"""What 渣土治理 plugs in: the GPS scan (every minute, reading sensing's new readings after its cursor) and
+"""What 渣土治理 plugs in: the GPS scan (every two minutes, reading sensing's new readings after its cursor) and
 its rows following units that move or merge."""
 
 from __future__ import annotations
@@ -22,5 +22,5 @@ def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
 
 
 def install(hooks: Hooks) -> None:
-    hooks.every("muck.scan", timedelta(minutes=1), detect.scan)
+    hooks.every("muck.scan", timedelta(minutes=2), detect.scan)
     hooks.on_unit_changed("muck.follow_units", follow_units)

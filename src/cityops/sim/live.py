@@ -126,7 +126,7 @@ class Simulation:
         seed_register(self.factory)  # the demo 风险清单, its rock points linked to the meters just registered
         from cityops.sim.apps import MuckFleet
 
-        self.muck = MuckFleet(random.Random(self.rng.random()))
+        self.muck = MuckFleet(random.Random(7))  # its own generator: the city's random sequence stays as it was
         self.muck.setup(self.factory)  # demo muck trucks: their GPS goes through the sensing ingest
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
@@ -188,9 +188,6 @@ class Simulation:
             self._act(s, now)
         with session_scope(self.factory) as s:
             self._sense(s, now)
-        if self.muck is not None:
-            with session_scope(self.factory) as s:
-                ingest.ingest(s, self.muck.readings(now), source="sim")
         if self.grid is not None:
             with session_scope(self.factory) as s:
                 self.grid.tick(s, now)
@@ -280,5 +277,7 @@ class Simulation:
             elif kind == "rock_displacement" and stormy:
                 value += storm * 30
             items.append((n, {"device": code, "ts": now.isoformat(), "value": round(value, 3)}))
+        if self.muck is not None:  # the demo muck trucks' GPS fixes, in the same batch
+            items += [(len(items) + n, obj) for n, obj in self.muck.readings(now)]
         result = ingest.ingest(s, items, source="sim")
         self.stats.readings += result.accepted
