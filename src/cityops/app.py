@@ -204,10 +204,12 @@ def _routers() -> list[APIRouter]:
     from cityops.grid.api_duties import router as duties_router
     from cityops.grid.api_forms import router as forms_router
     from cityops.indicators.api import router as indicators_router
+    from cityops.muck.api import router as muck_router
     from cityops.org.api import router as org_router
     from cityops.plans.api import router as plans_router
     from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.wages.api import router as wages_router
     from cityops.web.ai import router as ai_pages_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
@@ -219,11 +221,13 @@ def _routers() -> list[APIRouter]:
     from cityops.web.grid_mobile import router as grid_mobile_router
     from cityops.web.grid_street import router as grid_street_router
     from cityops.web.layers import router as layers_router
+    from cityops.web.muck import router as muck_pages_router
     from cityops.web.pages import router as pages_router
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
     from cityops.web.sensing import router as sensing_pages_router
+    from cityops.web.wages import router as wage_pages_router
     from cityops.web.workspace import api_router as workspace_api
     from cityops.web.workspace import router as workspace_router
 
@@ -247,6 +251,8 @@ def _routers() -> list[APIRouter]:
         catalog_open_router,
         catalog_pages_router,
         risks_router,
+        wages_router,
+        muck_router,
         pages_router,
         event_page_router,
         emergency_router,
@@ -258,6 +264,8 @@ def _routers() -> list[APIRouter]:
         grid_form_staff_router,
         public_router,
         runways_router,
+        wage_pages_router,
+        muck_pages_router,
         risk_pages_router,
         sensing_pages_router,
         layers_router,

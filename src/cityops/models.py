@@ -9,7 +9,9 @@ from cityops.events.open311 import models as open311_models  # noqa: F401
 from cityops.grid import form_models as grid_form_models  # noqa: F401
 from cityops.grid import models as grid_models  # noqa: F401
 from cityops.indicators import models as indicator_models  # noqa: F401
+from cityops.muck import models as muck_models  # noqa: F401
 from cityops.org import models as org_models  # noqa: F401
 from cityops.plans import models as plan_models  # noqa: F401
 from cityops.risks import models as risk_models  # noqa: F401
 from cityops.sensing import models as sensing_models  # noqa: F401
+from cityops.wages import models as wage_models  # noqa: F401

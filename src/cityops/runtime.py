@@ -20,10 +20,12 @@ from cityops.core.settings import Settings
 from cityops.events import hooks as events_hooks
 from cityops.grid import hooks as grid_hooks
 from cityops.indicators import hooks as indicators_hooks
+from cityops.muck import hooks as muck_hooks
 from cityops.org import hooks as org_hooks
 from cityops.plans import hooks as plans_hooks
 from cityops.risks import hooks as risks_hooks
 from cityops.sensing import hooks as sensing_hooks
+from cityops.wages import hooks as wages_hooks
 
 DOMAINS = (
     org_hooks,
@@ -35,6 +37,8 @@ DOMAINS = (
     catalog_hooks,
     risks_hooks,
     ai_hooks,
+    wages_hooks,
+    muck_hooks,
 )
 
 

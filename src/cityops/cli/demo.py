@@ -35,11 +35,14 @@ def demo(
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
     from cityops.events.catalogue import seed_defaults
     from cityops.indicators.service import seed as seed_indicators
+    from cityops.muck.defaults import seed as seed_muck
     from cityops.org.loader import import_chongqing
     from cityops.plans.service import seed_defaults as seed_plans
     from cityops.risks.defaults import seed_categories as seed_risk_categories
     from cityops.runtime import session_factory
     from cityops.sensing.service import seed_types
+    from cityops.sim.apps import seed_wages_demo, today_in_china
+    from cityops.wages.defaults import seed as seed_wages
 
     settings = Settings()
     engine = make_engine(settings.database_url, **settings.engine_options())
@@ -56,9 +59,12 @@ def demo(
         seed_indicators(s, actor)
         seed_plans(s, actor)
         seed_risk_categories(s)
+        seed_wages(s, actor)
+        seed_muck(s, actor)
         users = ensure_demo_users(s, actor)
     with session_scope(factory) as s:
         seed_catalog_demo(s, actor)  # after the users commit: demo requests are filed by them
+    seed_wages_demo(factory, today_in_china())  # 根治欠薪 demo employers, projects, payments and complaints
     from cityops.ai.demo import seed_demo as seed_ai_demo
 
     ai_figures = seed_ai_demo(factory)  # history from our corpus, a live model, a hot spot in the making

@@ -346,9 +346,11 @@ def catalogue_seed() -> None:
 
     _, factory = _factory(Settings())
     from cityops.indicators.service import seed as seed_indicators
+    from cityops.muck.defaults import seed as seed_muck
     from cityops.plans.service import seed_defaults as seed_plans
     from cityops.risks.defaults import seed_categories as seed_risk_categories
     from cityops.sensing.service import seed_types
+    from cityops.wages.defaults import seed as seed_wages
 
     with session_scope(factory) as s:
         added = seed_defaults(s, system_actor("system:seed"))
@@ -356,9 +358,10 @@ def catalogue_seed() -> None:
         indicators = seed_indicators(s, system_actor("system:seed"))
         plans = seed_plans(s, system_actor("system:seed"))
         risks = seed_risk_categories(s)
+        apps = seed_wages(s, system_actor("system:seed")) + seed_muck(s, system_actor("system:seed"))
     console.print(
         f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}; plans: +{plans};"
-        f" risk categories: +{risks}"
+        f" risk categories: +{risks}; 根治欠薪/渣土治理 categories and device types: +{apps}"
     )
 
 

@@ -56,6 +56,8 @@ UnitChangedFn = Callable[[Session, "Actor", UnitChanged], None]
 # An indicator source: (session, the indicator, units, since, until) -> value per unit id.
 IndicatorSource = Callable[[Session, Any, list[Any], Any, Any], dict[int, float | None]]
 ExternalHandler = Callable[["Hooks", dict[str, Any]], None]
+# A guard on an event action: (session, actor, event, body) -> None, raising to refuse the action.
+ActionGuard = Callable[[Session, "Actor", Any, Any], None]
 
 
 class DuplicateHook(ValueError):
@@ -72,6 +74,7 @@ class Hooks:
     after_rollback: list[tuple[str, SessionFn]] = field(default_factory=list)
     unit_changed: list[tuple[str, UnitChangedFn]] = field(default_factory=list)
     indicator_sources: dict[str, IndicatorSource] = field(default_factory=dict)
+    action_guards: dict[str, dict[str, ActionGuard]] = field(default_factory=dict)
     unit_lookup: UnitLookup | None = None  # installed by org: core.auth builds an actor's jurisdiction with it
     settings: Settings = field(default_factory=Settings)
     # Per-process state a domain keeps between transactions (e.g. the sensing device registry).
@@ -122,6 +125,17 @@ class Hooks:
         if kind in self.indicator_sources:
             raise DuplicateHook(f"indicator source {kind!r} is registered twice")
         self.indicator_sources[kind] = fn
+
+    def guard_action(self, action: str, name: str, fn: ActionGuard) -> None:
+        """`fn` may refuse an event action (raise a `CityOpsError`) before it changes anything: a domain's
+        own condition on the closed loop (a wage case closes only with its recovered amount)."""
+        guards = self.action_guards.setdefault(action, {})
+        if name in guards:
+            raise DuplicateHook(f"action guard {name!r} on {action!r} is registered twice")
+        guards[name] = fn
+
+    def guards_for(self, action: str) -> list[ActionGuard]:
+        return list(self.action_guards.get(action, {}).values())
 
     def on_unit_changed(self, name: str, fn: UnitChangedFn) -> None:
         if any(n == name for n, _ in self.unit_changed):

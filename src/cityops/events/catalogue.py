@@ -18,7 +18,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Forbidden, Invalid, NotFound
 from cityops.events.calendar import WorkCalendar, parse_duration
-from cityops.events.catalogue_data import FAMILIES
+from cityops.events.catalogue_data import FAMILIES, CategorySpec
 from cityops.events.models import Category, Duty, Severity
 from cityops.org.models import OrgLevel, OrgUnit
 
@@ -111,9 +111,15 @@ def _build(session: Session, sig: Hashable) -> CatalogueView:
 
 def seed_defaults(session: Session, actor: Actor) -> int:
     """Insert the default catalogue and its default duties; existing codes are left as they are."""
+    return seed_specs(session, actor, FAMILIES)
+
+
+def seed_specs(session: Session, actor: Actor, families: dict[str, tuple[str, str, tuple[CategorySpec, ...]]]) -> int:
+    """Insert categories (and their default duty) given as catalogue specs, e.g. an application's own; a
+    family or category whose code exists is left as it is, so seeding twice changes nothing."""
     have = set(session.scalars(select(Category.code)))
     added = 0
-    for fam_code, (fam_name, fam_en, specs) in FAMILIES.items():
+    for fam_code, (fam_name, fam_en, specs) in families.items():
         fam = session.scalars(select(Category).where(Category.code == fam_code)).one_or_none()
         if fam is None:
             fam = Category(
@@ -162,6 +168,7 @@ def seed_defaults(session: Session, actor: Actor) -> int:
             added += 1
     if added:
         audit.record(session, actor, "events.catalogue_seeded", ("category", "*"), added=added)
+        invalidate()
     session.flush()
     return added
 

@@ -13,6 +13,7 @@ from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.hooks import HOOKS_KEY
 from cityops.core.todo import TodoItem
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar
@@ -261,6 +262,9 @@ def act(session: Session, actor: Actor, event: Event, action: str, body: ActionI
             allowed=allowed_actions(event, actor, session),
             code="event.action_not_allowed",
         )
+    hooks = session.info.get(HOOKS_KEY)
+    for guard in hooks.guards_for(action) if hooks is not None else ():
+        guard(session, actor, event, body)  # a domain's own condition on this action (e.g. wage cases)
     note = body.note.strip()
     if action in NEEDS_REASON and not note:
         raise Invalid(

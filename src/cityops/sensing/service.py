@@ -30,9 +30,14 @@ class DeviceNotFound(NotFound):
 
 
 def seed_types(session: Session, actor: Actor) -> int:
+    return seed_type_specs(session, actor, DEVICE_TYPES)
+
+
+def seed_type_specs(session: Session, actor: Actor, specs: list[dict[str, Any]]) -> int:
+    """Add device types given as specs (an application's own) where their code is missing; idempotent."""
     have = set(session.scalars(select(DeviceType.code)))
     added = 0
-    for spec in DEVICE_TYPES:
+    for spec in specs:
         if spec["code"] not in have:
             compile_rules(spec["rules"])
             session.add(DeviceType(**spec, version=1))
@@ -231,3 +236,21 @@ def series(session: Session, device: Device, *, period: str, since: datetime, un
 def counts_by_status(session: Session, actor: Actor) -> dict[str, int]:
     stmt = org.scoped(select(Device.status, func.count()).group_by(Device.status), Device.unit_path, actor)
     return {s: int(n) for s, n in session.execute(stmt)}
+
+
+def readings_after(
+    session: Session, device_ids: list[int], after_id: int, *, limit: int = 5000
+) -> list[tuple[int, int, datetime, float]]:
+    """(reading id, device id, ts, value) of these devices' readings stored after `after_id`, oldest first:
+    what a domain scanning its own devices with a cursor reads (muck trucks' GPS channels)."""
+    from cityops.sensing.models import Reading
+
+    if not device_ids:
+        return []
+    rows = session.execute(
+        select(Reading.id, Reading.device_id, Reading.ts, Reading.value)
+        .where(Reading.id > after_id, Reading.device_id.in_(device_ids))
+        .order_by(Reading.id)
+        .limit(limit)
+    ).all()
+    return [(int(i), int(d), ts, float(v)) for i, d, ts, v in rows]

@@ -105,6 +105,7 @@ class Simulation:
         self.started: datetime | None = None
         self.last: datetime | None = None
         self.carry = 0.0
+        self.muck: Any = None  # the demo muck trucks (sim.apps.MuckFleet), after setup
 
     # -- set-up --------------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -123,6 +124,10 @@ class Simulation:
         from cityops.sim.risks import seed_register
 
         seed_register(self.factory)  # the demo 风险清单, its rock points linked to the meters just registered
+        from cityops.sim.apps import MuckFleet
+
+        self.muck = MuckFleet(random.Random(7))  # its own generator: the city's random sequence stays as it was
+        self.muck.setup(self.factory)  # demo muck trucks: their GPS goes through the sensing ingest
 
     def _register_fleet(self, s: Session) -> list[tuple[str, str]]:
         streets: dict[str, list[tuple[str, float | None, float | None]]] = {}
@@ -272,5 +277,7 @@ class Simulation:
             elif kind == "rock_displacement" and stormy:
                 value += storm * 30
             items.append((n, {"device": code, "ts": now.isoformat(), "value": round(value, 3)}))
+        if self.muck is not None:  # the demo muck trucks' GPS fixes, in the same batch
+            items += [(len(items) + n, obj) for n, obj in self.muck.readings(now)]
         result = ingest.ingest(s, items, source="sim")
         self.stats.readings += result.accepted

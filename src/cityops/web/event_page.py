@@ -113,7 +113,14 @@ def _map_data(session: Any, event: Event, path: list[OrgUnit]) -> dict[str, Any]
         else []
     )
     point = [event.lon, event.lat] if event.lon is not None and event.lat is not None else None
-    return {"geo": {"type": "FeatureCollection", "features": features}, "point": point, "ref": event.ref}
+    attrs = event.attributes if isinstance(event.attributes, dict) else {}
+    track = attrs.get("track") if isinstance(attrs.get("track"), list) else []  # e.g. a muck truck's positions
+    return {
+        "geo": {"type": "FeatureCollection", "features": features},
+        "point": point,
+        "ref": event.ref,
+        "track": track,
+    }
 
 
 def _plan_runs(session: Any, event: Event) -> list[tuple[Any, list[Any]]]:

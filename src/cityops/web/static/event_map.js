@@ -21,12 +21,24 @@
                  itemStyle: { color: "#ff5d5d" }, label: { show: true, formatter: data.ref, position: "top" },
                  data: data.point ? [{ name: data.ref, value: data.point }] : [] }],
     };
-    if (data.point) { option.geo.center = data.point; option.geo.zoom = 4; }
+    if (data.track && data.track.length > 1) {  // the positions a violation carries (muck trucks)
+      option.series.push({ type: "lines", coordinateSystem: "geo", polyline: true, name: "track",
+                           lineStyle: { color: "#ffb020", width: 3 }, data: [{ coords: data.track }] });
+      option.series.push({ type: "scatter", coordinateSystem: "geo", symbolSize: 4, name: "fixes",
+                           itemStyle: { color: "#ffd27a" }, data: data.track.map((p) => ({ value: p })) });
+    }
+    if (data.point) { option.geo.center = data.point; option.geo.zoom = data.track && data.track.length > 1 ? 40 : 4; }
     chart.setOption(option);
     window.addEventListener("resize", () => chart.resize());
-    window.cityops = Object.assign(window.cityops || {}, { eventMap: chart, eventMapReady: true });
+    window.cityops = Object.assign(window.cityops || {}, { eventMap: chart, eventMapReady: true,
+                                                          eventTrack: (data.track || []).length });
   }
 
+  // A refused action (403/409/422) comes back as the detail with its explanation: show it (htmx by default
+  // drops 4xx bodies, and the page's CSP forbids hx-on's inline handlers).
+  document.addEventListener("htmx:beforeSwap", (e) => {
+    if ([403, 409, 422].includes(e.detail.xhr.status)) { e.detail.shouldSwap = true; e.detail.isError = false; }
+  });
   document.addEventListener("DOMContentLoaded", draw);
   document.body.addEventListener("htmx:afterSwap", draw);
 })();
