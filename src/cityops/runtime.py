@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops import models  # noqa: F401  (every table on the metadata)
+from cityops.apps import hooks as apps_hooks
 from cityops.catalog import hooks as catalog_hooks
 from cityops.core import audit, files, retention
 from cityops.core.db import make_sessionmaker
@@ -33,6 +34,7 @@ DOMAINS = (
     indicators_hooks,
     catalog_hooks,
     risks_hooks,
+    apps_hooks,
 )
 
 

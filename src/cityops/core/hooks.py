@@ -72,6 +72,7 @@ class Hooks:
     after_rollback: list[tuple[str, SessionFn]] = field(default_factory=list)
     unit_changed: list[tuple[str, UnitChangedFn]] = field(default_factory=list)
     indicator_sources: dict[str, IndicatorSource] = field(default_factory=dict)
+    bundle_kinds: dict[str, Any] = field(default_factory=dict)  # kind -> core.bundles.KindHandler
     unit_lookup: UnitLookup | None = None  # installed by org: core.auth builds an actor's jurisdiction with it
     settings: Settings = field(default_factory=Settings)
     # Per-process state a domain keeps between transactions (e.g. the sensing device registry).
@@ -122,6 +123,13 @@ class Hooks:
         if kind in self.indicator_sources:
             raise DuplicateHook(f"indicator source {kind!r} is registered twice")
         self.indicator_sources[kind] = fn
+
+    def bundle_kind(self, handler: Any) -> None:
+        """A content kind app bundles may carry (a `core.bundles.KindHandler`), owned by the domain whose
+        rows it writes, so the app installer never imports a domain."""
+        if handler.kind in self.bundle_kinds:
+            raise DuplicateHook(f"bundle kind {handler.kind!r} is registered twice")
+        self.bundle_kinds[handler.kind] = handler
 
     def on_unit_changed(self, name: str, fn: UnitChangedFn) -> None:
         if any(n == name for n, _ in self.unit_changed):

@@ -314,3 +314,8 @@ def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
 def _unit_name(session: Session, unit_id: int) -> str:
     unit = session.get(OrgUnit, unit_id)
     return unit.name if unit else ""
+
+
+def invalidate() -> None:
+    """Plans written outside `save` (an app bundle removing templates) call this."""
+    _CACHE.invalidate()
