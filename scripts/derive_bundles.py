@@ -3,12 +3,17 @@
 
 Run once by hand (output is committed; see src/cityops/data/bundles/PROVENANCE.md):
 
-    git show 3385f58:src/cityops/events/catalogue_data.py > /tmp/seed_src/catalogue_data.py  # etc.
+    mkdir -p /tmp/seed_src && for f in events/catalogue_data.py:catalogue_data.py \
+        sensing/defaults.py:sensing_defaults.py indicators/defaults.py:indicators_defaults.py \
+        risks/defaults.py:risks_defaults.py data/default_plans.yaml:default_plans.yaml \
+        data/chongqing_indicators.csv:chongqing_indicators.csv; do
+      git show "3385f58:src/cityops/${f%%:*}" > "/tmp/seed_src/${f##*:}"; done
     .venv/bin/python scripts/derive_bundles.py /tmp/seed_src
 
 It reads the five seed modules of commit 3385f58 (events.catalogue_data.FAMILIES, sensing.defaults.
 DEVICE_TYPES, indicators.defaults.BOARDS, risks.defaults.TREE, data/default_plans.yaml) and
-data/chongqing_indicators.csv, and writes one folder per application. Nothing is typed by hand here except
+chongqing_indicators.csv (the project's seeds/indicators.csv)
+and writes one folder per application. Nothing is typed by hand here except
 which application each piece belongs to (the tables below) and each bundle's ledger fields.
 """
 
@@ -24,6 +29,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+SRC = Path(sys.argv[1])  # the folder the seed modules of commit 3385f58 were written to
 OUT = ROOT / "src" / "cityops" / "data" / "bundles"
 LOWER_IS_BETTER = ("失业率", "居民消费价格", "能耗", "PM2.5", "负债率")
 
@@ -179,7 +185,7 @@ def economy(
     items: list[dict[str, Any]], board: dict[str, Any], b_sort: int, runway: dict[str, Any], r_sort: int
 ) -> None:
     """The 经济运行监测 runway: one indicator per seeds indicator, one value per year with its quotes."""
-    with open(ROOT / "src" / "cityops" / "data" / "chongqing_indicators.csv", encoding="utf-8") as fh:
+    with open(SRC / "chongqing_indicators.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     by_code: dict[str, list[dict[str, str]]] = {}
     for row in rows:
@@ -318,7 +324,7 @@ def plans(src: Path) -> None:
 
 
 def main() -> None:
-    src = Path(sys.argv[1])
+    src = SRC
     categories(src)
     device_types(src)
     risk_categories(src)

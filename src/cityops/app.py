@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
+    from cityops.apps.api import router as apps_router
     from cityops.catalog.api import router as catalog_router
     from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from cityops.plans.api import router as plans_router
     from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
+    from cityops.web.apps import router as app_pages_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.event_page import router as event_page_router
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(catalog_open_router)
     app.include_router(catalog_pages_router)
     app.include_router(risks_router)
+    app.include_router(apps_router)
     app.include_router(pages_router)
     app.include_router(event_page_router)
     app.include_router(emergency_router)
@@ -199,6 +202,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(public_router)
     app.include_router(runways_router)
     app.include_router(risk_pages_router)
+    app.include_router(app_pages_router)
     app.include_router(layers_router)
     app.include_router(workspace_api)
     app.include_router(workspace_router)

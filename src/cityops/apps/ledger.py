@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cityops.apps.models import App, AppDeployment, AppStatusLog
 from cityops.core import audit, clock
-from cityops.core.actor import Actor, Role
+from cityops.core.actor import STAFF_ROLES, Actor, Role
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
@@ -75,7 +75,7 @@ class AppFilter:
     q: str | None = None
 
 
-def list_apps(f: AppFilter) -> Select[tuple[App]]:
+def list_apps(f: AppFilter) -> Select[App]:
     stmt = select(App)
     if f.family == "none":
         stmt = stmt.where(App.family.is_(None))
@@ -90,10 +90,16 @@ def list_apps(f: AppFilter) -> Select[tuple[App]]:
     return stmt.order_by(App.name)
 
 
-def access_app(session: Session, actor: Actor, app_id: int) -> App:
+def require_reader(actor: Actor) -> None:
     """The ledger is the city's: every member of staff reads it (deployments and use are scoped)."""
+    if not actor.unit_path or not (actor.roles & STAFF_ROLES):
+        raise Forbidden("仅工作人员可查看应用台账 / Staff only.", code="apps.staff_only")
+
+
+def access_app(session: Session, actor: Actor, app_id: int) -> App:
+    require_reader(actor)
     app = session.get(App, app_id)
-    if app is None or not actor.unit_path:
+    if app is None:
         raise AppNotFound(app_id=app_id)
     return app
 
@@ -152,7 +158,7 @@ def deployments(session: Session, actor: Actor, app: App) -> list[tuple[AppDeplo
         .where(AppDeployment.app_id == app.id)
     )
     stmt = org.scoped(stmt, AppDeployment.unit_path, actor)
-    return [(d, u) for d, u in session.execute(stmt.order_by(AppDeployment.unit_path)).tuples()]
+    return [(d, u) for d, u in session.execute(stmt.order_by(AppDeployment.unit_path)).all()]
 
 
 def deploy(session: Session, actor: Actor, app: App, unit_id: int) -> AppDeployment:

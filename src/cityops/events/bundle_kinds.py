@@ -38,7 +38,7 @@ def _category_item(c: Category, parents: dict[int, str]) -> Item:
 def read_categories(session: Session, keys: list[str]) -> dict[str, Item]:
     parents = {
         k: v
-        for k, v in session.execute(select(Category.id, Category.code).where(Category.parent_id.is_(None))).tuples()
+        for k, v in session.execute(select(Category.id, Category.code).where(Category.parent_id.is_(None))).all()
     }
     out: dict[str, Item] = {}
     for part in _chunks(keys):
@@ -116,7 +116,7 @@ def read_duties(session: Session, keys: list[str]) -> dict[str, Item]:
 
 
 def write_duties(session: Session, actor: Actor, items: list[Item]) -> None:
-    cats = {code: cid for cid, code in session.execute(select(Category.id, Category.code)).tuples()}
+    cats = {code: cid for cid, code in session.execute(select(Category.id, Category.code)).all()}
     duties = {d.category_id: d for d in session.scalars(select(Duty).where(Duty.unit_id.is_(None)))}
     for item in items:
         cat_id = cats[item["code"]]

@@ -12,7 +12,7 @@ from cityops.risks.models import RiskCategory, RiskPoint
 
 
 def read(session: Session, keys: list[str]) -> dict[str, Item]:
-    codes = {k: v for k, v in session.execute(select(RiskCategory.id, RiskCategory.code)).tuples()}
+    codes = {k: v for k, v in session.execute(select(RiskCategory.id, RiskCategory.code)).all()}
     out: dict[str, Item] = {}
     for c in session.scalars(select(RiskCategory).where(RiskCategory.code.in_(keys))):
         item: Item = {"code": c.code, "name": c.name, "name_en": c.name_en, "parent": None, "sort": c.sort}
