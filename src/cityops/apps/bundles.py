@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.apps import ledger
-from cityops.apps.bundle_files import Bundle, BundleNotFound, install_order, load, shipped_keys
+from cityops.apps.bundle_files import Bundle, BundleNotFound, install_order, load, requires_of, shipped_keys
 from cityops.apps.models import BundleItem, InstalledBundle
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
@@ -257,7 +257,7 @@ def uninstall(session: Session, actor: Actor, key: str, *, archive: bool = False
     installed = session.get(InstalledBundle, key)
     if installed is None or installed.status != "installed":
         raise BundleNotFound(f"应用包 {key} 未安装 / bundle {key} is not installed", field="bundle")
-    needed_by = [b for b in _installed_requiring(session, key)]
+    needed_by = _installed_requiring(session, key)
     if needed_by:
         raise Conflict(
             f"应用包 {', '.join(needed_by)} 依赖 {key} / required by {', '.join(needed_by)}",
@@ -300,7 +300,7 @@ def _installed_requiring(session: Session, key: str) -> list[str]:
     out = []
     for row in session.scalars(select(InstalledBundle).where(InstalledBundle.status == "installed")):
         try:
-            if key in load(row.key).requires:
+            if key in requires_of(row.key):
                 out.append(row.key)
         except BundleNotFound:
             continue  # a city's own bundle installed from a folder that is gone

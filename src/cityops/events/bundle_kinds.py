@@ -37,8 +37,7 @@ def _category_item(c: Category, parents: dict[int, str]) -> Item:
 
 def read_categories(session: Session, keys: list[str]) -> dict[str, Item]:
     parents = {
-        k: v
-        for k, v in session.execute(select(Category.id, Category.code).where(Category.parent_id.is_(None))).all()
+        k: v for k, v in session.execute(select(Category.id, Category.code).where(Category.parent_id.is_(None))).all()
     }
     out: dict[str, Item] = {}
     for part in _chunks(keys):
