@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from cityops.apps.models import App, AppStatusLog, BundleItem
@@ -66,15 +66,19 @@ def usage(session: Session, app: App, *, since: datetime | None = None, until: d
     codes = _content(session, app, "categories")
     if codes:
         cats = select(Category.id).where(Category.code.in_(codes))
-        for col in (Event.owner_unit_id, Event.dispatcher_unit_id):
-            rows = session.execute(
-                select(OrgUnit, func.count(Event.id))
-                .join(Event, col == OrgUnit.id)
-                .where(Event.category_id.in_(cats), Event.received_at >= since, Event.received_at < until)
-                .group_by(OrgUnit.id)
-            ).all()
-            for unit, n in rows:
-                _add(result, unit, int(n))
+        window = (Event.category_id.in_(cats), Event.received_at >= since, Event.received_at < until)
+        # An event owned and dispatched by the same centre is one use of it, not two.
+        pairs = union(
+            select(Event.id.label("event_id"), Event.owner_unit_id.label("unit_id")).where(*window),
+            select(Event.id.label("event_id"), Event.dispatcher_unit_id.label("unit_id")).where(*window),
+        ).subquery()
+        rows = session.execute(
+            select(OrgUnit, func.count(pairs.c.event_id))
+            .join(pairs, pairs.c.unit_id == OrgUnit.id)
+            .group_by(OrgUnit.id)
+        ).all()
+        for unit, n in rows:
+            _add(result, unit, int(n))
     kpis = _content(session, app, "indicators")
     if kpis:
         rows = session.execute(
