@@ -11,6 +11,8 @@ from cityops.apps import figures, ledger, usage
 from cityops.apps.models import App, AppMenuEntry, BundleItem
 from cityops.apps.schemas import AppDetail, AppRead, DeploymentRead, LevelUseRead, StatusLogRead, UsageRead
 from cityops.core.actor import Actor
+from cityops.core.hooks import hooks_of
+from cityops.org.defaults import DEPARTMENTS
 
 
 def read_app(app: App) -> AppRead:
@@ -74,10 +76,13 @@ def detail(session: Session, actor: Actor, app: App) -> AppDetail:
     )
 
 
-def names() -> dict[str, Any]:
+def names(session: Session) -> dict[str, Any]:
+    """Every name a ledger page shows instead of a code (Chinese, English)."""
     return {
         "statuses": ledger.STATUS_NAMES,
         "families": ledger.FAMILIES,
         "levels": ledger.LEVELS,
         "actions": ledger.ACTION_NAMES,
+        "kinds": {k: (h.label, h.label_en) for k, h in hooks_of(session).bundle_kinds.items()},
+        "departments": {d.code: (d.short_name, d.code.replace("_", " ")) for d in DEPARTMENTS},
     }

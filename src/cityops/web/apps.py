@@ -51,7 +51,7 @@ def ledger_page(
         status=status,
         level=level,
         q=q,
-        names=views.names(),
+        names=views.names(session),
     )
 
 
@@ -66,7 +66,7 @@ def _app_page(
         d=views.detail(session, actor, app),
         may_edit=actor.has(*ledger.EDITORS),
         error=error,
-        names=views.names(),
+        names=views.names(session),
     )
 
 
