@@ -79,12 +79,12 @@ def test_install_on_an_empty_platform_then_twice_changes_nothing(
             .where(Category.code == "municipal.streetlight_fault")
         ).one()
         assert tuple(duty) == ("district", "urban_management")
-        assert s.scalar(select(Plan.spec).where(Plan.key == "rockfall"))["name"] == "危岩崩塌应急预案"
-        quoted = s.scalar(
+        assert s.scalars(select(Plan.spec).where(Plan.key == "rockfall")).one()["name"] == "危岩崩塌应急预案"
+        quoted = s.scalars(
             select(IndicatorValue.provenance)
             .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
             .where(Indicator.code == "apps_connected", IndicatorValue.period_key == "2025")
-        )
+        ).one()
         assert quoted["target"]["quote"] == "力争今年4月贯通实战应用超过200个、年底超过260个"
         apps = {a.code: a.status for a in s.scalars(select(App))}
         assert apps["minhu"] == "listed" and "platform" not in apps  # installing entered it in the ledger
@@ -149,7 +149,7 @@ def test_upgrade_keeps_an_edited_deadline_and_a_streets_plan_override(
     with session_scope(factory) as s:
         cat = s.scalars(select(Category).where(Category.code == "city_appearance.street_vending")).one()
         assert "夜市" in cat.keywords and cat.deadlines["normal"]["handle"] == "5wd"
-        assert s.get(InstalledBundle, "minhu").version == 2  # type: ignore[union-attr]
+        assert s.get(InstalledBundle, "minhu").version == 2
         resolved = plans.resolve(s, "rockfall", unit(s, "500103003").path)
         assert resolved is not None and resolved.plan.name == "危岩崩塌及滑坡应急预案"
         assert next(st for st in resolved.plan.steps if st.key == "cordon").deadline == "20m"
@@ -176,7 +176,7 @@ def test_uninstall_refuses_while_open_events_depend_on_it(client: TestClient, fa
     archived = client.post("/api/bundles/minhu/uninstall?archive=true", headers=admin.headers)
     assert archived.status_code == 200, archived.text
     with session_scope(factory) as s:
-        assert s.get(InstalledBundle, "minhu").status == "archived"  # type: ignore[union-attr]
+        assert s.get(InstalledBundle, "minhu").status == "archived"
         assert s.scalar(select(func.count(Category.id))) == 61  # the content stays for the open event
     back = client.post("/api/bundles/minhu/install", headers=admin.headers)
     assert back.status_code == 200 and back.json()["version_from"] is None

@@ -126,12 +126,6 @@ def load(source: str) -> Bundle:
     return Bundle(key=key, version=version, meta=meta, requires=requires, contents=contents, source=source)
 
 
-def requires_of(source: str) -> tuple[str, ...]:
-    """What a bundle requires, from its bundle.yaml alone (quick: no content is read)."""
-    meta = _yaml(_folder(source) / "bundle.yaml", "bundle.yaml")
-    return tuple(str(r) for r in (meta.get("requires") or ())) if isinstance(meta, dict) else ()
-
-
 def install_order(bundles: list[Bundle]) -> list[Bundle]:
     """Bundles sorted so each comes after those it requires (those outside the list are assumed present)."""
     by_key = {b.key: b for b in bundles}

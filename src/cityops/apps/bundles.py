@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.apps import ledger
-from cityops.apps.bundle_files import Bundle, BundleNotFound, install_order, load, requires_of, shipped_keys
+from cityops.apps.bundle_files import Bundle, BundleNotFound, install_order, load, shipped_keys
 from cityops.apps.models import BundleItem, InstalledBundle
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
@@ -159,6 +159,7 @@ def apply(session: Session, actor: Actor, bundle: Bundle, *, upgrade: bool = Fal
         installed = InstalledBundle(key=bundle.key, installed_at=now, installed_by=actor.username)
         session.add(installed)
     installed.version, installed.status, installed.updated_at = bundle.version, "installed", now
+    installed.name, installed.source, installed.requires = bundle.name, bundle.source[:400], list(bundle.requires)
     session.flush()
     _save_snapshots(session, bundle, snaps)
     if bundle.ledger:
@@ -297,14 +298,8 @@ def uninstall(session: Session, actor: Actor, key: str, *, archive: bool = False
 
 
 def _installed_requiring(session: Session, key: str) -> list[str]:
-    out = []
-    for row in session.scalars(select(InstalledBundle).where(InstalledBundle.status == "installed")):
-        try:
-            if key in requires_of(row.key):
-                out.append(row.key)
-        except BundleNotFound:
-            continue  # a city's own bundle installed from a folder that is gone
-    return out
+    rows = session.scalars(select(InstalledBundle).where(InstalledBundle.status == "installed"))
+    return sorted(row.key for row in rows if key in (row.requires or []))
 
 
 def install_all(session: Session, actor: Actor, keys: list[str] | None = None) -> list[Report]:
@@ -332,7 +327,7 @@ def status(session: Session) -> list[dict[str, Any]]:
         out.append(
             {
                 "key": key,
-                "name": b.name if b else key,
+                "name": b.name if b else (row.name if row else key),
                 "available": b.version if b else None,
                 "installed": row.version if row else None,
                 "status": row.status if row else "available",

@@ -78,6 +78,9 @@ class InstalledBundle(Base):
     __tablename__ = "installed_bundle"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    source: Mapped[str] = mapped_column(String(400), default="")  # a shipped key, or the folder it came from
+    requires: Mapped[Any] = mapped_column(JSONText, default=list)  # kept: a city's folder may be gone later
     status: Mapped[str] = mapped_column(String(12), default="installed")  # installed | archived
     installed_at: Mapped[datetime]
     installed_by: Mapped[str] = mapped_column(String(64))

@@ -29,7 +29,7 @@ def _session() -> sessionmaker[Session]:
 def _print(report: dict[str, Any]) -> None:
     head = f"{report['name']} ({report['bundle']}): v{report['version_from'] or '—'} → v{report['version_to'] or '—'}"
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())) or "nothing"
-    console.print(f"[bold]{head}[/bold]{' [dry run]' if report['dry_run'] else ''}: {counts}")
+    console.print(f"[bold]{head}[/bold]{' (试运行 dry run)' if report['dry_run'] else ''}: {counts}")
     from cityops.apps.bundles import ACTION_NAMES
 
     for c in report["changes"][:200]:

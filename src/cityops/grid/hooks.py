@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
 from cityops.core.paths import follow
+from cityops.grid import bundle_kinds
 from cityops.grid import form_models as forms
 from cityops.grid import models as g
 
@@ -37,3 +38,5 @@ def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
 
 def install(hooks: Hooks) -> None:
     hooks.on_unit_changed("grid.follow_units", follow_units)
+    for kind in bundle_kinds.kinds():
+        hooks.bundle_kind(kind)
