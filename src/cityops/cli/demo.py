@@ -33,6 +33,7 @@ def demo(
     from cityops.core.db import make_engine, session_scope
     from cityops.core.migrate import upgrade
     from cityops.core.worker import Worker
+    from cityops.demo.apps import launch_apps
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
     from cityops.org.loader import import_chongqing
     from cityops.runtime import session_factory
@@ -48,6 +49,7 @@ def demo(
             s, actor, grids_per_community=settings.grids_per_community, zones_file=settings.special_zones_file
         )
         install_all(s, actor)  # every shipped app bundle (民呼我为, 突发事件直报快响, 危岩地灾 …)
+        launch_apps(s, actor)  # so the hourly job derives 贯通实战 from the simulated city's use
         users = ensure_demo_users(s, actor)
     with session_scope(factory) as s:
         seed_catalog_demo(s, actor)  # after the users commit: demo requests are filed by them
