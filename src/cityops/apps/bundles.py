@@ -19,6 +19,7 @@ from cityops.apps.models import BundleItem, InstalledBundle
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.bundles import Item, KindHandler
+from cityops.core.db import bulk_insert
 from cityops.core.errors import Conflict, Forbidden, Invalid
 from cityops.core.hooks import hooks_of
 
@@ -223,15 +224,17 @@ def _apply_kind(
 def _save_snapshots(session: Session, bundle: Bundle, snaps: dict[tuple[str, str], BundleItem]) -> None:
     registry: dict[str, KindHandler] = hooks_of(session).bundle_kinds
     wanted: set[tuple[str, str]] = set()
+    fresh: list[dict[str, Any]] = []
     for kind, items in bundle.contents.items():
         for item in items:
             ident = (kind, registry[kind].key(item))
             wanted.add(ident)
             row = snaps.get(ident)
             if row is None:
-                session.add(BundleItem(bundle_key=bundle.key, kind=kind, item_key=ident[1], content=item))
+                fresh.append({"bundle_key": bundle.key, "kind": kind, "item_key": ident[1], "content": item})
             elif row.content != item:
                 row.content = item
+    bulk_insert(session, BundleItem, fresh)  # a first install writes hundreds at once
     for ident, row in snaps.items():
         if ident not in wanted:
             session.delete(row)
