@@ -100,6 +100,14 @@ def test_the_ledger_runway_counts_the_ledger_with_the_reports_figures(
     seen = client.get(f"/api/apps/{app_id}", headers=other.headers).json()["deployments"]
     assert seen == []  # another street's deployment is not listed to 七星岗街道
     assert client.post(f"/api/apps/{app_id}/deployments", headers=other.headers, json={"unit_id": 1}).status_code == 403
+    district_admin = login(client, factory, "ledger_yz_admin", [Role.app_admin], unit_code=DISTRICT)
+    body = {"action": "launch", "reason": "区里想上线"}
+    moved = client.post(f"/api/apps/{app_id}/status", headers=district_admin.headers, json=body)
+    assert moved.status_code == 403  # the status is the city's record
+    installed = client.post("/api/bundles/minhu/install", headers=district_admin.headers)
+    assert installed.status_code == 403  # bundles change the whole city's platform
+    here = {"unit_id": _unit(factory, DISTRICT)}
+    assert client.post(f"/api/apps/{app_id}/deployments", headers=district_admin.headers, json=here).status_code == 201
     with session_scope(factory) as s:  # the reports' figure, quoted; this year's comes from the ledger
         ind = s.scalars(select(Indicator).where(Indicator.code == "apps_listed")).one()
         rows = s.scalars(select(IndicatorValue).where(IndicatorValue.indicator_id == ind.id)).all()

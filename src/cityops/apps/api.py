@@ -68,7 +68,7 @@ def undeploy(app_id: int, deployment_id: int, session: SessionDep, actor: ActorD
 
 @router.get("/bundles", response_model=list[BundleRead])
 def list_bundles(session: SessionDep, actor: ActorDep) -> list[BundleRead]:
-    bundles.require_admin(actor)
+    bundles.require_admin(session, actor)
     return [BundleRead.model_validate(b) for b in bundles.status(session)]
 
 

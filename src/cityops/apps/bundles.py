@@ -22,6 +22,7 @@ from cityops.core.bundles import Item, KindHandler
 from cityops.core.db import bulk_insert
 from cityops.core.errors import Conflict, Forbidden, Invalid
 from cityops.core.hooks import hooks_of
+from cityops.org import service as org
 
 ACTION_NAMES = {
     "add": ("新增", "add"),
@@ -61,7 +62,9 @@ class Report:
 
     @property
     def changed(self) -> bool:
-        return any(c.action not in ("same",) for c in self.changes) or self.version_from != self.version_to
+        """Whether anything is written: kept local edits and retained items change nothing."""
+        writes = any(c.action in ("add", "change", "remove") for c in self.changes)
+        return writes or self.version_from != self.version_to
 
     def as_dict(self) -> dict[str, Any]:
         visible = [asdict(c) for c in self.changes if c.action != "same"]
@@ -76,9 +79,13 @@ class Report:
         }
 
 
-def require_admin(actor: Actor) -> None:
-    if not actor.has(Role.sysadmin, Role.app_admin):
-        raise Forbidden("仅管理员可安装应用包 / Only admins install app bundles.", code="apps.admin_required")
+def require_admin(session: Session, actor: Actor) -> None:
+    """Bundles change the whole city's platform: a city-level (or system) app admin installs them."""
+    city = org.city(session)
+    if not actor.has(Role.sysadmin, Role.app_admin) or (city is not None and not actor.sees_path(city.path)):
+        raise Forbidden(
+            "仅市级管理员可安装应用包 / Only city-level admins install app bundles.", code="apps.admin_required"
+        )
 
 
 def handlers(session: Session, bundle: Bundle) -> list[tuple[KindHandler, list[Item]]]:
@@ -143,7 +150,7 @@ def _check_requires(session: Session, bundle: Bundle) -> None:
 
 def apply(session: Session, actor: Actor, bundle: Bundle, *, upgrade: bool = False, dry_run: bool = False) -> Report:
     """Install (or upgrade) `bundle`; with dry_run nothing is written and the report is the diff."""
-    require_admin(actor)
+    require_admin(session, actor)
     installed = session.get(InstalledBundle, bundle.key)
     _check_versions(installed, bundle, upgrade)
     _check_requires(session, bundle)
@@ -257,7 +264,7 @@ def dependents(session: Session, key: str) -> list[str]:
 def uninstall(session: Session, actor: Actor, key: str, *, archive: bool = False, dry_run: bool = False) -> Report:
     """Remove what the bundle wrote. Refused (409, naming it) while live data depends on it or another
     installed bundle requires it; `archive` keeps the content and retires the bundle instead."""
-    require_admin(actor)
+    require_admin(session, actor)
     installed = session.get(InstalledBundle, key)
     if installed is None or installed.status != "installed":
         raise BundleNotFound(f"应用包 {key} 未安装 / bundle {key} is not installed", field="bundle")

@@ -108,9 +108,23 @@ def by_code(session: Session, code: str) -> App | None:
     return session.scalars(select(App).where(App.code == code)).one_or_none()
 
 
+def is_city_editor(session: Session, actor: Actor) -> bool:
+    city = org.city(session)
+    return actor.has(*EDITORS) and (city is None or actor.sees_path(city.path))
+
+
 def _require_editor(actor: Actor) -> None:
     if not actor.has(*EDITORS):
         raise Forbidden("仅应用管理员可修改应用台账 / Only app admins edit the ledger.", code="apps.editor_required")
+
+
+def _require_city_editor(session: Session, actor: Actor) -> None:
+    """An application's status is the city's record: moved by a city-level app admin."""
+    if not is_city_editor(session, actor):
+        raise Forbidden(
+            "仅市级应用管理员可变更应用状态 / Only city-level app admins move an application's status.",
+            code="apps.city_editor_required",
+        )
 
 
 def _log(session: Session, actor: Actor, app: App, before: str | None, after: str, reason: str) -> None:
@@ -125,7 +139,7 @@ def _log(session: Session, actor: Actor, app: App, before: str | None, after: st
 
 def move(session: Session, actor: Actor, app: App, action: str, reason: str, *, connected: bool = False) -> App:
     """Move the app along the table; `connect` needs real use at three levels (`connected`, derived)."""
-    _require_editor(actor)
+    _require_city_editor(session, actor)
     reason = reason.strip()
     if not reason:
         raise Invalid("请填写变更原因 / a reason is required", field="reason", code="apps.reason_required")
@@ -142,8 +156,8 @@ def move(session: Session, actor: Actor, app: App, action: str, reason: str, *, 
     return app
 
 
-def allowed_actions(app: App, actor: Actor) -> list[str]:
-    return FLOW.allowed(app.status) if actor.has(*EDITORS) else []
+def allowed_actions(session: Session, app: App, actor: Actor) -> list[str]:
+    return FLOW.allowed(app.status) if is_city_editor(session, actor) else []
 
 
 def history(session: Session, app: App) -> list[AppStatusLog]:

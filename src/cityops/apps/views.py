@@ -70,7 +70,7 @@ def detail(session: Session, actor: Actor, app: App) -> AppDetail:
         history=[StatusLogRead.model_validate(h) for h in ledger.history(session, app)],
         deployments=deps,
         usage=read_usage(actor, usage.usage(session, app)),
-        allowed_actions=ledger.allowed_actions(app, actor),
+        allowed_actions=ledger.allowed_actions(session, app, actor),
         menu=menu_of(session, app),
         content=content_counts(session, app),
     )

@@ -46,7 +46,7 @@ def ledger_page(
         actor=actor,
         apps=apps,
         figures=views.ledger_figures(session),
-        bundles=bundles.status(session) if actor.has(*ledger.EDITORS) else [],
+        bundles=bundles.status(session) if ledger.is_city_editor(session, actor) else [],
         family=family,
         status=status,
         level=level,
@@ -64,7 +64,7 @@ def _app_page(
         status_code=status_code,
         actor=actor,
         d=views.detail(session, actor, app),
-        may_edit=actor.has(*ledger.EDITORS),
+        may_edit=actor.has(*ledger.EDITORS),  # deployments: within the editor's subtree
         error=error,
         names=views.names(session),
     )
