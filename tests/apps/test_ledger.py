@@ -114,6 +114,9 @@ def test_the_ledger_runway_counts_the_ledger_with_the_reports_figures(
         assert [(v.period_key, v.value, v.provenance["value"]["quote"]) for v in rows] == [
             ("2024", 354, "累计入账应用354个")
         ]
+        rockfall = s.scalars(select(App).where(App.code == "rockfall")).one()
+        # its sensors open 危岩崩塌 and 内涝 events of 民呼我为's catalogue: handling those is its use
+        assert usage.categories_of(s, rockfall) == ["geohazard.rockfall", "lifeline.waterlogging"]
         city = unit(s, "500000")
         assert figures.indicator_values(s, ind, [city, unit(s, STREET)], None, None) == {city.id: 6.0}
 

@@ -1,8 +1,9 @@
 """贯通实战, derived: an application is connected when, within the period, it was in real use at the city,
 at a district and at a street. Use in a unit means that unit's centre or departments worked with the app's
-content: an event of one of the app's categories owned or dispatched by that unit, or a non-zero value of
-one of the app's indicators computed for that unit. Where an event merely happened does not count (every
-event happens in a street); who handled it does. See docs/concepts.md#应用台账."""
+content: an event of one of the app's categories (its own, or those its device types and plans name) owned
+or dispatched by that unit, or a non-zero value of one of the app's indicators computed for that unit.
+Where an event merely happened does not count (every event happens in a street); who handled it does.
+See docs/bundles.md#the-ledger."""
 
 from __future__ import annotations
 
@@ -53,6 +54,23 @@ def _content(session: Session, app: App, kind: str) -> list[str]:
     )
 
 
+def categories_of(session: Session, app: App) -> list[str]:
+    """The event categories that are the app's work: its own, those its device types' alarms open and
+    those its plans start on (危岩地灾's sensors open 危岩崩塌 events of 民呼我为's catalogue)."""
+    codes = set(_content(session, app, "categories"))
+    rows = session.execute(
+        select(BundleItem.kind, BundleItem.content).where(
+            BundleItem.bundle_key == app.code, BundleItem.kind.in_(("device_types", "plans"))
+        )
+    ).all()
+    for kind, content in rows:
+        if kind == "device_types" and content.get("category_code"):
+            codes.add(str(content["category_code"]))
+        elif kind == "plans":
+            codes |= {str(c) for c in (content.get("trigger") or {}).get("categories") or []}
+    return sorted(codes)
+
+
 def _add(usage: Usage, unit: OrgUnit, n: int) -> None:
     if unit.level in usage.levels:
         name, path, seen = usage.levels[unit.level].units.get(unit.id, (unit.name, unit.path, 0))
@@ -63,7 +81,7 @@ def usage(session: Session, app: App, *, since: datetime | None = None, until: d
     until = until or clock.now()
     since = since or until - PERIOD
     result = Usage(since, until, {lvl: LevelUse(lvl) for lvl in LEVELS})
-    codes = _content(session, app, "categories")
+    codes = categories_of(session, app)
     if codes:
         cats = select(Category.id).where(Category.code.in_(codes))
         window = (Event.category_id.in_(cats), Event.received_at >= since, Event.received_at < until)
