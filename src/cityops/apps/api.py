@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 from cityops.apps import bundles, ledger, usage, views
 from cityops.apps.bundle_files import BundleNotFound, load, shipped_keys
 from cityops.apps.schemas import (
+    AppCreate,
     AppDetail,
     AppPage,
+    AppUpdate,
     BundleRead,
     BundleReport,
     DeploymentIn,
@@ -41,9 +43,27 @@ def list_apps(
     return AppPage(items=items, total=total, figures=views.ledger_figures(session))
 
 
+@router.post("/apps", response_model=AppDetail, status_code=201)
+def create_app(body: AppCreate, session: SessionDep, actor: ActorDep) -> AppDetail:
+    fields = body.model_dump(exclude={"code", "name"}, exclude_none=True)
+    return views.detail(session, actor, ledger.create(session, actor, body.code, body.name, fields))
+
+
 @router.get("/apps/{app_id}", response_model=AppDetail)
-def get_app(app_id: int, session: SessionDep, actor: ActorDep) -> AppDetail:
-    return views.detail(session, actor, ledger.access_app(session, actor, app_id))
+def get_app(
+    app_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    days: Annotated[int, Query(ge=1, le=366, description="the period of use, ending now")] = 30,
+) -> AppDetail:
+    return views.detail(session, actor, ledger.access_app(session, actor, app_id), days=days)
+
+
+@router.patch("/apps/{app_id}", response_model=AppDetail)
+def update_app(app_id: int, body: AppUpdate, session: SessionDep, actor: ActorDep) -> AppDetail:
+    app = ledger.access_app(session, actor, app_id)
+    ledger.update(session, actor, app, body.model_dump(exclude_unset=True))
+    return views.detail(session, actor, app)
 
 
 @router.post("/apps/{app_id}/status", response_model=AppDetail)

@@ -156,6 +156,34 @@ def move(session: Session, actor: Actor, app: App, action: str, reason: str, *, 
     return app
 
 
+def create(session: Session, actor: Actor, code: str, name: str, fields: dict[str, Any]) -> App:
+    """Catalogue (编目) an application that no bundle brings, e.g. one running outside the platform."""
+    _require_city_editor(session, actor)
+    if by_code(session, code) is not None:
+        raise Conflict(f"应用代码 {code} 已存在 / code {code} is taken", field="code", code="apps.code_taken")
+    now, city = clock.now(), org.city(session)
+    app = App(code=code, name=name, status="catalogued", created_at=now, updated_at=now)
+    app.owner_unit_id = city.id if city else None
+    for key, value in fields.items():
+        setattr(app, key, value)
+    session.add(app)
+    session.flush()
+    _log(session, actor, app, None, "catalogued", "登记编目 / catalogued by hand")
+    return app
+
+
+def update(session: Session, actor: Actor, app: App, changes: dict[str, Any]) -> App:
+    """Edit the record (name, system, owner, the national information-system fields); audited."""
+    _require_city_editor(session, actor)
+    before = {k: getattr(app, k) for k in changes}
+    for key, value in changes.items():
+        setattr(app, key, value)
+    app.updated_at = clock.now()
+    session.flush()
+    audit.record(session, actor, "apps.updated", app, before=before, after=changes)
+    return app
+
+
 def allowed_actions(session: Session, app: App, actor: Actor) -> list[str]:
     return FLOW.allowed(app.status) if is_city_editor(session, actor) else []
 

@@ -76,6 +76,28 @@ class AppPage(Schema):
     figures: dict[str, int]
 
 
+class AppFields(InSchema):
+    name_en: str | None = Field(None, max_length=160)
+    family: str | None = Field(None, pattern="^(party|government|economy|society|culture|rule_of_law)$")
+    level: str | None = Field(None, pattern="^(city|district|street)$")
+    owner_department: str | None = Field(None, max_length=32)
+    description: str | None = Field(None, max_length=4000)
+    security_level: str | None = Field(None, max_length=12, description="安全等级, e.g. 二级")
+    funding_source: str | None = Field(None, max_length=80, description="建设资金来源")
+    launched_on: date | None = Field(None, description="上线时间")
+    operator: str | None = Field(None, max_length=120, description="运维单位")
+    offers_api: bool | None = None
+
+
+class AppCreate(AppFields):
+    code: str = Field(pattern="^[a-z][a-z0-9_]{1,63}$")
+    name: str = Field(min_length=1, max_length=120)
+
+
+class AppUpdate(AppFields):
+    name: str | None = Field(None, min_length=1, max_length=120)
+
+
 class StatusIn(InSchema):
     action: str = Field(max_length=16, description="list | launch | connect | disconnect | suspend | unlist")
     reason: str = Field(min_length=1, max_length=400)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from cityops.apps import figures, ledger, usage
 from cityops.apps.models import App, AppMenuEntry, BundleItem
 from cityops.apps.schemas import AppDetail, AppRead, DeploymentRead, LevelUseRead, StatusLogRead, UsageRead
+from cityops.core import clock
 from cityops.core.actor import Actor
 from cityops.core.hooks import hooks_of
 from cityops.org.defaults import DEPARTMENTS
@@ -53,7 +55,7 @@ def menu_of(session: Session, app: App) -> list[dict[str, str]]:
     return [{"code": m.code, "label": m.label, "label_en": m.label_en, "url": m.url} for m in rows]
 
 
-def detail(session: Session, actor: Actor, app: App) -> AppDetail:
+def detail(session: Session, actor: Actor, app: App, *, days: int = 30) -> AppDetail:
     deps = [
         DeploymentRead(
             id=d.id,
@@ -69,7 +71,7 @@ def detail(session: Session, actor: Actor, app: App) -> AppDetail:
         app=read_app(app),
         history=[StatusLogRead.model_validate(h) for h in ledger.history(session, app)],
         deployments=deps,
-        usage=read_usage(actor, usage.usage(session, app)),
+        usage=read_usage(actor, usage.usage(session, app, since=clock.now() - timedelta(days=days))),
         allowed_actions=ledger.allowed_actions(session, app, actor),
         menu=menu_of(session, app),
         content=content_counts(session, app),
