@@ -25,20 +25,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops import models  # noqa: F401
 from cityops.app import create_app
+from cityops.apps.bundles import install_all
 from cityops.core import audit, clock
 from cityops.core.actor import system_actor
 from cityops.core.db import make_engine, session_scope
 from cityops.core.migrate import upgrade
 from cityops.core.settings import Settings
-from cityops.events.catalogue import seed_defaults
-from cityops.indicators.service import seed as seed_indicators
-from cityops.muck.defaults import seed as seed_muck
 from cityops.org.loader import import_chongqing
-from cityops.plans.service import seed_defaults as seed_plans
-from cityops.risks.defaults import seed_categories as seed_risk_categories
 from cityops.runtime import session_factory
-from cityops.sensing.service import seed_types
-from cityops.wages.defaults import seed as seed_wages
 
 PG_ADMIN_URL = os.environ.get("CITYOPS_TEST_DATABASE_URL", "")
 IS_PG = PG_ADMIN_URL.startswith("postgresql")
@@ -79,13 +73,7 @@ class Templates:
         if kind == "chongqing":
             with session_scope(session_factory(engine)) as s:
                 import_chongqing(s, system_actor("system:test"), grids_per_community=1)
-                seed_defaults(s, system_actor("system:test"))
-                seed_types(s, system_actor("system:test"))
-                seed_indicators(s, system_actor("system:test"))
-                seed_plans(s, system_actor("system:test"))
-                seed_risk_categories(s)
-                seed_wages(s, system_actor("system:test"))
-                seed_muck(s, system_actor("system:test"))
+                install_all(s, system_actor("system:test"))  # every shipped app bundle
             with session_scope(session_factory(engine)) as s:
                 while audit.sequence(s):  # the template's own entries are chained, as a worker would
                     pass

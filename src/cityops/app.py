@@ -192,6 +192,7 @@ class SecurityHeaders:
 def _routers() -> list[APIRouter]:
     """Every domain's API routes and every page, in the order they are matched."""
     from cityops.ai.api import router as ai_router
+    from cityops.apps.api import router as apps_router
     from cityops.catalog.api import router as catalog_router
     from cityops.catalog.open_api import router as catalog_open_router
     from cityops.core.api import router as core_router
@@ -211,6 +212,7 @@ def _routers() -> list[APIRouter]:
     from cityops.sensing.api import router as sensing_router
     from cityops.wages.api import router as wages_router
     from cityops.web.ai import router as ai_pages_router
+    from cityops.web.apps import router as app_pages_router
     from cityops.web.catalog import router as catalog_pages_router
     from cityops.web.emergency import router as emergency_router
     from cityops.web.event_page import router as event_page_router
@@ -251,6 +253,7 @@ def _routers() -> list[APIRouter]:
         catalog_open_router,
         catalog_pages_router,
         risks_router,
+        apps_router,
         wages_router,
         muck_router,
         pages_router,
@@ -267,6 +270,7 @@ def _routers() -> list[APIRouter]:
         wage_pages_router,
         muck_pages_router,
         risk_pages_router,
+        app_pages_router,
         sensing_pages_router,
         layers_router,
         workspace_api,

@@ -2,6 +2,7 @@
 register (jobs, subscribers, hooks) is installed by `cityops.runtime.build_hooks`."""
 
 from cityops.ai import models as ai_models  # noqa: F401
+from cityops.apps import models as app_models  # noqa: F401
 from cityops.catalog import models as catalog_models  # noqa: F401
 from cityops.core import audit, auth, files, jobs, outbox  # noqa: F401
 from cityops.events import models as event_models  # noqa: F401

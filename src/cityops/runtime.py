@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops import models  # noqa: F401  (every table on the metadata)
 from cityops.ai import hooks as ai_hooks
+from cityops.apps import hooks as apps_hooks
 from cityops.catalog import hooks as catalog_hooks
 from cityops.core import audit, files, retention
 from cityops.core.db import make_sessionmaker
@@ -39,6 +40,7 @@ DOMAINS = (
     ai_hooks,
     wages_hooks,
     muck_hooks,
+    apps_hooks,
 )
 
 

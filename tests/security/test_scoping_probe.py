@@ -141,6 +141,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         **{k: v for k, v in risk.items() if k.endswith("_id")},
         "notification_id": notices[0]["id"],
         "spot_id": _hotspot_of_b(factory, session, ev.json()["id"]),
+        "deployment_id": _deployment_of_b(client, factory, session),
     }
     b.markers = [
         "PROBE-B",
@@ -180,6 +181,15 @@ def _hotspot_of_b(factory: sessionmaker[Session], session: Session, event_id: in
         s.add(spot)
         s.flush()
         return spot.id
+
+
+def _deployment_of_b(client: TestClient, factory: sessionmaker[Session], session: Session) -> int:
+    """An application deployed at street B by B's own app admin (the ledger itself is the city's)."""
+    admin = login(client, factory, "b_app_admin", [Role.app_admin], unit_code=B)
+    app_id = client.get("/api/apps", headers=admin.headers).json()["items"][0]["id"]
+    dep = client.post(f"/api/apps/{app_id}/deployments", headers=admin.headers, json={"unit_id": unit(session, B).id})
+    assert dep.status_code == 201, dep.text
+    return int(dep.json()["id"])
 
 
 def _grid_objects(
@@ -377,6 +387,7 @@ def test_street_a_sees_nothing_of_street_b_on_any_route(
         **PATH_VALUES,
         "indicator_id": boards[0]["runways"][0]["indicators"][0]["id"],
         "department_id": city_department,
+        "app_id": client.get("/api/apps", headers=a.headers).json()["items"][0]["id"],  # the ledger is city-wide
     }
     ids = {**street_b.ids, **shared}
     probed, leaks = 0, []

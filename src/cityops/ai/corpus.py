@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import yaml
 from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
 from cityops.events import catalogue
 from cityops.events import service as events
 from cityops.events.bulk import Closure, close_many
-from cityops.events.catalogue_data import FAMILIES
 from cityops.events.intake import IntakeItem, intake_many
 
 CORPUS = Path(__file__).with_name("corpus.tsv")
+# The 民呼我为 bundle's catalogue names every category the corpus is written for.
+CATALOGUE = Path(__file__).parents[1] / "data" / "bundles" / "minhu" / "categories.yaml"
 OPENINGS = ("", "", "你好，", "麻烦管一下，", "我要反映一个问题：", "投诉：", "请相关部门看看，", "12345您好，")
 ENDINGS = ("", "", "，希望尽快处理", "，已经好几天了", "。谢谢！", "，大家意见很大", "，请尽快派人来看看", "！！")
 
@@ -34,7 +36,8 @@ class Text:
 
 def load(path: Path = CORPUS) -> list[Text]:
     """The corpus with full category codes ("city_appearance.street_vending"); the file keeps the short ones."""
-    full = {spec.code: f"{family}.{spec.code}" for family, (_, _, specs) in FAMILIES.items() for spec in specs}
+    codes = [str(c["code"]) for c in yaml.safe_load(CATALOGUE.read_text(encoding="utf-8")) if c.get("parent")]
+    full = {code.split(".", 1)[1]: code for code in codes}
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):

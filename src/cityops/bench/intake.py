@@ -141,8 +141,8 @@ def _plain(v: Any) -> Any:
 
 def setup_database(engine: Engine, factory: sessionmaker[Session]) -> None:
     """A fresh demo database: schema, the Chongqing tree and the default catalogue."""
+    from cityops.apps.bundles import install_all
     from cityops.core.migrate import upgrade
-    from cityops.events.catalogue import seed_defaults
     from cityops.org.loader import import_chongqing
 
     upgrade(engine)
@@ -150,4 +150,4 @@ def setup_database(engine: Engine, factory: sessionmaker[Session]) -> None:
         if s.scalar(select(AuditHead.seq)) is None:
             raise RuntimeError("audit head missing")
         import_chongqing(s, system_actor("system:bench"), grids_per_community=1)
-        seed_defaults(s, system_actor("system:bench"))
+        install_all(s, system_actor("system:bench"), ["minhu"])

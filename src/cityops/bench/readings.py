@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.apps.bundles import install_all
 from cityops.bench import BenchResult
 from cityops.core import clock
 from cityops.core.actor import system_actor
@@ -39,7 +40,7 @@ NORMAL = {
 def register_fleet(factory: sessionmaker[Session], n: int, seed: int = 5) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     with session_scope(factory) as s:
-        service.seed_types(s, system_actor("system:bench"))
+        install_all(s, system_actor("system:bench"), ["minhu", "rockfall", "highrise_fire", "lifeline"])
         streets = list(s.scalars(select(OrgUnit.code).where(OrgUnit.level == OrgLevel.street)))
         rows = []
         types = list(NORMAL)

@@ -27,22 +27,17 @@ def demo(
 
     from cityops import models  # noqa: F401
     from cityops.app import create_app
+    from cityops.apps.bundles import install_all
     from cityops.catalog.demo import seed_demo as seed_catalog_demo
     from cityops.core.actor import system_actor
     from cityops.core.db import make_engine, session_scope
     from cityops.core.migrate import upgrade
     from cityops.core.worker import Worker
+    from cityops.demo.apps import launch_apps
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
-    from cityops.events.catalogue import seed_defaults
-    from cityops.indicators.service import seed as seed_indicators
-    from cityops.muck.defaults import seed as seed_muck
     from cityops.org.loader import import_chongqing
-    from cityops.plans.service import seed_defaults as seed_plans
-    from cityops.risks.defaults import seed_categories as seed_risk_categories
     from cityops.runtime import session_factory
-    from cityops.sensing.service import seed_types
     from cityops.sim.apps import seed_wages_demo, today_in_china
-    from cityops.wages.defaults import seed as seed_wages
 
     settings = Settings()
     engine = make_engine(settings.database_url, **settings.engine_options())
@@ -54,13 +49,8 @@ def demo(
         report = import_chongqing(
             s, actor, grids_per_community=settings.grids_per_community, zones_file=settings.special_zones_file
         )
-        seed_defaults(s, actor)
-        seed_types(s, actor)
-        seed_indicators(s, actor)
-        seed_plans(s, actor)
-        seed_risk_categories(s)
-        seed_wages(s, actor)
-        seed_muck(s, actor)
+        install_all(s, actor)  # every shipped app bundle (民呼我为, 突发事件直报快响, 危岩地灾 …)
+        launch_apps(s, actor)  # so the hourly job derives 贯通实战 from the simulated city's use
         users = ensure_demo_users(s, actor)
     with session_scope(factory) as s:
         seed_catalog_demo(s, actor)  # after the users commit: demo requests are filed by them

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cityops.cli.ai import ai_app
+from cityops.cli.apps import apps_app
 from cityops.cli.bench import bench_app
 from cityops.cli.demo import demo
 from cityops.core.settings import Settings
@@ -40,6 +41,7 @@ app.add_typer(plans_app, name="plans")
 app.command("demo")(demo)
 app.add_typer(bench_app, name="bench")
 app.add_typer(ai_app, name="ai")
+app.add_typer(apps_app, name="apps")
 console = Console()
 
 
@@ -101,10 +103,10 @@ def simulate(
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from cityops.apps.bundles import install_all
     from cityops.core.actor import system_actor
     from cityops.core.db import session_scope
     from cityops.core.migrate import upgrade
-    from cityops.events.catalogue import seed_defaults
     from cityops.org.loader import import_chongqing
     from cityops.sim.headless import PER_DAY_CHONGQING, YearRun, city_figures
 
@@ -114,7 +116,7 @@ def simulate(
     upgrade(engine)
     with session_scope(factory) as s:
         import_chongqing(s, system_actor("system:simulate"), grids_per_community=settings.grids_per_community)
-        seed_defaults(s, system_actor("system:simulate"))
+        install_all(s, system_actor("system:simulate"), ["minhu"])
     total = int(PER_DAY_CHONGQING * factor * days)
     console.print(f"simulating {days} days ≈ {total:,} matters into {settings.backend} ({settings.database_url})")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -339,30 +341,18 @@ def org_stats() -> None:
 
 @catalogue_app.command("seed")
 def catalogue_seed() -> None:
-    """Load the default Chinese event catalogue and its default duty lists (existing codes are kept)."""
+    """Install every shipped app bundle (the event catalogue and duties, device types, plans, indicators, risk
+    categories); what is installed already is left as it is. `cityops apps` installs them one by one."""
+    from cityops.apps.bundles import install_all
     from cityops.core.actor import system_actor
     from cityops.core.db import session_scope
-    from cityops.events.catalogue import seed_defaults
 
     _, factory = _factory(Settings())
-    from cityops.indicators.service import seed as seed_indicators
-    from cityops.muck.defaults import seed as seed_muck
-    from cityops.plans.service import seed_defaults as seed_plans
-    from cityops.risks.defaults import seed_categories as seed_risk_categories
-    from cityops.sensing.service import seed_types
-    from cityops.wages.defaults import seed as seed_wages
-
     with session_scope(factory) as s:
-        added = seed_defaults(s, system_actor("system:seed"))
-        types = seed_types(s, system_actor("system:seed"))
-        indicators = seed_indicators(s, system_actor("system:seed"))
-        plans = seed_plans(s, system_actor("system:seed"))
-        risks = seed_risk_categories(s)
-        apps = seed_wages(s, system_actor("system:seed")) + seed_muck(s, system_actor("system:seed"))
-    console.print(
-        f"catalogue: +{added} categories; device types: +{types}; indicators: +{indicators}; plans: +{plans};"
-        f" risk categories: +{risks}; 根治欠薪/渣土治理 categories and device types: +{apps}"
-    )
+        reports = install_all(s, system_actor("system:seed"))
+    for r in reports:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(r.counts.items()))
+        console.print(f"{r.name} ({r.bundle}) v{r.version_to}: {counts}")
 
 
 @plans_app.command("import")

@@ -75,6 +75,7 @@ class Hooks:
     unit_changed: list[tuple[str, UnitChangedFn]] = field(default_factory=list)
     indicator_sources: dict[str, IndicatorSource] = field(default_factory=dict)
     action_guards: dict[str, dict[str, ActionGuard]] = field(default_factory=dict)
+    bundle_kinds: dict[str, Any] = field(default_factory=dict)  # kind -> core.bundles.KindHandler
     unit_lookup: UnitLookup | None = None  # installed by org: core.auth builds an actor's jurisdiction with it
     settings: Settings = field(default_factory=Settings)
     # Per-process state a domain keeps between transactions (e.g. the sensing device registry).
@@ -136,6 +137,13 @@ class Hooks:
 
     def guards_for(self, action: str) -> list[ActionGuard]:
         return list(self.action_guards.get(action, {}).values())
+
+    def bundle_kind(self, handler: Any) -> None:
+        """A content kind app bundles may carry (a `core.bundles.KindHandler`), owned by the domain whose
+        rows it writes, so the app installer never imports a domain."""
+        if handler.kind in self.bundle_kinds:
+            raise DuplicateHook(f"bundle kind {handler.kind!r} is registered twice")
+        self.bundle_kinds[handler.kind] = handler
 
     def on_unit_changed(self, name: str, fn: UnitChangedFn) -> None:
         if any(n == name for n, _ in self.unit_changed):

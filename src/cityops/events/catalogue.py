@@ -18,7 +18,6 @@ from cityops.core.actor import Actor, Role
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Forbidden, Invalid, NotFound
 from cityops.events.calendar import WorkCalendar, parse_duration
-from cityops.events.catalogue_data import FAMILIES, CategorySpec
 from cityops.events.models import Category, Duty, Severity
 from cityops.org.models import OrgLevel, OrgUnit
 
@@ -107,70 +106,6 @@ def _build(session: Session, sig: Hashable) -> CatalogueView:
             d.level, d.assignee, d.department_code, d.unit_id is not None, d.note or ""
         )
     return v
-
-
-def seed_defaults(session: Session, actor: Actor) -> int:
-    """Insert the default catalogue and its default duties; existing codes are left as they are."""
-    return seed_specs(session, actor, FAMILIES)
-
-
-def seed_specs(session: Session, actor: Actor, families: dict[str, tuple[str, str, tuple[CategorySpec, ...]]]) -> int:
-    """Insert categories (and their default duty) given as catalogue specs, e.g. an application's own; a
-    family or category whose code exists is left as it is, so seeding twice changes nothing."""
-    have = set(session.scalars(select(Category.code)))
-    added = 0
-    for fam_code, (fam_name, fam_en, specs) in families.items():
-        fam = session.scalars(select(Category).where(Category.code == fam_code)).one_or_none()
-        if fam is None:
-            fam = Category(
-                code=fam_code,
-                name=fam_name,
-                name_en=fam_en,
-                parent_id=None,
-                family=fam_name,
-                default_severity=Severity.normal,
-                keywords=[],
-                required_fields=[],
-                deadlines={},
-                active=True,
-            )
-            session.add(fam)
-            session.flush()
-        for spec in specs:
-            code = f"{fam_code}.{spec.code}"
-            if code in have:
-                continue
-            cat = Category(
-                code=code,
-                name=spec.name,
-                name_en=spec.name_en,
-                parent_id=fam.id,
-                family=fam_name,
-                default_severity=spec.severity,
-                keywords=list(spec.keywords),
-                required_fields=[{"code": c, "name": n, "type": t} for c, n, t in spec.required],
-                deadlines=spec.deadlines,
-                active=True,
-            )
-            session.add(cat)
-            session.flush()
-            level, assignee, dept = spec.owner
-            session.add(
-                Duty(
-                    category_id=cat.id,
-                    unit_id=None,
-                    level=level,
-                    assignee=assignee,
-                    department_code=dept,
-                    note="默认职责 / default duty",
-                )
-            )
-            added += 1
-    if added:
-        audit.record(session, actor, "events.catalogue_seeded", ("category", "*"), added=added)
-        invalidate()
-    session.flush()
-    return added
 
 
 _CACHE: VersionedCache[CatalogueView] = VersionedCache(_signature, _build)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
 from cityops.core.paths import follow
-from cityops.grid import figures
+from cityops.grid import bundle_kinds, figures
 from cityops.grid import form_models as forms
 from cityops.grid import models as g
 
@@ -41,3 +41,5 @@ def install(hooks: Hooks) -> None:
     hooks.on_unit_changed("grid.follow_units", follow_units)
     hooks.indicator_source("grid", figures.grid_values)
     hooks.indicator_source("form", figures.form_values)
+    for kind in bundle_kinds.kinds():
+        hooks.bundle_kind(kind)

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit
 from cityops.core.actor import Actor
-from cityops.core.errors import Conflict, Invalid
+from cityops.core.errors import Invalid
 from cityops.grid import figures
-from cityops.indicators.models import Indicator, Runway
+from cityops.indicators.models import Board, Indicator, Runway
 from cityops.indicators.service import owner_level_ok
 from cityops.org import service as org
 
 FORM_PERIODS = ("now", "today", "30d", "month", "year")
-FORM_RUNWAY = "one_form"
+FORM_RUNWAY, FORM_BOARD = "one_form", "grassroots"
 
 
 def define_form_indicator(
@@ -43,12 +43,7 @@ def define_form_indicator(
         raise Invalid("请填写指标名称 / name is required", field="name", code="indicator.invalid_name")
     if period not in FORM_PERIODS or direction not in ("higher", "lower"):
         raise Invalid("统计期或方向无效 / bad period or direction", field="period", code="indicator.invalid_period")
-    runway = session.scalars(select(Runway).where(Runway.code == FORM_RUNWAY)).one_or_none()
-    if runway is None:
-        raise Conflict(
-            "一表通跑道尚未建立，请先运行 cityops catalogue seed / run cityops catalogue seed first",
-            code="indicator.runway_missing",
-        )
+    runway = _form_runway(session)
     clean = {
         "type": "form",
         "template": template.id,
@@ -76,3 +71,19 @@ def define_form_indicator(
     session.flush()
     audit.record(session, actor, "indicators.defined", ind, source=clean, owner=owner.id)
     return ind
+
+
+def _form_runway(session: Session) -> Runway:
+    """The 一表通 runway on the 基层智治 board, made the first time a leader defines a form indicator."""
+    runway = session.scalars(select(Runway).where(Runway.code == FORM_RUNWAY)).one_or_none()
+    if runway is not None:
+        return runway
+    board = session.scalars(select(Board).where(Board.code == FORM_BOARD)).one_or_none()
+    if board is None:
+        board = Board(code=FORM_BOARD, name="基层智治", sort=6)
+        session.add(board)
+        session.flush()
+    runway = Runway(board_id=board.id, code=FORM_RUNWAY, name="一表通", sort=1)
+    session.add(runway)
+    session.flush()
+    return runway

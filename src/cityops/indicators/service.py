@@ -3,159 +3,18 @@ from events, alarms and readings (incrementally, by a periodic job), statuses, a
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cityops.core import audit, clock, outbox
-from cityops.core.actor import Actor
+from cityops.core import audit, outbox
 from cityops.core.hooks import hooks_of
 from cityops.events import kpis, metrics
 from cityops.events.calendar import CST
-from cityops.indicators.defaults import BOARDS, LOWER_IS_BETTER
-from cityops.indicators.models import Board, Indicator, IndicatorValue, RiskPrompt, Runway
+from cityops.indicators.models import Indicator, IndicatorValue, RiskPrompt
 from cityops.org import service as org
-from cityops.org.loader import data_path
 from cityops.org.models import OrgLevel, OrgUnit
-
-
-def seed(session: Session, actor: Actor) -> int:
-    """Default boards, runways and indicators, and the 经济运行 runway from the seeds; idempotent."""
-    city = org.city(session)
-    if city is None:
-        raise RuntimeError("import the org tree first")
-    have = set(session.scalars(select(Indicator.code)))
-    added = 0
-    for b_sort, board in enumerate(BOARDS):
-        b = session.scalars(select(Board).where(Board.code == board["code"])).one_or_none()
-        if b is None:
-            b = Board(code=board["code"], name=board["name"], sort=b_sort)
-            session.add(b)
-            session.flush()
-        for r_sort, runway in enumerate(board["runways"]):
-            r = session.scalars(select(Runway).where(Runway.code == runway["code"])).one_or_none()
-            if r is None:
-                r = Runway(board_id=b.id, code=runway["code"], name=runway["name"], sort=r_sort)
-                session.add(r)
-                session.flush()
-            for spec in runway["indicators"]:
-                if spec["code"] in have:
-                    _sync(session, r.id, spec)
-                    continue
-                session.add(
-                    Indicator(
-                        runway_id=r.id,
-                        owner_unit_id=city.id,
-                        name_en="",
-                        green_score=1.0,
-                        amber_score=0.9,
-                        **spec,
-                    )
-                )
-                added += 1
-    session.flush()
-    added += _load_economy(session, city.id, have)
-    if added:
-        audit.record(session, actor, "indicators.seeded", ("indicator", "*"), added=added)
-    return added
-
-
-_SYNCED = ("name", "kind", "unit", "period", "direction", "drill_level", "source")
-
-
-def _sync(session: Session, runway_id: int, spec: dict[str, Any]) -> None:
-    """A default indicator seeded by an older release takes the current definition (targets stay as set)."""
-    ind = session.scalars(select(Indicator).where(Indicator.code == spec["code"])).one()
-    ind.runway_id = runway_id
-    for name in _SYNCED:
-        if getattr(ind, name) != spec.get(name):
-            setattr(ind, name, spec.get(name))
-
-
-def _load_economy(session: Session, city_id: int, have: set[str]) -> int:
-    runway = session.scalars(select(Runway).where(Runway.code == "economy")).one()
-    with open(data_path("chongqing_indicators.csv"), encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    by_code: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        by_code.setdefault(row["indicator_id"], []).append(row)
-    added = 0
-    now = clock.now()
-    for code, items in by_code.items():
-        full = f"economy.{code}"
-        if full in have:
-            continue
-        first = items[0]
-        lower = any(k in first["indicator_zh"] for k in LOWER_IS_BETTER)
-        ind = Indicator(
-            runway_id=runway.id,
-            code=full,
-            name=first["indicator_zh"],
-            name_en=first["indicator_en"],
-            kind="kpi",
-            unit=first["unit"],
-            period="year",
-            direction="lower" if lower else "higher",
-            target=None,
-            green_score=1.0,
-            amber_score=0.9,
-            source={"type": "external", "dataset": "seeds"},
-            owner_unit_id=city_id,
-            drill_level=None,
-        )
-        session.add(ind)
-        session.flush()
-        years: dict[str, dict[str, dict[str, str]]] = {}
-        for row in items:
-            years.setdefault(row["year"], {}).setdefault(row["kind"], row)
-        if any(row["kind"] == "target" and row["comparator"] == "<=" for row in items):
-            ind.direction = "lower"  # a ceiling (e.g. CPI rise ≤ 3%)
-        for year, kinds in sorted(years.items()):
-            target = kinds.get("target")
-            actual = kinds.get("actual") or kinds.get("expected")  # 预计 when the result is not out yet
-            value, goal = _number(actual), _number(target)
-            if value is None and goal is None:
-                continue
-            comparator = (target["comparator"] if target else "") or "="
-            score, status = assess(value, goal, ind.direction, ind.green_score, ind.amber_score)
-            session.add(
-                IndicatorValue(
-                    indicator_id=ind.id,
-                    unit_id=city_id,
-                    period_key=year,
-                    value=value,
-                    target=goal,
-                    comparator=comparator,
-                    score=score,
-                    status=status,
-                    computed_at=now,
-                    provenance={
-                        k: {
-                            "doc": r["source_doc"],
-                            "quote": r["source_quote"],
-                            "raw": r["value_raw"],
-                            "file": r["source_file"],
-                            "kind": r["kind"],
-                        }
-                        for k, r in (("target", target), ("value", actual))
-                        if r
-                    },
-                )
-            )
-        added += 1
-    return added
-
-
-def _number(row: dict[str, str] | None) -> float | None:
-    if row is None or not row["value"].strip():
-        return None
-    try:
-        return float(row["value"])
-    except ValueError:
-        return None
 
 
 def assess(

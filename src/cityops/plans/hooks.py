@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
 from cityops.core.paths import follow
-from cityops.plans import jobs, notify
+from cityops.plans import bundle_kinds, jobs, notify
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanStep, ReportNotice
 
 
@@ -29,3 +29,5 @@ def install(hooks: Hooks) -> None:
     hooks.every("plans.sweep_tasks", timedelta(seconds=30), jobs.sweep_tasks)
     hooks.every("plans.remind_unacknowledged", timedelta(seconds=30), jobs.remind)
     hooks.on_unit_changed("plans.follow_units", follow_units)
+    for kind in bundle_kinds.kinds():
+        hooks.bundle_kind(kind)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from typing import Any
 
 from sqlalchemy import func, select
@@ -256,21 +255,6 @@ def import_items(session: Session, actor: Actor, items: list[dict[str, Any]]) ->
     return {"created": created, "changed": changed, "unchanged": unchanged, "errors": errors}
 
 
-def default_items() -> list[dict[str, Any]]:
-    text = (resources.files("cityops") / "data" / "default_plans.yaml").read_text(encoding="utf-8")
-    return specs.load_yaml(text)
-
-
-def seed_defaults(session: Session, actor: Actor) -> int:
-    """Install the five default city templates; existing ones are left as they are."""
-    have = {k for k, lvl in session.execute(select(Plan.key, Plan.level)) if lvl == "city"}
-    todo = [i for i in default_items() if i["key"] not in have]
-    result = import_items(session, actor, todo)
-    if result["errors"]:
-        raise RuntimeError(f"default plans invalid: {result['errors']}")
-    return int(result["created"])
-
-
 def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
     """待办 from plans: direct reports the actor's centre has not acknowledged (urgent, due within the
     acknowledgement window), and open plan tasks for the actor's department or centre."""
@@ -314,3 +298,8 @@ def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
 def _unit_name(session: Session, unit_id: int) -> str:
     unit = session.get(OrgUnit, unit_id)
     return unit.name if unit else ""
+
+
+def invalidate() -> None:
+    """Plans written outside `save` (an app bundle removing templates) call this."""
+    _CACHE.invalidate()

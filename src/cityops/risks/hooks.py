@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
 from cityops.core.paths import follow
-from cityops.risks import figures, jobs, signals
+from cityops.risks import bundle_kinds, figures, jobs, signals
 from cityops.risks import models as r
 
 PATHS = (r.RiskPoint.unit_path, r.Inspection.unit_path, r.Hazard.unit_path, r.PointPrompt.unit_path)
@@ -43,3 +43,5 @@ def install(hooks: Hooks) -> None:
     hooks.every("risks.sweep_inspections", timedelta(minutes=1), jobs.sweep_inspections)
     hooks.indicator_source("risks", figures.indicator_values)
     hooks.on_unit_changed("risks.follow_units", follow_units)
+    for kind in bundle_kinds.kinds():
+        hooks.bundle_kind(kind)

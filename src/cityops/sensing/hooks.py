@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.hooks import Hooks, UnitChanged
 from cityops.core.paths import follow
-from cityops.sensing import jobs
+from cityops.sensing import bundle_kinds, jobs
 from cityops.sensing.models import Alarm, Device
 from cityops.sensing.registry import REGISTRY_KEY, Registry
 
@@ -24,3 +24,5 @@ def install(hooks: Hooks) -> None:
     hooks.every("sensing.detect_offline", timedelta(minutes=1), jobs.detect_offline)
     hooks.every("sensing.retention", timedelta(hours=1), jobs.retention)
     hooks.on_unit_changed("sensing.follow_units", follow_units)
+    for kind in bundle_kinds.kinds():
+        hooks.bundle_kind(kind)

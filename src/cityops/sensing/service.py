@@ -16,7 +16,6 @@ from cityops.core.db import AnySelect, bulk_insert
 from cityops.core.errors import Forbidden, Invalid, NotFound
 from cityops.org import service as org
 from cityops.org.models import Department, OrgUnit
-from cityops.sensing.defaults import DEVICE_TYPES
 from cityops.sensing.models import Alarm, Device, DeviceType, Rollup, Sector
 from cityops.sensing.registry import registry_of
 from cityops.sensing.rules import compile_rules, merge_specs
@@ -27,25 +26,6 @@ MAX_DEVICES_PER_BATCH = 200_000
 class DeviceNotFound(NotFound):
     message = "设备不存在 / Device not found."
     default_code = "sensing.device_not_found"
-
-
-def seed_types(session: Session, actor: Actor) -> int:
-    return seed_type_specs(session, actor, DEVICE_TYPES)
-
-
-def seed_type_specs(session: Session, actor: Actor, specs: list[dict[str, Any]]) -> int:
-    """Add device types given as specs (an application's own) where their code is missing; idempotent."""
-    have = set(session.scalars(select(DeviceType.code)))
-    added = 0
-    for spec in specs:
-        if spec["code"] not in have:
-            compile_rules(spec["rules"])
-            session.add(DeviceType(**spec, version=1))
-            added += 1
-    if added:
-        audit.record(session, actor, "sensing.types_seeded", ("device_type", "*"), added=added)
-    session.flush()
-    return added
 
 
 def _require_admin(actor: Actor) -> None:

@@ -25,14 +25,12 @@ from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
 from cityops.events.calendar import CST
 from cityops.muck import service as muck
-from cityops.muck.defaults import seed as seed_muck
 from cityops.muck.models import MuckSite, Truck
 from cityops.org import service as org
 from cityops.sim.places import district_shapes
 from cityops.wages import cases
 from cityops.wages import service as wages
 from cityops.wages.credit import make
-from cityops.wages.defaults import seed as seed_wages
 from cityops.wages.models import Employer
 
 DEMO = system_actor("system:demo")
@@ -55,7 +53,6 @@ def today_in_china() -> date:
 def seed_wages_demo(factory: sessionmaker[Session], today: date) -> int:
     """Employers, projects, payments and complaints once (nothing when demo employers exist)."""
     with session_scope(factory) as s:
-        seed_wages(s, DEMO)
         if s.scalar(select(Employer.id).where(Employer.is_demo.is_(True)).limit(1)) is not None:
             return 0
         projects = []
@@ -125,7 +122,6 @@ class MuckFleet:
 
     def setup(self, factory: sessionmaker[Session]) -> None:
         with session_scope(factory) as s:
-            seed_muck(s, DEMO)
             self._places(s)
             if s.scalar(select(MuckSite.id).where(MuckSite.is_demo.is_(True)).limit(1)) is None:
                 self._register(s)

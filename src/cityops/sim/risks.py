@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.apps.bundles import install_all
 from cityops.core import clock
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
@@ -19,7 +20,6 @@ from cityops.events.calendar import load_calendar
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.risks import hazards, inspections
 from cityops.risks import service as points
-from cityops.risks.defaults import seed_categories
 from cityops.risks.models import Inspection, RiskCategory, RiskPoint
 
 DEMO = system_actor("system:demo")
@@ -45,7 +45,7 @@ def seed_register(factory: sessionmaker[Session], *, count: int = 300, seed: int
     with session_scope(factory) as s:
         if s.scalar(select(RiskPoint.id).where(RiskPoint.is_demo.is_(True)).limit(1)) is not None:
             return 0
-        seed_categories(s)
+        install_all(s, system_actor("system:sim"), ["rockfall", "highrise_fire", "lifeline", "platform"])
         streets = [
             (uid, str(code), name, parent)
             for uid, code, name, parent in s.execute(

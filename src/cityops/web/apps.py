@@ -1,0 +1,142 @@
+"""应用台账 in the browser: the ledger with filters and its runway figures, the installed bundles, and an
+application's page (record, status history, deployments, use per level in the last 30 days, and the forms
+that move its status with a reason and add or remove deployments). Same services as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from cityops.apps import bundles, ledger, usage, views
+from cityops.apps.models import App
+from cityops.core.actor import Actor
+from cityops.core.deps import SessionDep, TransactionalRoute
+from cityops.core.errors import CityOpsError, Invalid
+from cityops.org import service as org
+from cityops.web import csrf
+from cityops.web.pages import PageActor, render
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+@router.get("/apps", response_class=HTMLResponse)
+def ledger_page(
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    family: Annotated[str, Query(max_length=24)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    level: Annotated[str, Query(max_length=12)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    ledger.require_reader(actor)
+    f = ledger.AppFilter(
+        family=family if family in ledger.FAMILIES or family == "none" else None,
+        status=status if status in ledger.STATUSES else None,
+        level=level if level in ledger.LEVELS else None,
+        q=q or None,
+    )
+    apps = [views.read_app(a) for a in session.scalars(ledger.list_apps(f).limit(500))]
+    return render(
+        request,
+        "apps.html",
+        actor=actor,
+        apps=apps,
+        figures=views.ledger_figures(session),
+        bundles=bundles.status(session) if ledger.is_city_editor(session, actor) else [],
+        family=family,
+        status=status,
+        level=level,
+        q=q,
+        names=views.names(session),
+    )
+
+
+def _app_page(
+    request: Request, session: Session, actor: Actor, app: App, error: str = "", status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "app.html",
+        status_code=status_code,
+        actor=actor,
+        d=views.detail(session, actor, app),
+        may_edit=actor.has(*ledger.EDITORS),  # deployments: within the editor's subtree
+        error=error,
+        names=views.names(session),
+    )
+
+
+@router.get("/apps/{app_id}", response_class=HTMLResponse)
+def app_page(app_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
+    return _app_page(request, session, actor, ledger.access_app(session, actor, app_id))
+
+
+def _on_app(request: Request, session: Session, actor: Actor, app_id: int, change: object) -> Response:
+    app = ledger.access_app(session, actor, app_id)
+    try:
+        change(app)  # type: ignore[operator]
+    except CityOpsError as exc:
+        session.rollback()
+        app = ledger.access_app(session, actor, app_id)
+        return _app_page(request, session, actor, app, error=exc.detail, status_code=exc.status_code)
+    return RedirectResponse(f"/apps/{app_id}", status_code=303)
+
+
+@router.post("/apps/{app_id}/status", response_class=HTMLResponse)
+def move_status(
+    app_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    action: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=400)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+
+    def change(app: App) -> None:
+        connected = action == "connect" and usage.usage(session, app).connected
+        ledger.move(session, actor, app, action, reason, connected=connected)
+
+    return _on_app(request, session, actor, app_id, change)
+
+
+@router.post("/apps/{app_id}/deployments", response_class=HTMLResponse)
+def deploy(
+    app_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    unit_code: Annotated[str, Form(max_length=24)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+
+    def change(app: App) -> None:
+        unit = org.get_by_code(session, unit_code.strip())
+        if unit is None or not actor.sees_path(unit.path):
+            raise Invalid("单位代码不存在 / unknown unit code", field="unit_code", code="apps.unknown_unit")
+        ledger.deploy(session, actor, app, unit.id)
+
+    return _on_app(request, session, actor, app_id, change)
+
+
+@router.post("/apps/{app_id}/deployments/{deployment_id}/delete", response_class=HTMLResponse)
+def undeploy(
+    app_id: int,
+    deployment_id: int,
+    request: Request,
+    session: SessionDep,
+    actor: PageActor,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    csrf.check(request, csrf_token)
+
+    def change(app: App) -> None:
+        ledger.undeploy(session, actor, app, deployment_id)
+
+    return _on_app(request, session, actor, app_id, change)
