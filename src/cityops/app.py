@@ -190,7 +190,12 @@ class SecurityHeaders:
 
 
 def _routers() -> list[APIRouter]:
-    """Every domain's API routes and every page, in the order they are matched."""
+    """Every domain's API routes, then every page, in the order they are matched."""
+    return [*_api_routers(), *_page_routers()]
+
+
+def _api_routers() -> list[APIRouter]:
+    """The JSON API of every domain (documented at /docs)."""
     from cityops.ai.api import router as ai_router
     from cityops.apps.api import router as apps_router
     from cityops.catalog.api import router as catalog_router
@@ -211,6 +216,33 @@ def _routers() -> list[APIRouter]:
     from cityops.risks.api import router as risks_router
     from cityops.sensing.api import router as sensing_router
     from cityops.wages.api import router as wages_router
+
+    return [
+        core_router,
+        ai_router,
+        org_router,
+        events_router,
+        catalogue_router,
+        open311_router,
+        open311_admin,
+        sensing_router,
+        indicators_router,
+        plans_router,
+        files_router,
+        grid_router,
+        duties_router,
+        forms_router,
+        catalog_router,
+        catalog_open_router,
+        risks_router,
+        apps_router,
+        wages_router,
+        muck_router,
+    ]
+
+
+def _page_routers() -> list[APIRouter]:
+    """The pages: cockpits, workspace, the domains' staff pages, the phone and citizen pages."""
     from cityops.web.ai import router as ai_pages_router
     from cityops.web.apps import router as app_pages_router
     from cityops.web.catalog import router as catalog_pages_router
@@ -234,28 +266,8 @@ def _routers() -> list[APIRouter]:
     from cityops.web.workspace import router as workspace_router
 
     return [
-        core_router,
-        ai_router,
         ai_pages_router,
-        org_router,
-        events_router,
-        catalogue_router,
-        open311_router,
-        open311_admin,
-        sensing_router,
-        indicators_router,
-        plans_router,
-        files_router,
-        grid_router,
-        duties_router,
-        forms_router,
-        catalog_router,
-        catalog_open_router,
         catalog_pages_router,
-        risks_router,
-        apps_router,
-        wages_router,
-        muck_router,
         pages_router,
         event_page_router,
         emergency_router,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,7 +32,6 @@ def demo(
     from cityops.core.actor import system_actor
     from cityops.core.db import make_engine, session_scope
     from cityops.core.migrate import upgrade
-    from cityops.core.worker import Worker
     from cityops.demo.apps import launch_apps
     from cityops.demo.users import DEMO_PASSWORD, ensure_demo_users
     from cityops.org.loader import import_chongqing
@@ -71,6 +70,30 @@ def demo(
         return
 
     stop = threading.Event()
+    threads = _background(factory, settings, stop, speed=speed, scale=scale, simulate=simulate)
+    for thread in threads:
+        thread.start()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    console.print(
+        f"[green]cityops running at http://{bind_host}:{bind_port}[/green]  "
+        f"(API docs /docs, health /api/health) — Ctrl-C to stop"
+    )
+    try:
+        uvicorn.run(create_app(settings, engine=engine), host=bind_host, port=bind_port, log_level="warning")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        engine.dispose()
+        console.print("stopped")
+
+
+def _background(
+    factory: Any, settings: Settings, stop: threading.Event, *, speed: float, scale: float, simulate: bool
+) -> list[threading.Thread]:
+    """The worker and, unless turned off, the living-city simulation on an accelerated clock (not started)."""
+    from cityops.core.worker import Worker
+
     threads = []
     if simulate:
         from cityops.core import clock
@@ -93,18 +116,4 @@ def demo(
             target=worker.run_forever, args=(stop,), kwargs={"poll_seconds": 1.0}, name="cityops-worker", daemon=True
         )
     )
-    for thread in threads:
-        thread.start()
-    bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(
-        f"[green]cityops running at http://{bind_host}:{bind_port}[/green]  "
-        f"(API docs /docs, health /api/health) — Ctrl-C to stop"
-    )
-    try:
-        uvicorn.run(create_app(settings, engine=engine), host=bind_host, port=bind_port, log_level="warning")
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(10)
-        engine.dispose()
-        console.print("stopped")
+    return threads

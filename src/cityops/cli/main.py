@@ -1,4 +1,5 @@
-"""The `cityops` command: serve, worker, db, user, audit, org."""
+"""The `cityops` command: serve, worker, simulate, db, user, backup/restore, catalogue, plans, ingest; the audit
+and org groups are in cli/audit.py and cli/org.py, ai, apps and bench in their own modules."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import BarColumn, Progress, TextColumn
 
 from cityops.cli.ai import ai_app
 from cityops.cli.apps import apps_app
+from cityops.cli.audit import audit_app
 from cityops.cli.bench import bench_app
+from cityops.cli.common import console, open_database
 from cityops.cli.demo import demo
+from cityops.cli.org import org_app
 from cityops.core.settings import Settings
 
 app = typer.Typer(
@@ -26,8 +28,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff users.", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
-org_app = typer.Typer(help="Org tree and geography.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Event catalogue and duty lists.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Sensor reading ingest.", no_args_is_help=True)
 plans_app = typer.Typer(help="Contingency plans (预案): YAML import and export.", no_args_is_help=True)
@@ -42,16 +42,6 @@ app.command("demo")(demo)
 app.add_typer(bench_app, name="bench")
 app.add_typer(ai_app, name="ai")
 app.add_typer(apps_app, name="apps")
-console = Console()
-
-
-def _factory(settings: Settings):  # type: ignore[no-untyped-def]
-    from cityops import models  # noqa: F401
-    from cityops.core.db import make_engine
-    from cityops.runtime import session_factory
-
-    engine = make_engine(settings.database_url, **settings.engine_options())
-    return engine, session_factory(engine, settings)
 
 
 @db_app.command("upgrade")
@@ -60,7 +50,7 @@ def db_upgrade(revision: str = "head") -> None:
     from cityops.core.migrate import upgrade
 
     settings = Settings()
-    engine, _ = _factory(settings)
+    engine, _ = open_database(settings)
     upgrade(engine, revision)
     console.print(f"[green]database at {revision}[/green] ({settings.backend})")
 
@@ -101,7 +91,7 @@ def simulate(
     simulated handlers; prints throughput and the resulting city figures (CITYOPS_DATABASE_URL)."""
     import time as _time
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import MofNCompleteColumn, TimeRemainingColumn
 
     from cityops.apps.bundles import install_all
     from cityops.core.actor import system_actor
@@ -112,7 +102,7 @@ def simulate(
 
     factor = 1.0 if scale == "chongqing" else float(scale)
     settings = Settings()
-    engine, factory = _factory(settings)
+    engine, factory = open_database(settings)
     upgrade(engine)
     with session_scope(factory) as s:
         import_chongqing(s, system_actor("system:simulate"), grids_per_community=settings.grids_per_community)
@@ -148,7 +138,7 @@ def worker(once: Annotated[bool, typer.Option(help="one pass, then exit")] = Fal
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings()
-    _, factory = _factory(settings)
+    _, factory = open_database(settings)
     w = Worker(factory, lease_seconds=settings.lease_seconds, max_attempts=settings.outbox_max_attempts)
     if once:
         w.ensure_schedules()
@@ -177,7 +167,7 @@ def user_create(
     from cityops.org import service as org_service
 
     settings = Settings()
-    _, factory = _factory(settings)
+    _, factory = open_database(settings)
     try:
         with session_scope(factory) as s:
             unit_id = None
@@ -199,57 +189,6 @@ def user_create(
     except (CityOpsError, ValueError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
-
-
-@audit_app.command("checkpoint")
-def audit_checkpoint(sequence_now: bool = typer.Option(True, help="chain what is waiting first")) -> None:
-    """Print the chain's latest checkpoint as SEQ:HASH, to copy somewhere this database cannot reach."""
-    from cityops.core import audit
-    from cityops.core.db import session_scope
-
-    _, factory = _factory(Settings())
-    with session_scope(factory) as s:
-        if sequence_now:
-            while audit.sequence(s):
-                pass
-    with session_scope(factory, write=False) as s:
-        cp = audit.latest_checkpoint(s)
-    if cp is None:
-        console.print("no entries chained yet")
-        raise typer.Exit(1)
-    console.print(f"{cp.seq}:{cp.hash}  ({cp.at.isoformat()})")
-
-
-@audit_app.command("verify")
-def audit_verify(
-    checkpoint: str = typer.Option("", help="SEQ:HASH from `cityops audit checkpoint`, kept elsewhere earlier"),
-) -> None:
-    """Check the audit hash chain; exit 1 naming the first broken entry."""
-    from cityops.core import audit
-    from cityops.core.db import session_scope
-
-    expected = None
-    if checkpoint:
-        seq, _, digest = checkpoint.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            console.print("[red]--checkpoint must be SEQ:HASH (64 hex digits)[/red]")
-            raise typer.Exit(2)
-        expected = (int(seq), digest)
-    _, factory = _factory(Settings())
-    with session_scope(factory, write=False) as s:
-        result = audit.verify(s, checkpoint=expected)
-        waiting = audit.waiting(s)
-    if result.ok:
-        proof = f", passes through checkpoint {checkpoint}" if checkpoint else ""
-        console.print(
-            f"[green]audit chain intact[/green]: {result.checked} entries{proof}; {waiting} waiting for the sequencer"
-        )
-        return
-    console.print(
-        f"[red]audit chain broken at entry seq={result.broken_seq}[/red]: {result.reason} "
-        f"({result.checked} entries verified before it)"
-    )
-    raise typer.Exit(1)
 
 
 @app.command("backup")
@@ -280,65 +219,6 @@ def restore_cmd(source: Annotated[Path, typer.Argument(help="backup file to rest
         console.print(f"photos restored to {settings.files_dir}")
 
 
-@org_app.command("import")
-def org_import(
-    region: Annotated[str, typer.Argument(help="only 'chongqing' ships with cityops")] = "chongqing",
-    grids: Annotated[int | None, typer.Option(help="grids generated per community")] = None,
-) -> None:
-    """Load the real hierarchy (NBS 2023), district polygons, departments and centres. Idempotent."""
-    from cityops.core.actor import system_actor
-    from cityops.core.db import session_scope
-    from cityops.org.loader import import_chongqing
-
-    if region != "chongqing":
-        raise typer.BadParameter("only 'chongqing' is available", param_hint="REGION")
-    settings = Settings()
-    _, factory = _factory(settings)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as bar:
-        task = bar.add_task("导入 / importing", total=5)
-
-        def tick(label: str, n: int) -> None:
-            bar.update(task, advance=1, description=f"{label}: {n:,}")
-
-        with session_scope(factory) as s:
-            report = import_chongqing(
-                s,
-                system_actor("system:import"),
-                grids_per_community=settings.grids_per_community if grids is None else grids,
-                zones_file=settings.special_zones_file,
-                progress=tick,
-            )
-    console.print(
-        f"inserted {report.inserted}; departments +{report.departments}; centres +{report.centres}; "
-        f"polygons +{report.geometries}"
-    )
-
-
-@org_app.command("stats")
-def org_stats() -> None:
-    """Counts of units and centres per level."""
-    from cityops.core.db import session_scope
-    from cityops.org import service
-    from cityops.org.models import LEVEL_NAMES
-
-    _, factory = _factory(Settings())
-    with session_scope(factory, write=False) as s:
-        units, centres = service.counts_by_level(s), service.centre_counts(s)
-    table = Table(title="重庆市 org tree")
-    table.add_column("level")
-    table.add_column("units", justify="right")
-    table.add_column("centres", justify="right")
-    for level, label in LEVEL_NAMES.items():
-        table.add_row(f"{label} {level}", f"{units.get(level, 0):,}", f"{centres.get(level, 0):,}")
-    console.print(table)
-
-
 @catalogue_app.command("seed")
 def catalogue_seed() -> None:
     """Install every shipped app bundle (the event catalogue and duties, device types, plans, indicators, risk
@@ -347,7 +227,7 @@ def catalogue_seed() -> None:
     from cityops.core.actor import system_actor
     from cityops.core.db import session_scope
 
-    _, factory = _factory(Settings())
+    _, factory = open_database(Settings())
     with session_scope(factory) as s:
         reports = install_all(s, system_actor("system:seed"))
     for r in reports:
@@ -364,7 +244,7 @@ def plans_import(
     from cityops.core.db import session_scope
     from cityops.plans import service, spec
 
-    _, factory = _factory(Settings())
+    _, factory = open_database(Settings())
     with session_scope(factory) as s:
         result = service.import_items(s, system_actor("system:cli"), spec.load_yaml(path.read_text(encoding="utf-8")))
     console.print(f"created {result['created']}, changed {result['changed']}, unchanged {result['unchanged']}")
@@ -381,7 +261,7 @@ def plans_export(key: Annotated[str | None, typer.Option(help="only this plan")]
     from cityops.core.db import session_scope
     from cityops.plans import service, spec
 
-    _, factory = _factory(Settings())
+    _, factory = open_database(Settings())
     with session_scope(factory) as s:
         typer.echo(spec.dump_yaml(service.export(s, system_actor("system:cli"), key)), nl=False)
 
@@ -401,7 +281,7 @@ def ingest_mqtt(
     from cityops.sensing.mqtt import MqttIngest, worker_topics
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    _, factory = _factory(Settings())
+    _, factory = open_database(Settings())
     if worker is None:
         subscriber = MqttIngest(factory, url, topic, qos=qos)
     else:
@@ -422,7 +302,7 @@ def ingest_replay(path: Path, batch: int = 5000) -> None:
     from cityops.core.db import session_scope
     from cityops.sensing import ingest
 
-    _, factory = _factory(Settings())
+    _, factory = open_database(Settings())
     accepted = rejected = 0
     with open(path, encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
