@@ -29,7 +29,17 @@ from cityops.sensing.models import DeviceType
 from tests.factories import login, report, unit
 
 ADMIN = system_actor("system:test")
-REMOVE_ORDER = ["direct_report", "rockfall", "highrise_fire", "lifeline", "economy", "platform", "minhu"]
+REMOVE_ORDER = [
+    "wages",
+    "muck",
+    "direct_report",
+    "rockfall",
+    "highrise_fire",
+    "lifeline",
+    "economy",
+    "platform",
+    "minhu",
+]
 
 
 def _counts(s: Session) -> dict[str, int]:
@@ -59,7 +69,17 @@ def test_install_on_an_empty_platform_then_twice_changes_nothing(
         assert _counts(s)["categories"] == 0  # a dry run writes nothing
     refused = client.post("/api/bundles/direct_report/install", headers=admin.headers)
     assert refused.status_code == 409 and refused.json()["code"] == "apps.requires_missing"
-    for key in ["minhu", "rockfall", "highrise_fire", "lifeline", "direct_report", "economy", "platform"]:
+    for key in [
+        "minhu",
+        "rockfall",
+        "highrise_fire",
+        "lifeline",
+        "direct_report",
+        "economy",
+        "platform",
+        "wages",
+        "muck",
+    ]:
         r = client.post(f"/api/bundles/{key}/install", headers=admin.headers)
         assert r.status_code == 200, r.text
         assert set(r.json()["counts"]) == {"add"}
@@ -163,7 +183,7 @@ def test_uninstall_refuses_while_open_events_depend_on_it(client: TestClient, fa
     admin = login(client, factory, "apps_admin2", [Role.app_admin], unit_code="500000")
     needed = client.post("/api/bundles/minhu/uninstall", headers=admin.headers)
     assert needed.status_code == 409 and needed.json()["code"] == "apps.required_by"
-    for key in ["direct_report", "rockfall", "highrise_fire", "lifeline"]:
+    for key in ["wages", "muck", "direct_report", "rockfall", "highrise_fire", "lifeline"]:
         assert client.post(f"/api/bundles/{key}/uninstall", headers=admin.headers).status_code == 200
     r = client.post("/api/bundles/minhu/uninstall", headers=admin.headers)
     assert r.status_code == 409, r.text
