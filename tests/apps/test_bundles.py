@@ -86,11 +86,11 @@ def test_install_on_an_empty_platform_then_twice_changes_nothing(
     with session_scope(factory) as s:
         got = _counts(s)
         assert got == {
-            "categories": 61,
-            "duties": 50,
+            "categories": 61 + 1 + 3,  # 民呼我为's, 欠薪预警, the three 渣土 violations
+            "duties": 50 + 1 + 3,
             "plans": 5,
-            "indicators": 21 + 97 + 3,  # the default boards, 经济运行 and the ledger runway
-            "device_types": 8,
+            "indicators": 21 + 97 + 3 + 5,  # the default boards, 经济运行, the ledger runway, the grid KPIs
+            "device_types": 8 + 3,  # and a muck truck's three GPS channels
             "risk_categories": 17,
         }
         duty = s.execute(
