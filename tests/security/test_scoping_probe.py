@@ -142,6 +142,7 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         "notification_id": notices[0]["id"],
         "spot_id": _hotspot_of_b(factory, session, ev.json()["id"]),
         "deployment_id": _deployment_of_b(client, factory, session),
+        **_wages_of_b(client, duty, session),
     }
     b.markers = [
         "PROBE-B",
@@ -154,6 +155,23 @@ def street_b(client: TestClient, factory: sessionmaker[Session], session: Sessio
         *b.markers,
     ]
     return b
+
+
+def _wages_of_b(client: TestClient, duty: Any, session: Session) -> dict[str, int]:
+    """An employer registered in street B with a construction project there (根治欠薪)."""
+    employer = client.post(
+        "/api/wages/employers",
+        headers=duty.headers,
+        json={"credit_code": "91350100M000100Y43", "name": "PROBE-B-EMPLOYER", "unit_id": unit(session, B).id},
+    )
+    assert employer.status_code == 201, employer.text
+    project = client.post(
+        "/api/wages/projects",
+        headers=duty.headers,
+        json={"name": "PROBE-B-PROJECT", "employer_id": employer.json()["id"], "unit_id": unit(session, B).id},
+    )
+    assert project.status_code == 201, project.text
+    return {"employer_id": employer.json()["id"], "project_id": project.json()["id"]}
 
 
 def _hotspot_of_b(factory: sessionmaker[Session], session: Session, event_id: int) -> int:
@@ -260,7 +278,17 @@ def _grid_objects(
         json={"values": {"probe_b_rooms": "3"}},
     )
     b.markers.append("PROBE-B-FORM")
+    # A duty-list item of another district (items are a district's list; 渝中区's own apply to street A too).
+    other_leader = login(client, factory, "b_other_district", [Role.leader], unit_code="500106")
+    item = client.post(
+        "/api/duty-items",
+        headers=other_leader.headers,
+        json={"level": "网格", "list_kind": "基本履职", "name": "PROBE-B-DUTY", "categories": []},
+    )
+    assert item.status_code == 201, item.text
+    b.markers.append("PROBE-B-DUTY")
     return {
+        "item_id": item.json()["id"],
         "grid_id": grid_id,
         "assignment_id": assignment.json()["id"],
         "patrol_plan_id": plan.json()["id"],
@@ -372,6 +400,7 @@ PATH_VALUES = {
     "key_id": 1,
     "key": "events",  # a cockpit map layer
     "model_id": 1,  # AI model versions are city-wide, not a street's
+    "decision": "approve",  # 职责准入 decided on its page
 }
 QUERY_IDS = ("unit_id", "event_id", "device_id", "department_id", "point_id")
 
