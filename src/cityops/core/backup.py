@@ -81,7 +81,29 @@ def restore(url: str, source: Path) -> None:
         shutil.copyfile(source, db)
         return
     args, env = _pg_args(url)
+    _drop_partitioned(url)
     _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "-d", u.database or "", *args, str(source)], env)
+
+
+def _drop_partitioned(url: str) -> None:
+    """pg_restore --clean cannot drop a partition's inherited constraints one by one (it stops with "cannot
+    drop inherited constraint"); dropping each partitioned table with its partitions first lets the restore
+    recreate them from the dump (the restore replaces everything anyway)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as c:
+            names = c.execute(
+                text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind = 'p' AND n.nspname = current_schema()"
+                )
+            ).scalars()
+            for name in list(names):
+                c.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
+    finally:
+        engine.dispose()
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> None:
