@@ -4,6 +4,7 @@ figure a user sees (received, open, per street and for the city) still equals a 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session
@@ -58,3 +59,33 @@ def test_concurrent_writers_spread_over_shards_and_figures_equal_a_full_count(en
     )
     gauge_rows = session.scalar(select(func.count()).where(EventGauge.unit_id == city.id))
     assert shards is not None and shards > 1 and gauge_rows is not None and gauge_rows > 1
+
+
+def test_folding_past_days_keeps_every_figure_and_leaves_one_row_per_key(
+    engine: Engine, session: Session, frozen: clock.FrozenClock
+) -> None:
+    from cityops.events import fold
+
+    for _day in range(3):  # three days of reports from four writers, spread over shards
+        with ThreadPoolExecutor(WRITERS) as pool:
+            list(pool.map(lambda w: _write(engine, w), range(WRITERS)))
+        frozen.advance(hours=24)
+    today = metrics.local_day(clock.now())
+    first = today - timedelta(days=3)
+    city = unit(session, "500000")
+    before = metrics.figures(session, [city.id], first, today)[city.id]
+    with session_scope(session_factory(engine, Settings(env="test"))) as s:
+        assert fold.fold_past_days(s, clock.now()) > 0
+    session.rollback()
+    after = metrics.figures(session, [city.id], first, today)[city.id]
+    assert after == before and after.received == len(session.scalars(select(Event)).all()) == 3 * WRITERS * PER_WRITER
+    old = session.execute(
+        select(EventStat.day, func.count(distinct(EventStat.shard)))
+        .where(EventStat.day < today - timedelta(days=1))
+        .group_by(EventStat.day)
+    ).all()
+    assert old and all(n == 1 for _, n in old)  # a past day: one shard (0) per key
+    shards_yesterday = session.scalar(
+        select(func.count(distinct(EventStat.shard))).where(EventStat.day == today - timedelta(days=1))
+    )
+    assert shards_yesterday is not None and shards_yesterday > 1  # yesterday and today are left to their writers

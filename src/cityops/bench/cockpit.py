@@ -21,11 +21,13 @@ from cityops.bench.sweep import _plain
 from cityops.core import clock
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
+from cityops.events import metrics
 from cityops.events.intake import IntakeItem, intake_many
 from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 
-# Counters spread over as many shards as PostgreSQL uses (events.metrics): the reads sum them all.
+# Counters as PostgreSQL keeps them: today's and yesterday's spread over 8 shards (events.metrics), older days
+# folded into one row per key by the worker (events.fold); the reads sum whatever is there.
 SHARDS = 8
 VARIED = {
     "ref",
@@ -137,14 +139,16 @@ def _copy_events(
 
 
 def _derive_counters(con: sqlite3.Connection) -> None:
-    """The counters `cityops simulate` would leave: per street, district and city, spread over shards."""
+    """The counters `cityops simulate` would leave: per street, district and city; the last two days in shards."""
+    recent = (metrics.local_day(clock.now()) - timedelta(days=1)).isoformat()
+    shard = f"CASE WHEN date(e.received_at, '+8 hours') >= '{recent}' THEN e.id % {SHARDS} ELSE 0 END"
     con.execute("DELETE FROM event_stat")
     con.execute("DELETE FROM event_gauge")
     for level in ("unit_id", "district", "city"):
         con.execute(
             f"INSERT INTO event_stat (unit_id, day, category_id, shard, received, closed, closed_on_time, "
             f"handling_seconds, returned, went_overdue, rated, satisfied) "
-            f"SELECT bu.{level}, date(e.received_at, '+8 hours'), e.category_id, e.id % {SHARDS}, count(*), "
+            f"SELECT bu.{level}, date(e.received_at, '+8 hours'), e.category_id, {shard}, count(*), "
             f"sum(e.status = 'closed'), coalesce(sum(e.status = 'closed' AND e.closed_at <= e.due_at), 0), "
             f"total((julianday(e.closed_at) - julianday(e.received_at)) * 86400), "
             f"0, coalesce(sum(e.closed_at > e.due_at), 0), 0, 0 "

@@ -80,7 +80,8 @@ def count_department(session: Session, department_id: int | None, at: datetime, 
 _UPSERTS: dict[tuple[str, Any], Any] = {}
 
 
-def _upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]], fields: list[str]) -> None:
+def upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]], fields: list[str]) -> None:
+    """Add `fields` of each row to the row with the same keys (insert it when missing)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -118,17 +119,17 @@ def flush(session: Session) -> None:
             {"unit_id": u, "day": d, "category_id": c, "shard": shard, **{f: 0 for f in STAT_FIELDS}, **vals}
             for (u, d, c), vals in stats.items()
         ]
-        _upsert(session, EventStat, ["unit_id", "day", "category_id", "shard"], rows, list(STAT_FIELDS))
+        upsert(session, EventStat, ["unit_id", "day", "category_id", "shard"], rows, list(STAT_FIELDS))
     if gauges:
         rows = [{"unit_id": u, "shard": shard, "open": o, "overdue": v} for u, (o, v) in gauges.items() if o or v]
-        _upsert(session, EventGauge, ["unit_id", "shard"], rows, ["open", "overdue"])
+        upsert(session, EventGauge, ["unit_id", "shard"], rows, ["open", "overdue"])
     if depts:
         fields = ["assigned", "closed", "closed_on_time", "returned"]
         rows = [
             {"department_id": d, "day": day, "shard": shard, **{f: 0 for f in fields}, **vals}
             for (d, day), vals in depts.items()
         ]
-        _upsert(session, DepartmentStat, ["department_id", "day", "shard"], rows, fields)
+        upsert(session, DepartmentStat, ["department_id", "day", "shard"], rows, fields)
 
 
 def _discard(session: Session) -> None:
