@@ -65,6 +65,10 @@ def test_five_similar_reports_in_one_community_raise_one_hot_spot_and_one_prompt
         prompts = s.scalars(select(OutboxMessage).where(OutboxMessage.topic == "risk.prompt")).all()
         assert len(prompts) == 1 and prompts[0].payload["source"] == "ai.hotspot"
         assert len(s.scalars(select(HotSpot)).all()) == 1
+    inbox = client.get("/api/notifications", headers=duty.headers, params={"kind": "risk_prompt"}).json()["items"]
+    assert (
+        len(inbox) == 1 and inbox[0]["title"] == "风险提示：邹容路社区居民委员会热点问题「暴露垃圾」"
+    )  # the street is told once
     other = login(client, factory, "ai_hot_other", [Role.dispatcher], unit_code="500103001")
     assert client.get("/api/ai/hotspots", headers=other.headers).json() == []
     assert client.get(f"/api/ai/events/{ids[0]}", headers=other.headers).status_code == 404

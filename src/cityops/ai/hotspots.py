@@ -15,8 +15,10 @@ from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, system_actor
 from cityops.events import catalogue, routing
 from cityops.events.models import Event, Status
+from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.org.service import in_subtree
+from cityops.plans.notify import notify
 
 MIN_REPORTS = 5
 WINDOW = timedelta(days=3)
@@ -103,6 +105,18 @@ def _form(session: Session, community: routing.UnitInfo, event: Event, members: 
     session.flush()
     audit.record(session, AI, "ai.hotspot_prompt", spot, unit_id=community.id, category=cat.code if cat else None)
     outbox.add(session, "risk.prompt", source="ai.hotspot", hotspot_id=spot.id, unit_path=community.path, text=text)
+    street = org.centre_units_on(session, community.path).get("street")
+    if street is not None:  # the 风险提示 reaches the street centre's duty officers and leaders, in their inbox
+        notify(
+            session,
+            unit_id=street.id,
+            roles=["dispatcher", "leader"],
+            kind="risk_prompt",
+            title=f"风险提示：{community.name}热点问题「{name}」",
+            body=text,
+            subject=("event", event.id),
+            drill=event.is_drill,
+        )
     return spot
 
 

@@ -126,6 +126,7 @@ NOTIFICATION_KIND: dict[str, tuple[str, str]] = {
     "task_overdue": ("预案任务超期", "Plan task overdue"),
     "data_request": ("数据申请", "Data request"),
     "data_request_overdue": ("数据申请超期", "Data request overdue"),
+    "risk_prompt": ("风险提示", "Risk prompt"),
 }
 
 STATUS = STATUS_NAMES

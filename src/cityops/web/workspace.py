@@ -136,6 +136,8 @@ def subject_url(session: Session, n: Notification) -> str:
     """Where a notification's matter is worked on (the event page of a report, run or step; the request)."""
     if n.subject_type == "data_request":
         return f"/catalog/requests/{n.subject_id}"
+    if n.subject_type == "event":
+        return f"/events/{n.subject_id}"
     event_id: int | None = None
     if n.subject_type == "direct_report":
         event_id = session.scalar(select(DirectReport.event_id).where(DirectReport.id == n.subject_id))
