@@ -8,11 +8,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
+from cityops.sensing import fold, jobs
 from cityops.sensing.models import Reading, Rollup
 from tests.factories import Login
 from tests.sensing.conftest import register
@@ -64,3 +66,52 @@ def test_rollups_equal_the_group_by_of_raw_rows(client: TestClient, gateway: Log
     }
     assert stored == _expected(session)
     assert sum(n for (_, p, _), (n, *_) in stored.items() if p == "h") == 400
+
+
+def _stored(session: Session) -> dict[tuple[int, str, datetime], tuple[Any, ...]]:
+    session.expire_all()
+    return {
+        (r.device_id, r.period, r.bucket): (r.n, round(r.total, 6), r.min_value, r.max_value, (r.last_ts, r.last_value))
+        for r in session.scalars(select(Rollup))
+    }
+
+
+def test_a_heavy_stream_folds_later_and_exactly(
+    client: TestClient, gateway: Login, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a heavy stream SQLite folds the rollups every FOLD_ROWS readings or FOLD_SECONDS, not at every
+    batch; the worker's job folds what is left, and the rollups are the GROUP BY again — also after the raw
+    table was emptied (rowids start again below the watermark)."""
+    monkeypatch.setattr(fold, "SMALL_BATCH", 10)  # these batches of 100 count as heavy
+    monkeypatch.setattr(fold, "FOLD_SECONDS", 3600.0)
+    register(client, gateway, {"code": "CQ-WP-9", "type": "water_pressure", "name": "供水9", "unit_code": "500103003"})
+    base = clock.now().replace(second=0, microsecond=0) - timedelta(hours=3)
+
+    def batch(start: int) -> list[dict[str, Any]]:
+        return [
+            {"device": "CQ-WP-9", "ts": (base + timedelta(seconds=10 * i)).isoformat(), "value": 0.3 + i % 5 / 100}
+            for i in range(start, start + 100)
+        ]
+
+    for start in (0, 100, 200):
+        post(client, gateway, *batch(start))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # the first batch folded (nothing had been), the next two wait
+        assert sum(n for (_, p, _), (n, *_) in _stored(session).items() if p == "h") == 100
+    session.rollback()  # a fresh transaction, as the worker's job runs in
+    jobs.fold_rollups(session, clock.now())  # the worker's periodic job
+    session.commit()
+    assert _stored(session) == _expected(session)
+
+    session.rollback()
+    session.execute(delete(Reading))  # e.g. retention took every raw row of a long-silent fleet
+    session.commit()
+    before = _stored(session)
+    post(client, gateway, *batch(300))
+    post(client, gateway, *batch(400))
+    session.rollback()
+    jobs.fold_rollups(session, clock.now())
+    session.commit()
+    after = _stored(session)
+    assert sum(n for (_, p, _), (n, *_) in after.items() if p == "h") == 500  # 300 before + 200 new, none lost
+    assert {k: v for k, v in after.items() if k not in before or v != before[k]}  # the new ones were folded

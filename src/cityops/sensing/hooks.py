@@ -1,4 +1,5 @@
-"""What the sensing domain plugs into the platform: offline detection, retention of raw readings, its
+"""What the sensing domain plugs into the platform: offline detection, retention of raw readings, the
+rollups a stream that stopped left unfolded (SQLite), its
 per-process device registry, and devices/alarms following units that move or merge."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def install(hooks: Hooks) -> None:
     hooks.state[REGISTRY_KEY] = Registry()
     hooks.every("sensing.detect_offline", timedelta(minutes=1), jobs.detect_offline)
     hooks.every("sensing.retention", timedelta(hours=1), jobs.retention)
+    hooks.every("sensing.fold_rollups", timedelta(seconds=5), jobs.fold_rollups)
     hooks.on_unit_changed("sensing.follow_units", follow_units)
     for kind in bundle_kinds.kinds():
         hooks.bundle_kind(kind)

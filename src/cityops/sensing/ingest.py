@@ -19,6 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
+from cityops.events import catalogue, routing
+from cityops.org.geo import resolve_many
 from cityops.sensing import alarms, store
 from cityops.sensing.models import Device, IngestCounter
 from cityops.sensing.registry import DeviceInfo, registry_of
@@ -56,29 +58,44 @@ def parse_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[
 
 
 def _timestamp(raw: Any) -> datetime | None:
+    if raw.__class__ is str:
+        try:
+            ts = datetime.fromisoformat(raw)  # ISO 8601, "Z" included
+        except ValueError:
+            return None
+        return ts if ts.tzinfo is not None else None
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
         seconds = raw / 1000 if raw > 1e11 else raw  # epoch milliseconds or seconds
         return datetime.fromtimestamp(seconds, UTC) if math.isfinite(seconds) else None
-    if isinstance(raw, str):
-        try:
-            ts = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return ts if ts.tzinfo is not None else None
+    return None
+
+
+# A checked reading: the device, its time (aware, and in epoch seconds), its value and, when the sender
+# wrote the time as canonical UTC ISO 8601, SQLite's text of it (cut from what was sent: formatting it again
+# would cost more than everything else done to a reading here).
+Checked = tuple[DeviceInfo, datetime, float, float, str | None]
+
+
+def _sqlite_text(raw: str) -> str | None:
+    if raw[10:11] == "T" and raw[19:20] == "." and (raw[26:] == "+00:00" or raw[26:] == "Z"):
+        return raw[:10] + " " + raw[11:26]
     return None
 
 
 def _check(
-    obj: dict[str, Any], devices: dict[str, DeviceInfo], now: datetime, arrivals: Iterator[int]
-) -> tuple[DeviceInfo, datetime, float] | str:
+    obj: dict[str, Any], devices: dict[str, DeviceInfo], window: tuple[datetime, datetime], arrivals: Iterator[int]
+) -> Checked | str:
+    """One reading checked against the devices and the accepted time window; the reason it is rejected
+    otherwise. Kept to plain comparisons: this runs for every reading."""
     code = obj.get("device")
-    device = devices.get(code) if isinstance(code, str) else None
+    device = devices.get(code) if code.__class__ is str else None
     if device is None:
         return "unknown_device"
-    value = obj.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    value: Any = obj.get("value")
+    kind = value.__class__
+    if kind is not float and kind is not int:  # bool is its own class, so true/false are refused here
         return "wrong_type"
     if not math.isfinite(value):
         return "not_a_number"
@@ -88,14 +105,19 @@ def _check(
         return "out_of_range"
     # A reading sent without a time takes its arrival, a microsecond after the previous such one in the
     # batch, so two of them are not taken for one reading sent twice.
-    ts = _timestamp(obj.get("ts")) if "ts" in obj else now + timedelta(microseconds=next(arrivals))
+    raw = obj.get("ts", _ABSENT)
+    oldest, newest = window
+    ts = oldest + MAX_AGE + timedelta(microseconds=next(arrivals)) if raw is _ABSENT else _timestamp(raw)
     if ts is None:
         return "bad_timestamp"
-    if ts > now + MAX_AHEAD:
+    if ts > newest:
         return "in_future"
-    if ts < now - MAX_AGE:
+    if ts < oldest:
         return "too_old"
-    return device, ts, float(value)
+    return device, ts, ts.timestamp(), float(value), _sqlite_text(raw) if raw.__class__ is str else None
+
+
+_ABSENT = object()
 
 
 def ingest(
@@ -108,12 +130,12 @@ def ingest(
     """Take in a batch of (line number, reading object); the caller commits."""
     now = clock.now()
     result = IngestResult(rejected=list(rejects or []))
-    codes = {o["device"] for _, o in items if isinstance(o.get("device"), str)}
+    codes = {code for _, o in items if (code := o.get("device")).__class__ is str}
     devices = registry_of(session).lookup(session, codes) if codes else {}
-    good: dict[tuple[int, datetime], tuple[DeviceInfo, datetime, float]] = {}
-    arrivals = count()
+    good: dict[tuple[int, datetime], Checked] = {}
+    window, arrivals = (now - MAX_AGE, now + MAX_AHEAD), count()
     for line, obj in items:
-        checked = _check(obj, devices, now, arrivals)
+        checked = _check(obj, devices, window, arrivals)
         if isinstance(checked, str):
             result.rejected.append({"line": line, "reason": checked, "detail": str(obj.get("device", ""))[:64]})
             continue
@@ -123,42 +145,55 @@ def ingest(
         else:
             good[key] = checked
     if good:
-        already = store.store(session, [(d.id, ts, v) for d, ts, v in good.values()])
+        already = store.store(session, [(d.id, ts, v, text) for d, ts, _, v, text in good.values()])
         result.duplicates += len(already)
         fresh = [r for k, r in good.items() if k not in already] if already else list(good.values())
-        fresh.sort(key=lambda r: r[1])  # rules see each device's readings in time order
+        fresh.sort(key=_epoch)  # rules see each device's readings in time order
         _device_state(session, fresh, result)
         result.accepted = len(fresh)
     _count(session, source, result)
     return result
 
 
-def _device_state(session: Session, good: list[tuple[DeviceInfo, datetime, float]], result: IngestResult) -> None:
-    latest: dict[int, datetime] = {}
+def warm_up(session: Session) -> None:
+    """What a long-running ingest process builds once, before its first reading rather than inside the
+    batch that opens its first event (a threshold crossing would wait for them, and so would every other
+    ingest process behind its write lock): the geo resolver, the org tree for routing, the catalogue."""
+    resolve_many(session, [(106.55, 29.56, None)])
+    routing.context(session)
+    catalogue.view(session)
+
+
+def _epoch(reading: Checked) -> float:
+    return reading[2]
+
+
+def _device_state(session: Session, good: list[Checked], result: IngestResult) -> None:
     pending: alarms.Pending = []
     touched: list[Any] = []
     states = registry_of(session).states
-    for device, ts, value in good:
+    for device, ts, epoch, value, _ in good:
         state = states.get(device.id)
-        if state is not None:
-            for change in state.evaluate(ts, value):
-                alarm = alarms.apply(session, device, change, pending)
-                if change.raised:
-                    result.alarms_raised += 1
-                    touched.append(alarm)
-                else:
-                    result.alarms_cleared += 1
-        latest[device.id] = ts  # in time order: the last one is the newest
+        if state is None:
+            continue
+        for change in state.evaluate(ts, value, epoch):
+            alarm = alarms.apply(session, device, change, pending)
+            if change.raised:
+                result.alarms_raised += 1
+                touched.append(alarm)
+            else:
+                result.alarms_cleared += 1
     alarms.open_events(session, pending)
     for alarm in touched:
         if alarm is not None and alarm.event_id is not None and alarm.event_id not in result.events_opened:
             result.events_opened.append(alarm.event_id)
-    _back_online(session, {d.id: d for d, _, _ in good}, latest)
+    _back_online(session, good)
 
 
-def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[int, datetime]) -> None:
+def _back_online(session: Session, good: list[Checked]) -> None:
     """Devices that report again come back online. Decided by the database, not this process's cache: the
     worker that marked a device offline is often another process."""
+    devices = {r[0].id: r[0] for r in good}
     back = session.scalars(
         update(Device)
         .where(Device.id.in_(list(devices)), Device.status == "offline")
@@ -169,7 +204,8 @@ def _back_online(session: Session, devices: dict[int, DeviceInfo], latest: dict[
     for device_id in back:
         device = devices[device_id]
         device.status = "active"
-        alarms.end_offline(session, device, latest[device_id])
+        newest = max(r[1] for r in good if r[0].id == device_id)  # rare: only devices that were offline
+        alarms.end_offline(session, device, newest)
 
 
 def _count(session: Session, source: str, result: IngestResult) -> None:

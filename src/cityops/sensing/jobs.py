@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cityops.core.hooks import hooks_of
-from cityops.sensing import alarms, partitions
+from cityops.sensing import alarms, fold, partitions
 from cityops.sensing.models import Device, DeviceType
 from cityops.sensing.registry import registry_of
 from cityops.sensing.rules import compile_rules
@@ -48,3 +48,8 @@ def retention(session: Session, now: datetime) -> None:
     days = hooks_of(session).settings.reading_retention_days
     partitions.ensure(session, now, days_back=days)  # late readings of the kept days get their partition too
     partitions.drop_expired(session, now, days)
+
+
+def fold_rollups(session: Session, now: datetime) -> None:
+    """SQLite: fold the raw readings a stream left above the watermark when it stopped (`sensing.fold`)."""
+    fold.fold_pending(session)

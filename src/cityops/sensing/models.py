@@ -86,10 +86,15 @@ class Device(Base):
 
 class Reading(Base):
     """Raw readings. (device_id, ts) is unique: a re-sent reading is stored once. On PostgreSQL the table
-    is range-partitioned by day on ts (migration 0014, `sensing.partitions`); SQLite keeps one table."""
+    is range-partitioned by day on ts (migration 0014, `sensing.partitions`) and each day indexed by device
+    then time; SQLite keeps one table whose key leads with the time, so a stream's batch appends to the
+    index instead of touching a page per device (migration 0020)."""
 
     __tablename__ = "reading"
-    __table_args__ = (Index("uq_reading_device_ts", "device_id", "ts", unique=True),)
+    __table_args__ = (
+        Index("uq_reading_device_ts", "device_id", "ts", unique=True).ddl_if(dialect="postgresql"),
+        Index("uq_reading_ts_device", "ts", "device_id", unique=True).ddl_if(dialect="sqlite"),
+    )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     device_id: Mapped[int] = mapped_column(Integer)
     ts: Mapped[datetime]
@@ -111,6 +116,15 @@ class Rollup(Base):
     max_value: Mapped[float] = mapped_column(Float)
     last_ts: Mapped[datetime]
     last_value: Mapped[float] = mapped_column(Float)
+
+
+class RollupFold(Base):
+    """SQLite: the highest raw reading id already folded into the rollups, and when (`sensing.store`)."""
+
+    __tablename__ = "reading_fold"
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    folded_at: Mapped[datetime | None]
 
 
 class Alarm(Base):

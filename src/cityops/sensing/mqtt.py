@@ -30,7 +30,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core.db import session_scope
-from cityops.sensing import ingest
+from cityops.sensing import fold, ingest
 
 log = logging.getLogger("cityops.mqtt")
 
@@ -131,6 +131,7 @@ class MqttIngest:
         self.factory, self.qos = factory, qos
         self.topics = [topic] if isinstance(topic, str) else list(topic)
         self.batch, self.flush_seconds = batch, flush_seconds
+        self._unfolded = False  # batches ingested since the last fold when idle
         self.inbox: queue.Queue[tuple[str, bytes, int, int]] = queue.Queue()
         self.stats = MqttStats()
         self.connected = threading.Event()
@@ -173,6 +174,7 @@ class MqttIngest:
         try:
             taken.append(self.inbox.get(timeout=timeout if timeout is not None else self.flush_seconds))
         except queue.Empty:
+            self._fold_when_idle()
             return 0
         deadline = time.monotonic() + self.flush_seconds
         while len(taken) < self.batch:
@@ -185,6 +187,18 @@ class MqttIngest:
                 break
         self._ingest(taken)
         return len(taken)
+
+    def _fold_when_idle(self) -> None:
+        """The stream paused: fold what its large batches left above the rollup watermark (SQLite; the
+        worker's job would within seconds, this makes it at once). Never fatal to the ingest loop."""
+        if not self._unfolded:
+            return
+        try:
+            with session_scope(self.factory) as s:
+                fold.fold_pending(s)
+            self._unfolded = False
+        except Exception:
+            log.exception("folding the rollups failed; the worker's job will")
 
     def _ingest(self, taken: list[tuple[str, bytes, int, int]]) -> None:
         items: list[tuple[int, dict[str, Any]]] = []
@@ -210,6 +224,7 @@ class MqttIngest:
         for _, _, mid, qos in taken:
             if qos > 0:
                 self.client.ack(mid, qos)
+        self._unfolded = True
         self.stats.messages += len(taken)
         self.stats.batches += 1
         self.stats.accepted += result.accepted
@@ -217,6 +232,8 @@ class MqttIngest:
         self.stats.events_opened.extend(result.events_opened)
 
     def run_forever(self, stop: threading.Event) -> None:
+        with session_scope(self.factory, write=False) as s:
+            ingest.warm_up(s)
         self.start()
         try:
             while not stop.is_set():

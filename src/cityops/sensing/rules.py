@@ -134,6 +134,21 @@ class DeviceState:
             (r, self._compile(r)) for r in self.rules if r.kind in ("threshold", "rate")
         ]
         self._composites = [r for r in self.rules if r.kind == "composite"]
+        self._quiet = self._quiet_band()
+
+    def _quiet_band(self) -> tuple[float, float] | None:
+        """For a device with threshold rules only: the open band of values that can change nothing while no
+        alarm is active (below every raise level), so most readings skip the rules. None: no such band."""
+        if any(r.kind in ("rate", "composite") for r in self.rules):
+            return None
+        lo, hi = float("-inf"), float("inf")
+        for rule in self.rules:
+            for level, _ in rule.levels if rule.kind == "threshold" else ():
+                if rule.below:
+                    lo = max(lo, level)
+                else:
+                    hi = min(hi, level)
+        return lo, hi
 
     def _compile(self, rule: Rule) -> Callable[[float, float], str | None]:
         if rule.kind == "threshold":
@@ -169,17 +184,24 @@ class DeviceState:
 
         return rate
 
-    def evaluate(self, at: datetime, value: float) -> list[Change]:
-        ts = at.timestamp()
+    def evaluate(self, at: datetime, value: float, ts: float | None = None) -> list[Change]:
+        """The changes one reading makes (`ts`: `at` in epoch seconds, when the caller has it already)."""
+        if ts is None:
+            ts = at.timestamp()
         if ts < self.seen_ts:
             return []  # a late reading is stored and rolled up, but alarms move forward in time only
         self.seen_ts = ts
-        while self.history and ts - self.history[0][0] > self.horizon:
-            self.history.popleft()
+        quiet = self._quiet
+        if quiet is not None and not self.active and quiet[0] < value < quiet[1]:
+            return []
         changes: list[Change] = []
         for rule, check in self._checks:
             self._apply(rule, check(ts, value), at, ts, value, changes)
-        self.history.append((ts, value))
+        if self.horizon:  # only rate and composite rules look back
+            history = self.history
+            while history and ts - history[0][0] > self.horizon:
+                history.popleft()
+            history.append((ts, value))
         for rule in self._composites:
             held = [ts - self.last_held.get(r, -1e18) <= rule.window_s for r in rule.of]
             ok = all(held) if rule.op == "and" else any(held)

@@ -4,32 +4,24 @@ latest values in a few statements per batch, whatever the batch size.
 A re-sent reading (same device, same time) is stored once: the raw insert skips it on the unique
 (device_id, ts) index, and the rollups are grouped from the rows that insert really added — so they stay
 exactly the GROUP BY of the raw rows whatever arrives twice or out of order, and two ingest processes
-racing on one reading count it once. Measured by `cityops bench readings`.
+racing on one reading count it once. On PostgreSQL the rollups are folded in the insert's own statement;
+on SQLite from the raw rows above a watermark, every few seconds under a heavy stream (`sensing.fold`).
+Measured by `cityops bench readings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
 from cityops.core.db import _sqlite_utc_text
+from cityops.sensing import fold
 
-Row = tuple[int, datetime, float]  # device id, aware UTC time, value
-
-_UPSERT = (
-    "ON CONFLICT (device_id, period, bucket) DO UPDATE SET n = reading_rollup.n + excluded.n, "
-    "total = reading_rollup.total + excluded.total, "
-    "min_value = {least}(reading_rollup.min_value, excluded.min_value), "
-    "max_value = {greatest}(reading_rollup.max_value, excluded.max_value), "
-    "last_value = CASE WHEN excluded.last_ts >= reading_rollup.last_ts THEN excluded.last_value "
-    "ELSE reading_rollup.last_value END, "
-    "last_ts = CASE WHEN excluded.last_ts >= reading_rollup.last_ts THEN excluded.last_ts "
-    "ELSE reading_rollup.last_ts END"
-)
-_COLUMNS = "(device_id, period, bucket, n, total, min_value, max_value, last_ts, last_value)"
+# device id, aware time, value, and SQLite's UTC text of the time when the caller has it already (or None)
+Row = tuple[int, datetime, float, str | None]
 
 
 def store(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
@@ -43,62 +35,50 @@ def store(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
     return _store_sqlite(session, rows)
 
 
-def _sqlite_groups(period: str, bucket: str) -> str:
-    return (
-        f"SELECT device_id, '{period}' AS period, {bucket} AS bucket, count(*) AS n, sum(value) AS total, "  # noqa: S608
-        # NOT INDEXED: read the new rows by rowid range (without statistics SQLite would scan the index)
-        "min(value) AS lo, max(value) AS hi, max(ts) AS last_ts FROM reading NOT INDEXED WHERE id > ? "
-        "GROUP BY device_id, bucket"
-    )
-
-
-# Both periods in one statement over the rows this transaction added; the last value is the row at the
-# group's latest time (the unique index finds it).
-_SQLITE_ROLLUPS = (  # constants of this module only
-    f"INSERT INTO reading_rollup {_COLUMNS} "  # noqa: S608
-    "SELECT g.device_id, g.period, g.bucket, g.n, g.total, g.lo, g.hi, g.last_ts, r.value FROM ("
-    + _sqlite_groups("m", "substr(ts, 1, 16) || ':00.000000'")
-    + " UNION ALL "
-    + _sqlite_groups("h", "substr(ts, 1, 13) || ':00:00.000000'")
-    + ") AS g JOIN reading AS r ON r.device_id = g.device_id AND r.ts = g.last_ts WHERE true "
-    + _UPSERT.format(least="MIN", greatest="MAX")
-)
-
-
-# Each device's latest value from the same new rows, never moved back by a reading that arrives late.
-_SQLITE_LATEST = (
-    "UPDATE device SET last_ts = g.last_ts, last_value = r.value FROM ("
-    "SELECT device_id, max(ts) AS last_ts FROM reading NOT INDEXED WHERE id > ? GROUP BY device_id) AS g "
-    "JOIN reading AS r ON r.device_id = g.device_id AND r.ts = g.last_ts "
-    "WHERE device.id = g.device_id AND (device.last_ts IS NULL OR device.last_ts <= g.last_ts)"
-)
+# Each device's latest value, never moved back by a reading that arrives late.
+_SQLITE_LATEST = "UPDATE device SET last_ts = ?, last_value = ? WHERE id = ? AND (last_ts IS NULL OR last_ts <= ?)"
+_SQLITE_INSERT = "INSERT INTO reading (device_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (device_id, ts) DO NOTHING"
 
 
 def _store_sqlite(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
     conn = session.connection()
+    # Times as SQLAlchemy stores them on SQLite; an aware UTC time is the common case, in one step.
+    data: list[tuple[int, str, float]] = [
+        (d, text or (ts.isoformat(" ", "microseconds")[:26] if ts.tzinfo is UTC else str(_sqlite_utc_text(ts))), v)
+        for d, ts, v, text in rows
+    ]
     # SQLite has one writer at a time, so the rows this transaction adds are exactly those above the
     # highest id before it (rowids grow from the maximum).
     before = int(conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM reading").scalar_one())
-    data = [(d, _sqlite_utc_text(ts), v) for d, ts, v in rows]
-    added = conn.exec_driver_sql(
-        "INSERT INTO reading (device_id, ts, value) VALUES (?, ?, ?) ON CONFLICT (device_id, ts) DO NOTHING", data
-    ).rowcount
+    added = conn.exec_driver_sql(_SQLITE_INSERT, data).rowcount
     duplicates: set[tuple[int, datetime]] = set()
     if added < len(data):
         new = set(conn.exec_driver_sql("SELECT device_id, ts FROM reading WHERE id > ?", (before,)).all())
-        duplicates = {(d, ts) for (d, ts, _), (_, text, _) in zip(rows, data, strict=True) if (d, text) not in new}
-    conn.exec_driver_sql(_SQLITE_ROLLUPS, (before, before))
-    conn.exec_driver_sql(_SQLITE_LATEST, (before,))
+        duplicates = {(r[0], r[1]) for r, (_, text, _) in zip(rows, data, strict=True) if (r[0], text) not in new}
+        data = [row for row in data if (row[0], row[1]) in new]
+    if data:
+        conn.exec_driver_sql(_SQLITE_LATEST, _latest(data))
+    fold.after_insert(conn, before, added)
     return duplicates
+
+
+def _latest(data: list[tuple[int, str, float]]) -> list[tuple[str, float, int, str]]:
+    """Each device's newest reading in the batch, as the parameters of `_SQLITE_LATEST`."""
+    latest: dict[int, tuple[str, float]] = {}
+    for device_id, ts, value in data:
+        last = latest.get(device_id)
+        if last is None or ts > last[0]:
+            latest[device_id] = (ts, value)
+    return [(ts, value, d, ts) for d, (ts, value) in latest.items()]
 
 
 def _pg_rollup(name: str, period: str, unit: str) -> str:
     bucket = f"date_trunc('{unit}', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
     return (
-        f"{name} AS (INSERT INTO reading_rollup {_COLUMNS} "  # noqa: S608
+        f"{name} AS (INSERT INTO reading_rollup {fold.COLUMNS} "  # noqa: S608
         f"SELECT device_id, '{period}', {bucket}, count(*), sum(value), min(value), max(value), max(ts), "
         f"(array_agg(value ORDER BY ts DESC))[1] FROM ins GROUP BY device_id, 3 "
-        + _UPSERT.format(least="LEAST", greatest="GREATEST")
+        + fold.upsert_clause(least="LEAST", greatest="GREATEST")
         + " RETURNING 1)"
     )
 
@@ -121,6 +101,6 @@ _PG_STORE = (  # constants of this module only
 def _store_postgresql(session: Session, rows: Sequence[Row]) -> set[tuple[int, datetime]]:
     # One statement: the insert's RETURNING feeds both rollups, so only rows really added are counted,
     # even when another process inserts the same reading at the same moment.
-    ids, times, values = ([r[i] for r in rows] for i in range(3))
+    ids, times, values = ([r[i] for r in rows] for i in range(3))  # the text is SQLite's only
     result = session.connection().exec_driver_sql(_PG_STORE, (ids, times, values))
     return {(int(d), clock.as_utc(ts)) for d, ts in result}
