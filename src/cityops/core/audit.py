@@ -15,7 +15,6 @@ nothing up to it was rewritten since, even by someone who could recompute the wh
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
 from cityops.core.actor import Actor
-from cityops.core.db import Base, bulk_insert
+from cityops.core.db import Base, bulk_insert, dumps
 from cityops.core.hooks import Hooks
 
 GENESIS = "0" * 64
@@ -97,7 +96,7 @@ def entry(actor: Actor, action: str, subject: Any = None, *, at: datetime | None
         "action": action,
         "subject_type": subject_type,
         "subject_id": subject_id,
-        "data": json.dumps(data, ensure_ascii=False, sort_keys=True, default=str),
+        "data": dumps(data),  # json.dumps(…, ensure_ascii=False, sort_keys=True, default=str), built once
     }
 
 

@@ -19,9 +19,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cityops.core.db import bulk_insert
 from cityops.core.hooks import Hooks, hooks_of
 from cityops.events.calendar import CST
 from cityops.events.models import DepartmentStat, EventGauge, EventStat
@@ -77,24 +77,17 @@ def count_department(session: Session, department_id: int | None, at: datetime, 
         row[name] += value
 
 
-_UPSERTS: dict[tuple[str, Any], Any] = {}
-
-
 def upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, Any]], fields: list[str]) -> None:
-    """Add `fields` of each row to the row with the same keys (insert it when missing)."""
+    """Add `fields` of each row to the row with the same keys (insert it when missing): one executemany of
+    INSERT … ON CONFLICT DO UPDATE (same text on SQLite and PostgreSQL), without the ORM's per-row work."""
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    stmt = _UPSERTS.get((dialect, model))
-    if stmt is None:  # built once per table: building and hashing it cost more than the upsert on every commit
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        base = insert(model)
-        stmt = base.on_conflict_do_update(
-            index_elements=keys, set_={f: getattr(model, f) + getattr(base.excluded, f) for f in fields}
-        )
-        _UPSERTS[(dialect, model)] = stmt
+    quote = session.get_bind().dialect.identifier_preparer.quote
+    table = quote(model.__table__.name)
+    sets = ", ".join(f"{quote(f)} = {table}.{quote(f)} + excluded.{quote(f)}" for f in fields)
+    suffix = f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {sets}"
     rows.sort(key=lambda r: tuple(r[k] for k in keys))  # a fixed order: concurrent upserts cannot deadlock
-    session.execute(stmt, rows)
+    bulk_insert(session, model, rows, suffix=suffix)
 
 
 _SHARD_PICK = random.Random()  # noqa: S311  (spreads writers over shards; nothing secret depends on it)

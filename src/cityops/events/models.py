@@ -129,10 +129,11 @@ class Duty(Base):
 
 class Event(Base):
     # Few indexes on purpose: every one costs on bulk intake. Scoped lists use (unit_path, received_at) or
-    # owner_path; the deadline sweep uses (status, due_at).
+    # owner_path; the deadline sweep uses (status, due_at) to mark overdue and (status, warn_at) to warn.
     __tablename__ = "event"
     __table_args__ = (
         Index("ix_event_open_due", "status", "due_at"),
+        Index("ix_event_open_warn", "status", "warn_at"),
         Index("ix_event_unit_path_received", "unit_path", "received_at"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
