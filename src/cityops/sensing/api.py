@@ -21,7 +21,6 @@ from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.core.schemas import InSchema, Schema
 from cityops.sensing import alarms, ingest, service
 from cityops.sensing.models import Alarm, Device, DeviceType, IngestCounter
-from cityops.sensing.registry import registry_of
 
 router = APIRouter(prefix="/api", tags=["sensing"], route_class=TransactionalRoute)
 PageDep = Annotated[PageParams, Depends(page_params)]
@@ -260,7 +259,7 @@ class NoteIn(InSchema):
 def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
     """Acknowledge: ACTIVE_UNACK → ACTIVE_ACK, CLEARED_UNACK → CLEARED_ACK (with an optional note)."""
     alarm = service.access_alarm(session, actor, alarm_id)
-    return AlarmRead.model_validate(alarms.acknowledge(session, actor, alarm, body.note if body else ""))
+    return AlarmRead.model_validate(alarms.act(session, actor, alarm, "ack", body.note if body else ""))
 
 
 @router.post(
@@ -270,10 +269,7 @@ def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn 
 def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
     """Clear by hand (the event it opened stays open until a person closes it)."""
     alarm = service.access_alarm(session, actor, alarm_id)
-    device = session.get(Device, alarm.device_id)
-    assert device is not None
-    info = registry_of(session).lookup(session, {device.code})[device.code]
-    return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info, body.note if body else ""))
+    return AlarmRead.model_validate(alarms.act(session, actor, alarm, "clear", body.note if body else ""))
 
 
 @router.get(
