@@ -249,3 +249,33 @@ class ImportRowError(BaseModel):
 class ImportResult(BaseModel):
     created: int
     errors: list[ImportRowError]
+
+
+# -- CKAN Action API envelopes (plain models: CKAN's answers pass through untouched) ---------------------
+class CkanAnswer(BaseModel):
+    help: str
+    success: bool
+
+
+class CkanNames(CkanAnswer):
+    result: list[str] = Field(description="dataset names (slugs)")
+
+
+class CkanPackage(CkanAnswer):
+    result: dict[str, Any] = Field(description="a CKAN package: name, title, notes, organization, resources …")
+
+
+class CkanSearchResult(BaseModel):
+    count: int
+    sort: str
+    results: list[dict[str, Any]] = Field(description="CKAN packages")
+    facets: dict[str, Any]
+    search_facets: dict[str, Any]
+
+
+class CkanSearch(CkanAnswer):
+    result: CkanSearchResult
+
+
+class CkanOrganizations(CkanAnswer):
+    result: list[str] | list[dict[str, Any]] = Field(description="names, or whole organizations with all_fields")

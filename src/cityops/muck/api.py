@@ -11,8 +11,8 @@ from fastapi import APIRouter, Query
 from cityops.core import clock
 from cityops.core.actor import Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
-from cityops.core.errors import Forbidden, Invalid
-from cityops.events.calendar import CST
+from cityops.core.errors import Forbidden
+from cityops.events.calendar import CST, kpi_period
 from cityops.muck import detect, kpis, service
 from cityops.muck.schemas import KpisOut, ScanOut, SiteCreate, SiteRead, TruckCreate, TruckRead, ViolationRead
 
@@ -68,8 +68,5 @@ def muck_kpis(
     first: Annotated[date | None, Query()] = None,
     last: Annotated[date | None, Query()] = None,
 ) -> KpisOut:
-    d_first, d_last = kpis.default_period(clock.now())
-    first, last = first or d_first, last or d_last
-    if first > last or (last - first).days > 400:
-        raise Invalid("统计期间无效 / the period is invalid (≤ 400 days)", field="first", code="muck.invalid_period")
+    first, last = kpi_period(first, last, kpis.default_period(clock.now()), code="muck.invalid_period")
     return KpisOut(**kpis.compute(session, actor, first, last).as_dict())

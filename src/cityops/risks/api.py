@@ -16,6 +16,7 @@ from cityops.core.actor import Actor
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import NotFound
 from cityops.core.pagination import PageDep, paginate
+from cityops.core.schemas import GEOJSON, FeatureCollection
 from cityops.org import service as org
 from cityops.risks import figures as risk_figures
 from cityops.risks import hazard_events, hazards, inspections, matrix, sheets
@@ -95,7 +96,7 @@ def create_point(body: PointCreate, session: SessionDep, actor: ActorDep) -> Poi
     return read_points(session, [points.create_point(session, actor, item)])[0]
 
 
-@router.get("/points.geojson", response_class=JSONResponse, responses={200: {"content": {"application/geo+json": {}}}})
+@router.get("/points.geojson", response_class=JSONResponse, response_model=FeatureCollection, responses=GEOJSON)
 def points_layer(
     session: SessionDep,
     actor: ActorDep,

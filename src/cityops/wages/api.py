@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query
 
 from cityops.core import clock
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
-from cityops.core.errors import Invalid
 from cityops.core.pagination import PageParams, page_params
+from cityops.events.calendar import kpi_period
 from cityops.wages import cases, kpis, service
 from cityops.wages.schemas import (
     CaseRead,
@@ -116,8 +116,5 @@ def wage_kpis(
     last: Annotated[date | None, Query()] = None,
 ) -> KpisOut:
     """The KPIs (docs/kpis.md) of the viewer's subtree over China days [first, last]; default last 30 days."""
-    d_first, d_last = kpis.default_period(clock.now())
-    first, last = first or d_first, last or d_last
-    if first > last or (last - first).days > 400:
-        raise Invalid("统计期间无效 / the period is invalid (≤ 400 days)", field="first", code="wages.invalid_period")
+    first, last = kpi_period(first, last, kpis.default_period(clock.now()), code="wages.invalid_period")
     return KpisOut(**kpis.compute(session, actor, first, last).as_dict())
