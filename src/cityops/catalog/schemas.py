@@ -279,3 +279,23 @@ class CkanSearch(CkanAnswer):
 
 class CkanOrganizations(CkanAnswer):
     result: list[str] | list[dict[str, Any]] = Field(description="names, or whole organizations with all_fields")
+
+
+class GrantedData(BaseModel):
+    """Rows of a granted entry: only the granted fields (values as the source holds them)."""
+
+    entry: str = Field(description="the entry's 信息资源代码")
+    fields: list[str]
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class SatisfactionOut(BaseModel):
+    unit_id: int
+    since: date
+    until: date
+    fulfilled: int
+    settled: int
+    rate: float | None = Field(description="fulfilled / settled, a fraction; null with nothing settled")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
@@ -14,7 +14,16 @@ from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Forbidden
 from cityops.events.calendar import CST, kpi_period
 from cityops.muck import detect, kpis, service
-from cityops.muck.schemas import KpisOut, ScanOut, SiteCreate, SiteRead, TruckCreate, TruckRead, ViolationRead
+from cityops.muck.schemas import (
+    KpisOut,
+    ScanOut,
+    SiteCreate,
+    SiteRead,
+    TrackOut,
+    TruckCreate,
+    TruckRead,
+    ViolationRead,
+)
 
 router = APIRouter(prefix="/api/muck", tags=["muck"], route_class=TransactionalRoute)
 
@@ -48,9 +57,9 @@ def list_violations(
 
 
 @router.get("/tracks")
-def tracks(session: SessionDep, actor: ActorDep, day: Annotated[date | None, Query()] = None) -> list[dict[str, Any]]:
+def tracks(session: SessionDep, actor: ActorDep, day: Annotated[date | None, Query()] = None) -> list[TrackOut]:
     """Each visible truck's positions of a China day (today by default)."""
-    return service.tracks_of_day(session, actor, day or clock.now().astimezone(CST).date())
+    return [TrackOut(**t) for t in service.tracks_of_day(session, actor, day or clock.now().astimezone(CST).date())]
 
 
 @router.post("/scan")

@@ -4,7 +4,7 @@ and the district's 城市运行安全风险清单."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -24,7 +24,9 @@ from cityops.risks import service as points
 from cityops.risks.models import Hazard, Inspection, InspectionPhoto, PointPrompt
 from cityops.risks.schemas import (
     AssessmentRead,
+    Band,
     CategoryRead,
+    EventLink,
     FiguresOut,
     HazardActionIn,
     HazardCreate,
@@ -36,6 +38,8 @@ from cityops.risks.schemas import (
     InspectionPage,
     InspectionRead,
     InspectionResultIn,
+    MatrixOut,
+    PhotoOut,
     PlanIn,
     PointCreate,
     PointDetail,
@@ -66,9 +70,9 @@ def list_categories(session: SessionDep, actor: ActorDep) -> list[CategoryRead]:
 
 
 @router.get("/matrix")
-def risk_matrix(actor: ActorDep) -> dict[str, Any]:
+def risk_matrix(actor: ActorDep) -> MatrixOut:
     """The 5×5 matrix: rows likelihood 5→1, columns consequence 1→5, each cell a level; and the bands."""
-    return {"grid": matrix.grid(), "bands": [{"min_score": s, "level": lv} for s, lv in matrix.BANDS]}
+    return MatrixOut(grid=matrix.grid(), bands=[Band(min_score=s, level=lv) for s, lv in matrix.BANDS])
 
 
 @router.get("/points")
@@ -243,14 +247,14 @@ def record_inspection(
 @router.post("/inspections/{inspection_id}/photos", status_code=201)
 def add_photo(
     inspection_id: int, session: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
+) -> PhotoOut:
     """A photo taken at the inspection (JPEG, PNG or WebP, at most 5 MB)."""
     row = inspections.access_inspection(session, actor, inspection_id)
     photo = inspections.Photo(
         file.filename or "photo", file.content_type or "", file.file.read(inspections.MAX_PHOTO + 1)
     )
     saved = inspections.add_photo(session, actor, row, photo)
-    return {"id": saved.id, "filename": saved.filename, "size": saved.size, "sha256": saved.sha256}
+    return PhotoOut(id=saved.id, filename=saved.filename, size=saved.size, sha256=saved.sha256)
 
 
 @router.get(
@@ -334,10 +338,10 @@ def hazard_reinspection(hazard_id: int, body: ReinspectionIn, session: SessionDe
 
 
 @router.post("/hazards/{hazard_id}/event", status_code=201)
-def hazard_to_event(hazard_id: int, body: ToEventIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+def hazard_to_event(hazard_id: int, body: ToEventIn, session: SessionDep, actor: ActorDep) -> EventLink:
     """The hazard becomes an event through the events intake (for other departments); both link each other."""
     h = hazards.access_hazard(session, actor, hazard_id)
-    return {"event_id": hazard_events.to_event(session, actor, h, category=body.category, note=body.note)}
+    return EventLink(event_id=hazard_events.to_event(session, actor, h, category=body.category, note=body.note))
 
 
 # -- prompts, figures, report --------------------------------------------------------------------------

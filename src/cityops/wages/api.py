@@ -17,11 +17,13 @@ from cityops.wages.schemas import (
     CaseRead,
     ComplaintCreate,
     EmployerCreate,
+    EmployerDetail,
     EmployerRead,
     KpisOut,
     PaymentCreate,
     PaymentRead,
     ProjectCreate,
+    ProjectDetail,
     ProjectRead,
     RecoveryIn,
 )
@@ -47,14 +49,14 @@ def list_employers(
 
 
 @router.get("/employers/{employer_id}")
-def get_employer(employer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, object]:
+def get_employer(employer_id: int, session: SessionDep, actor: ActorDep) -> EmployerDetail:
     employer = service.access_employer(session, actor, employer_id)
     projects = list(session.scalars(service.list_projects(actor, employer.id)))
-    return {
-        "employer": EmployerRead.model_validate(employer),
-        "projects": [read_project(session, p) for p in projects],
-        "cases": read_cases(session, cases.cases_of(session, actor, employer_id=employer.id)),
-    }
+    return EmployerDetail(
+        employer=EmployerRead.model_validate(employer),
+        projects=[read_project(session, p) for p in projects],
+        cases=read_cases(session, cases.cases_of(session, actor, employer_id=employer.id)),
+    )
 
 
 @router.post("/projects", status_code=201)
@@ -64,13 +66,13 @@ def create_project(body: ProjectCreate, session: SessionDep, actor: ActorDep) ->
 
 
 @router.get("/projects/{project_id}")
-def get_project(project_id: int, session: SessionDep, actor: ActorDep) -> dict[str, object]:
+def get_project(project_id: int, session: SessionDep, actor: ActorDep) -> ProjectDetail:
     project = service.access_project(session, actor, project_id)
-    return {
-        "project": read_project(session, project),
-        "payments": [read_payment(p) for p in service.payments_of(session, project.id)],
-        "cases": read_cases(session, cases.cases_of(session, actor, project_id=project.id)),
-    }
+    return ProjectDetail(
+        project=read_project(session, project),
+        payments=[read_payment(p) for p in service.payments_of(session, project.id)],
+        cases=read_cases(session, cases.cases_of(session, actor, project_id=project.id)),
+    )
 
 
 @router.post("/projects/{project_id}/payments", status_code=201)
