@@ -136,6 +136,26 @@ def test_acknowledge_and_clear_by_hand(client: TestClient, gateway: Login, facto
     assert cleared["status"] == "CLEARED_ACK"
 
 
+def test_alarm_workflow_refuses_a_second_ack_or_clear_with_its_code(
+    client: TestClient, gateway: Login, factory: sessionmaker[Session]
+) -> None:
+    """Cleared first, acknowledged after (CLEARED_UNACK → CLEARED_ACK); then nothing is left to do."""
+    register(client, gateway, ROCK)
+    _threshold_only(client, gateway)
+    post(client, gateway, {"device": "CQ-RD-0001", "value": 11.0})
+    duty = login(client, factory, "yz_alarm_flow", [Role.dispatcher], unit_code="500103")
+    alarm_id = client.get("/api/alarms", headers=duty.headers).json()["items"][0]["id"]
+    cleared = client.post(f"/api/alarms/{alarm_id}/clear", headers=duty.headers, json={"note": "现场已处置"})
+    assert cleared.json()["status"] == "CLEARED_UNACK"
+    again = client.post(f"/api/alarms/{alarm_id}/clear", headers=duty.headers)
+    assert again.status_code == 409 and again.json()["code"] == "alarm.already_cleared"
+    assert "「已清除未确认」状态下不能「清除」" in again.json()["detail"]
+    assert client.post(f"/api/alarms/{alarm_id}/ack", headers=duty.headers).json()["status"] == "CLEARED_ACK"
+    refused = client.post(f"/api/alarms/{alarm_id}/ack", headers=duty.headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "alarm.already_acknowledged"
+    assert refused.json()["data"]["allowed"] == []
+
+
 def test_rate_rule_raises_its_own_alarm_on_the_same_event(client: TestClient, gateway: Login) -> None:
     register(client, gateway, ROCK)
     out = post(

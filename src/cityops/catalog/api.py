@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from cityops.catalog.schemas import (
     EntryIn,
     EntryOut,
     EntryPage,
+    GrantedData,
     GrantOut,
     ImportResult,
     RequestIn,
@@ -28,6 +29,7 @@ from cityops.catalog.schemas import (
     RequestPage,
     ReviewIn,
     RevokeIn,
+    SatisfactionOut,
     VersionOut,
 )
 from cityops.core.actor import Actor
@@ -188,18 +190,18 @@ def read_granted_data(
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> GrantedData:
     """The granted fields only, rows limited to the grantee's jurisdiction; every read is audited."""
     grant = grants.access_grant(session, actor, grant_id)
     result = grants.read(session, actor, grant, limit=limit, offset=offset)
-    return {
-        "entry": result.entry.code,
-        "fields": list(grant.fields),
-        "total": result.total,
-        "limit": limit,
-        "offset": offset,
-        "items": result.rows,
-    }
+    return GrantedData(
+        entry=result.entry.code,
+        fields=list(grant.fields),
+        total=result.total,
+        limit=limit,
+        offset=offset,
+        items=result.rows,
+    )
 
 
 @router.get("/entries/{entry_id}/data")
@@ -209,7 +211,7 @@ def read_entry_data(
     actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> GrantedData:
     """The entry's API distribution: reads through the caller's grant for it (403 without one)."""
     entry = service.access_entry(session, actor, entry_id)
     grant = grants.grant_for_entry(session, actor, entry)
@@ -225,18 +227,13 @@ def revoke_grant(grant_id: int, data: RevokeIn, session: SessionDep, actor: Acto
 @router.get("/satisfaction")
 def satisfaction(
     session: SessionDep, actor: ActorDep, since: date, until: date, unit_id: int | None = None
-) -> dict[str, Any]:
+) -> SatisfactionOut:
     """数据供需满足率 for providers in a unit's subtree (default: the user's own unit); docs/concepts.md."""
     unit = org.access_unit(session, actor, unit_id if unit_id is not None else int(actor.unit_id or 0))
     s = requests.satisfaction(session, unit.path, since, until)
-    return {
-        "unit_id": unit.id,
-        "since": since,
-        "until": until,
-        "fulfilled": s.fulfilled,
-        "settled": s.settled,
-        "rate": s.rate,
-    }
+    return SatisfactionOut(
+        unit_id=unit.id, since=since, until=until, fulfilled=s.fulfilled, settled=s.settled, rate=s.rate
+    )
 
 
 # -- capability components ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from cityops.catalog import service, standards
 from cityops.catalog.api import base_url
 from cityops.catalog.models import CatalogEntry
+from cityops.catalog.schemas import CkanNames, CkanOrganizations, CkanPackage, CkanSearch
 from cityops.core.deps import OptionalActorDep, SessionDep, TransactionalRoute
 
 router = APIRouter(tags=["catalog-open"], route_class=TransactionalRoute)
@@ -53,13 +54,15 @@ def _graph(request: Request, session: SessionDep) -> list[standards.Node]:
     return standards.graph(entries, base_url(request), title=TITLE, items=items)
 
 
-@router.get("/api/catalog/dcat.ttl")
+@router.get("/api/catalog/dcat.ttl", response_class=Response, responses={200: {"content": {"text/turtle": {}}}})
 def dcat_turtle(request: Request, session: SessionDep) -> Response:
     """DCAT-AP 3 of the open catalogue, Turtle."""
     return Response(standards.turtle(_graph(request, session)), media_type="text/turtle; charset=utf-8")
 
 
-@router.get("/api/catalog/dcat.jsonld")
+@router.get(
+    "/api/catalog/dcat.jsonld", response_class=Response, responses={200: {"content": {"application/ld+json": {}}}}
+)
 def dcat_jsonld(request: Request, session: SessionDep) -> Response:
     """DCAT-AP 3 of the open catalogue, JSON-LD (inline context: no remote fetch needed)."""
     return Response(standards.jsonld(_graph(request, session)), media_type="application/ld+json")
@@ -74,7 +77,7 @@ def _package(request: Request, entry: CatalogEntry, actor: OptionalActorDep) -> 
     return standards.ckan_package(entry, base_url(request), service.visible_items(entry, actor))
 
 
-@router.get("/api/3/action/package_list")
+@router.get("/api/3/action/package_list", response_model=CkanNames)
 def package_list(
     request: Request,
     session: SessionDep,
@@ -86,7 +89,7 @@ def package_list(
     return standards.ckan_ok(base_url(request), "package_list", [standards.ckan_name(e) for e in entries])
 
 
-@router.get("/api/3/action/package_show", response_model=None, responses=CKAN_ERROR)
+@router.get("/api/3/action/package_show", response_model=CkanPackage, responses=CKAN_ERROR)
 def package_show(
     request: Request, session: SessionDep, actor: OptionalActorDep, id: Annotated[str, Query(max_length=100)]
 ) -> dict[str, Any] | JSONResponse:
@@ -98,7 +101,7 @@ def package_show(
     return JSONResponse(body, status_code=404)
 
 
-@router.get("/api/3/action/package_search")
+@router.get("/api/3/action/package_search", response_model=CkanSearch)
 def package_search(
     request: Request,
     session: SessionDep,
@@ -122,7 +125,7 @@ def package_search(
     return standards.ckan_ok(base_url(request), "package_search", result)
 
 
-@router.get("/api/3/action/organization_list")
+@router.get("/api/3/action/organization_list", response_model=CkanOrganizations)
 def organization_list(
     request: Request, session: SessionDep, actor: OptionalActorDep, all_fields: bool = False
 ) -> dict[str, Any]:

@@ -249,3 +249,53 @@ class ImportRowError(BaseModel):
 class ImportResult(BaseModel):
     created: int
     errors: list[ImportRowError]
+
+
+# -- CKAN Action API envelopes (plain models: CKAN's answers pass through untouched) ---------------------
+class CkanAnswer(BaseModel):
+    help: str
+    success: bool
+
+
+class CkanNames(CkanAnswer):
+    result: list[str] = Field(description="dataset names (slugs)")
+
+
+class CkanPackage(CkanAnswer):
+    result: dict[str, Any] = Field(description="a CKAN package: name, title, notes, organization, resources …")
+
+
+class CkanSearchResult(BaseModel):
+    count: int
+    sort: str
+    results: list[dict[str, Any]] = Field(description="CKAN packages")
+    facets: dict[str, Any]
+    search_facets: dict[str, Any]
+
+
+class CkanSearch(CkanAnswer):
+    result: CkanSearchResult
+
+
+class CkanOrganizations(CkanAnswer):
+    result: list[str] | list[dict[str, Any]] = Field(description="names, or whole organizations with all_fields")
+
+
+class GrantedData(BaseModel):
+    """Rows of a granted entry: only the granted fields (values as the source holds them)."""
+
+    entry: str = Field(description="the entry's 信息资源代码")
+    fields: list[str]
+    total: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+class SatisfactionOut(BaseModel):
+    unit_id: int
+    since: date
+    until: date
+    fulfilled: int
+    settled: int
+    rate: float | None = Field(description="fulfilled / settled, a fraction; null with nothing settled")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -23,3 +25,20 @@ class ErrorOut(BaseModel):
     )
     detail: str
     data: dict[str, object] = {}
+
+
+class GeoFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: int | str | None = None
+    geometry: dict[str, Any] | None = Field(description="a GeoJSON geometry (RFC 7946)")
+    properties: dict[str, Any]
+
+
+class FeatureCollection(BaseModel):
+    """A map layer (GeoJSON, RFC 7946), answered as application/geo+json."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[GeoFeature]
+
+
+GEOJSON: dict[int | str, dict[str, Any]] = {200: {"content": {"application/geo+json": {}}}}

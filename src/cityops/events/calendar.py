@@ -83,3 +83,15 @@ def load_calendar(session: Session) -> WorkCalendar:
     for row in session.scalars(select(WorkCalendarDay)):
         (cal.holidays if row.kind == "holiday" else cal.workdays).add(row.day)
     return cal
+
+
+MAX_PERIOD_DAYS = 400
+
+
+def kpi_period(first: date | None, last: date | None, default: tuple[date, date], *, code: str) -> tuple[date, date]:
+    """A KPI period of China days [first, last] from a query (each end falls back on `default`'s), at most
+    400 days long; `code` names the domain's refusal (wages.invalid_period, muck.invalid_period)."""
+    first, last = first or default[0], last or default[1]
+    if first > last or (last - first).days > MAX_PERIOD_DAYS:
+        raise Invalid("统计期间无效 / the period is invalid (≤ 400 days)", field="first", code=code)
+    return first, last

@@ -4,7 +4,7 @@ check-ins, missed), grid workers' reports (with photos, 就地解决) and the gr
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import Field
@@ -15,25 +15,30 @@ from cityops.core import clock
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import Invalid
-from cityops.core.pagination import Page, PageParams, page_params, paginate
+from cityops.core.pagination import PageParams, page_params, paginate
 from cityops.core.schemas import InSchema
 from cityops.events.models import Event
 from cityops.grid import grid_import, kpis, patrols, reports
 from cityops.grid import service as grids
 from cityops.grid.models import GridReport, PatrolSession
 from cityops.grid.schemas import (
+    AssignmentEnded,
     AssignmentIn,
     CheckInIn,
     CheckInOut,
     CoverageOut,
+    GridDetail,
     GridOut,
+    GridPage,
     GridVersionOut,
     ImportOut,
     KpisOut,
     PatrolOut,
+    PatrolPage,
     PlanDayOut,
     PlanIn,
     PlanOut,
+    PlanPage,
     ReportIn,
     ReportOut,
     RosterOut,
@@ -55,34 +60,28 @@ def _within(session: Session, actor: Actor, unit_id: int | None) -> OrgUnit | No
 @router.get("/grids")
 def list_grids(
     session: SessionDep, actor: ActorDep, page: PageDep, unit_id: Annotated[int | None, Query(ge=1)] = None
-) -> Page[GridOut]:
+) -> GridPage:
     """Grids in your subtree (or under `unit_id`), with their current record; generated ones say so."""
     stmt = grids.list_grids(session, actor, within=_within(session, actor, unit_id))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
     items = [GridOut(**grids.grid_view(u, r)) for u, r in rows]
-    return Page(items=items, total=int(total), limit=page.limit, offset=page.offset)
+    return GridPage.of(items, int(total), page)
 
 
 @router.get("/grids/{grid_id}")
-def read_grid(grid_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def read_grid(grid_id: int, session: SessionDep, actor: ActorDep) -> GridDetail:
     """One grid: its current record, its versions, who covers it and its patrol plans."""
     unit = grids.access_grid(session, actor, grid_id)
     record = grids.current_record(session, unit.id)
-    versions = [
-        GridVersionOut(**{**v.__dict__, "has_polygon": bool(v.geojson)}).model_dump(mode="json")
-        for v in grids.history(session, unit)
-    ]
-    return {
-        **GridOut(**grids.grid_view(unit, record)).model_dump(mode="json"),
-        "geometry": record.geojson if record else None,
-        "versions": versions,
-        "workers": [RosterOut(**r).model_dump(mode="json") for r in grids.roster(session, actor, within=unit)],
-        "plans": [
-            PlanOut.model_validate(p).model_dump()
-            for p in session.scalars(patrols.list_plans(session, actor, grid=unit))
-        ],
-    }
+    versions = [GridVersionOut(**{**v.__dict__, "has_polygon": bool(v.geojson)}) for v in grids.history(session, unit)]
+    return GridDetail(
+        **GridOut(**grids.grid_view(unit, record)).model_dump(),
+        geometry=record.geojson if record else None,
+        versions=versions,
+        workers=[RosterOut(**r) for r in grids.roster(session, actor, within=unit)],
+        plans=[PlanOut.model_validate(p) for p in session.scalars(patrols.list_plans(session, actor, grid=unit))],
+    )
 
 
 class GridEdit(InSchema):
@@ -142,10 +141,10 @@ def assign(grid_id: int, body: AssignmentIn, session: SessionDep, actor: ActorDe
 
 
 @router.post("/grid-workers/{assignment_id}/end")
-def end_assignment(assignment_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def end_assignment(assignment_id: int, session: SessionDep, actor: ActorDep) -> AssignmentEnded:
     row = grids.access_assignment(session, actor, assignment_id)
     grids.end_assignment(session, actor, row)
-    return {"id": row.id, "active": row.active, "ended_at": row.ended_at}
+    return AssignmentEnded(id=row.id, active=row.active, ended_at=row.ended_at)
 
 
 @router.get("/grid-coverage")
@@ -180,9 +179,9 @@ def retire_plan(patrol_plan_id: int, session: SessionDep, actor: ActorDep) -> Pl
 
 
 @router.get("/patrol-plans")
-def list_plans(session: SessionDep, actor: ActorDep, page: PageDep) -> Page[PlanOut]:
+def list_plans(session: SessionDep, actor: ActorDep, page: PageDep) -> PlanPage:
     rows, total = paginate(session, patrols.list_plans(session, actor), page)
-    return Page(items=[PlanOut.model_validate(p) for p in rows], total=total, limit=page.limit, offset=page.offset)
+    return PlanPage.of([PlanOut.model_validate(p) for p in rows], total, page)
 
 
 def patrol_out(session: Session, row: PatrolSession) -> PatrolOut:
@@ -206,9 +205,9 @@ def list_patrols(
     page: PageDep,
     mine: bool = False,
     flagged: bool | None = None,
-) -> Page[PatrolOut]:
+) -> PatrolPage:
     rows, total = paginate(session, patrols.list_sessions(session, actor, mine=mine, flagged=flagged), page)
-    return Page(items=[patrol_out(session, r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return PatrolPage.of([patrol_out(session, r) for r in rows], total, page)
 
 
 @router.get("/patrols/missed")

@@ -40,6 +40,11 @@ class DutyItemOut(Schema):
     source: str
 
 
+class DutyImportOut(Schema):
+    added: int
+    errors: list[dict[str, Any]] = Field(description="each refused row: its number and reason")
+
+
 class AdmissionIn(DutyItemIn):
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -104,13 +109,13 @@ def retire_item(item_id: int, body: RetireIn, session: SessionDep, actor: ActorD
 
 
 @router.post("/duty-items/import")
-def import_items(session: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+def import_items(session: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]) -> DutyImportOut:
     """Import an XLSX (层级, 清单, 事项名称, 牵头部门, 法律依据, 关联事项分类); bad rows reported by row."""
     data = file.file.read(MAX_XLSX + 1)
     if len(data) > MAX_XLSX:
         raise Invalid("文件过大 / the file is too large", code="file.too_large", field="file")
     added, errors = duties.import_xlsx(session, actor, data)
-    return {"added": added, "errors": errors}
+    return DutyImportOut(added=added, errors=errors)
 
 
 @router.get("/duty-items/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}})

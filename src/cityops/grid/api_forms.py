@@ -58,6 +58,23 @@ class TemplateOut(Schema):
     created_at: datetime
 
 
+class FieldOverlap(Schema):
+    requested: str
+    existing_code: str | None = Field(description="the shared field of that name, to reuse")
+    owner: str | None
+
+
+class FormReportRow(Schema):
+    record_id: int
+    label: str
+    values: dict[str, Any] = Field(description="field code → value")
+
+
+class FormReportOut(Schema):
+    template: TemplateOut
+    rows: list[FormReportRow]
+
+
 class RecordIn(InSchema):
     community_id: int = Field(ge=1, le=2**31 - 1)
     kind: str = Field(pattern="^(person|house|place)$")
@@ -93,9 +110,9 @@ def list_fields(
 
 
 @router.post("/form-templates/preview")
-def preview(body: PreviewIn, session: SessionDep, _: ActorDep) -> list[dict[str, Any]]:
+def preview(body: PreviewIn, session: SessionDep, _: ActorDep) -> list[FieldOverlap]:
     """Which of the fields a new report asks for exist already (reuse them)."""
-    return forms.overlap(session, body.record_kind, body.names)
+    return [FieldOverlap(**o) for o in forms.overlap(session, body.record_kind, body.names)]
 
 
 @router.post("/form-templates", status_code=201)
@@ -120,18 +137,18 @@ def list_templates(session: SessionDep, actor: ActorDep) -> list[TemplateOut]:
 @router.get("/form-templates/{template_id}/report")
 def read_report(
     template_id: int, session: SessionDep, actor: ActorDep, unit_id: Annotated[int | None, Query(ge=1)] = None
-) -> dict[str, Any]:
+) -> FormReportOut:
     """The report: records of its kind in your subtree × its fields, from the shared facts."""
     t = forms.access_template(session, actor, template_id)
     within = org.access_unit(session, actor, unit_id) if unit_id else None
     rep = forms.report(session, actor, t, within=within)
-    return {
-        "template": template_out(session, t).model_dump(mode="json"),
-        "rows": [
-            {"record_id": r.id, "label": r.label, "values": dict(zip([f.code for f in rep.fields], v, strict=True))}
-            for r, v in rep.rows
+    codes = [f.code for f in rep.fields]
+    return FormReportOut(
+        template=template_out(session, t),
+        rows=[
+            FormReportRow(record_id=r.id, label=r.label, values=dict(zip(codes, v, strict=True))) for r, v in rep.rows
         ],
-    }
+    )
 
 
 @router.get(

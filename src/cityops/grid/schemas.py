@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
+from cityops.core.pagination import Page
 from cityops.core.schemas import InSchema, Schema
 
 
@@ -178,3 +179,30 @@ class KpisOut(Schema):
     on_spot_rate: float | None
     patrol_coverage: float | None
     on_time_checkin_rate: float | None
+
+
+class GridPage(Page[GridOut]):
+    pass
+
+
+class GridDetail(GridOut):
+    """One grid with its boundary, its versions, who covers it and its patrol plans."""
+
+    geometry: str | None = Field(description="the boundary, a GeoJSON geometry as text")
+    versions: list[GridVersionOut]
+    workers: list[RosterOut]
+    plans: list[PlanOut]
+
+
+class AssignmentEnded(Schema):
+    id: int
+    active: bool
+    ended_at: datetime | None
+
+
+class PlanPage(Page[PlanOut]):
+    pass
+
+
+class PatrolPage(Page[PatrolOut]):
+    pass

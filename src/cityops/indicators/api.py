@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import Field
 from sqlalchemy import select
 
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
-from cityops.core.schemas import InSchema
 from cityops.indicators import custom
 from cityops.indicators.boards import boards_for, indicator_detail
 from cityops.indicators.models import RiskPrompt
+from cityops.indicators.schemas import FormIndicatorIn, FormIndicatorOut, RiskPromptOut
 from cityops.org import service as org
 
 router = APIRouter(prefix="/api", tags=["indicators"], route_class=TransactionalRoute)
@@ -41,38 +40,26 @@ def get_indicator(
 @router.get("/risk-prompts")
 def list_risk_prompts(
     session: SessionDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
-) -> list[dict[str, Any]]:
+) -> list[RiskPromptOut]:
     """风险提示 raised by red indicators in the caller's jurisdiction, newest first."""
     stmt = org.scoped(select(RiskPrompt), RiskPrompt.unit_path, actor).order_by(RiskPrompt.id.desc()).limit(limit)
     return [
-        {
-            "id": p.id,
-            "indicator_id": p.indicator_id,
-            "unit_id": p.unit_id,
-            "period": p.period_key,
-            "value": p.value,
-            "text": p.text,
-            "created_at": p.created_at.isoformat(),
-            "status": p.status,
-        }
+        RiskPromptOut(
+            id=p.id,
+            indicator_id=p.indicator_id,
+            unit_id=p.unit_id,
+            period=p.period_key,
+            value=p.value,
+            text=p.text,
+            created_at=p.created_at.isoformat(),
+            status=p.status,
+        )
         for p in session.scalars(stmt)
     ]
 
 
-class FormIndicatorIn(InSchema):
-    name: str = Field(min_length=1, max_length=80)
-    template_id: int = Field(ge=1, le=2**31 - 1)
-    field: str = Field(min_length=1, max_length=64, description="a field code of the template")
-    agg: str = Field("count", max_length=10, description="count | count_eq | sum | avg | min | max")
-    equals: str = Field("", max_length=80, description="the value counted by count_eq")
-    period: str = Field("now", max_length=8, description="now (current facts) | today | 30d | month | year")
-    unit: str = Field("个", max_length=16)
-    direction: str = Field("higher", max_length=8)
-    target: float | None = None
-
-
 @router.post("/indicators/form", status_code=201)
-def define_form_indicator(body: FormIndicatorIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def define_form_indicator(body: FormIndicatorIn, session: SessionDep, actor: ActorDep) -> FormIndicatorOut:
     """Define an indicator as an aggregate of an 一表通 report field over the viewer's units (leaders)."""
     ind = custom.define_form_indicator(
         session,
@@ -84,4 +71,4 @@ def define_form_indicator(body: FormIndicatorIn, session: SessionDep, actor: Act
         direction=body.direction,
         target=body.target,
     )
-    return {"id": ind.id, "code": ind.code, "name": ind.name, "source": ind.source, "period": ind.period}
+    return FormIndicatorOut(id=ind.id, code=ind.code, name=ind.name, source=ind.source, period=ind.period)

@@ -4,17 +4,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from cityops.core import clock
 from cityops.core.actor import Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
-from cityops.core.errors import Forbidden, Invalid
-from cityops.events.calendar import CST
+from cityops.core.errors import Forbidden
+from cityops.events.calendar import CST, kpi_period
 from cityops.muck import detect, kpis, service
-from cityops.muck.schemas import KpisOut, ScanOut, SiteCreate, SiteRead, TruckCreate, TruckRead, ViolationRead
+from cityops.muck.schemas import (
+    KpisOut,
+    ScanOut,
+    SiteCreate,
+    SiteRead,
+    TrackOut,
+    TruckCreate,
+    TruckRead,
+    ViolationRead,
+)
 
 router = APIRouter(prefix="/api/muck", tags=["muck"], route_class=TransactionalRoute)
 
@@ -48,9 +57,9 @@ def list_violations(
 
 
 @router.get("/tracks")
-def tracks(session: SessionDep, actor: ActorDep, day: Annotated[date | None, Query()] = None) -> list[dict[str, Any]]:
+def tracks(session: SessionDep, actor: ActorDep, day: Annotated[date | None, Query()] = None) -> list[TrackOut]:
     """Each visible truck's positions of a China day (today by default)."""
-    return service.tracks_of_day(session, actor, day or clock.now().astimezone(CST).date())
+    return [TrackOut(**t) for t in service.tracks_of_day(session, actor, day or clock.now().astimezone(CST).date())]
 
 
 @router.post("/scan")
@@ -68,8 +77,5 @@ def muck_kpis(
     first: Annotated[date | None, Query()] = None,
     last: Annotated[date | None, Query()] = None,
 ) -> KpisOut:
-    d_first, d_last = kpis.default_period(clock.now())
-    first, last = first or d_first, last or d_last
-    if first > last or (last - first).days > 400:
-        raise Invalid("统计期间无效 / the period is invalid (≤ 400 days)", field="first", code="muck.invalid_period")
+    first, last = kpi_period(first, last, kpis.default_period(clock.now()), code="muck.invalid_period")
     return KpisOut(**kpis.compute(session, actor, first, last).as_dict())

@@ -88,3 +88,11 @@ class KpisOut(Schema):
     closed: int
     closure_rate: float | None
     by_kind: dict[str, int]
+
+
+class TrackOut(Schema):
+    """One truck's positions of a day, in order, for the map."""
+
+    truck_id: int
+    plate: str
+    points: list[list[float]] = Field(description="[lon, lat] pairs")

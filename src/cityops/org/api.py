@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
 from cityops.core.pagination import PageDep, paginate
+from cityops.core.schemas import GEOJSON, FeatureCollection
 from cityops.org import geo, service
 from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
 from cityops.org.schemas import (
@@ -115,11 +116,7 @@ def list_centres(
     return [CentreRead.model_validate(r) for r in rows]
 
 
-@router.get(
-    "/districts.geojson",
-    response_class=JSONResponse,
-    responses={200: {"content": {"application/geo+json": {}}}},
-)
+@router.get("/districts.geojson", response_class=JSONResponse, response_model=FeatureCollection, responses=GEOJSON)
 def districts_geojson(session: SessionDep, actor: ActorDep) -> JSONResponse:
     """District polygons in the caller's subtree as a GeoJSON FeatureCollection (for the map)."""
     stmt = select(OrgUnit.id, OrgUnit.code, OrgUnit.name, UnitGeometry.geojson).join(

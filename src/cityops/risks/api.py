@@ -4,7 +4,7 @@ and the district's 城市运行安全风险清单."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -16,6 +16,7 @@ from cityops.core.actor import Actor
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import NotFound
 from cityops.core.pagination import PageDep, paginate
+from cityops.core.schemas import GEOJSON, FeatureCollection
 from cityops.org import service as org
 from cityops.risks import figures as risk_figures
 from cityops.risks import hazard_events, hazards, inspections, matrix, sheets
@@ -23,7 +24,9 @@ from cityops.risks import service as points
 from cityops.risks.models import Hazard, Inspection, InspectionPhoto, PointPrompt
 from cityops.risks.schemas import (
     AssessmentRead,
+    Band,
     CategoryRead,
+    EventLink,
     FiguresOut,
     HazardActionIn,
     HazardCreate,
@@ -35,6 +38,8 @@ from cityops.risks.schemas import (
     InspectionPage,
     InspectionRead,
     InspectionResultIn,
+    MatrixOut,
+    PhotoOut,
     PlanIn,
     PointCreate,
     PointDetail,
@@ -65,9 +70,9 @@ def list_categories(session: SessionDep, actor: ActorDep) -> list[CategoryRead]:
 
 
 @router.get("/matrix")
-def risk_matrix(actor: ActorDep) -> dict[str, Any]:
+def risk_matrix(actor: ActorDep) -> MatrixOut:
     """The 5×5 matrix: rows likelihood 5→1, columns consequence 1→5, each cell a level; and the bands."""
-    return {"grid": matrix.grid(), "bands": [{"min_score": s, "level": lv} for s, lv in matrix.BANDS]}
+    return MatrixOut(grid=matrix.grid(), bands=[Band(min_score=s, level=lv) for s, lv in matrix.BANDS])
 
 
 @router.get("/points")
@@ -95,7 +100,7 @@ def create_point(body: PointCreate, session: SessionDep, actor: ActorDep) -> Poi
     return read_points(session, [points.create_point(session, actor, item)])[0]
 
 
-@router.get("/points.geojson", response_class=JSONResponse, responses={200: {"content": {"application/geo+json": {}}}})
+@router.get("/points.geojson", response_class=JSONResponse, response_model=FeatureCollection, responses=GEOJSON)
 def points_layer(
     session: SessionDep,
     actor: ActorDep,
@@ -242,14 +247,14 @@ def record_inspection(
 @router.post("/inspections/{inspection_id}/photos", status_code=201)
 def add_photo(
     inspection_id: int, session: SessionDep, actor: ActorDep, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
+) -> PhotoOut:
     """A photo taken at the inspection (JPEG, PNG or WebP, at most 5 MB)."""
     row = inspections.access_inspection(session, actor, inspection_id)
     photo = inspections.Photo(
         file.filename or "photo", file.content_type or "", file.file.read(inspections.MAX_PHOTO + 1)
     )
     saved = inspections.add_photo(session, actor, row, photo)
-    return {"id": saved.id, "filename": saved.filename, "size": saved.size, "sha256": saved.sha256}
+    return PhotoOut(id=saved.id, filename=saved.filename, size=saved.size, sha256=saved.sha256)
 
 
 @router.get(
@@ -333,10 +338,10 @@ def hazard_reinspection(hazard_id: int, body: ReinspectionIn, session: SessionDe
 
 
 @router.post("/hazards/{hazard_id}/event", status_code=201)
-def hazard_to_event(hazard_id: int, body: ToEventIn, session: SessionDep, actor: ActorDep) -> dict[str, int]:
+def hazard_to_event(hazard_id: int, body: ToEventIn, session: SessionDep, actor: ActorDep) -> EventLink:
     """The hazard becomes an event through the events intake (for other departments); both link each other."""
     h = hazards.access_hazard(session, actor, hazard_id)
-    return {"event_id": hazard_events.to_event(session, actor, h, category=body.category, note=body.note)}
+    return EventLink(event_id=hazard_events.to_event(session, actor, h, category=body.category, note=body.note))
 
 
 # -- prompts, figures, report --------------------------------------------------------------------------

@@ -232,3 +232,24 @@ class FiguresOut(Schema):
     found_this_year: int
     closed_this_year: int
     rectification_rate: float | None
+
+
+class Band(Schema):
+    min_score: int
+    level: str
+
+
+class MatrixOut(Schema):
+    grid: list[list[str]] = Field(description="levels; rows likelihood 5→1, columns consequence 1→5")
+    bands: list[Band]
+
+
+class PhotoOut(Schema):
+    id: int
+    filename: str
+    size: int
+    sha256: str
+
+
+class EventLink(Schema):
+    event_id: int

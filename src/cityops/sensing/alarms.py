@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role, system_actor
-from cityops.core.errors import Conflict, NotFound
+from cityops.core.errors import Invalid, NotFound
 from cityops.events import service as events
 from cityops.events.intake import IntakeItem, intake_many
 from cityops.events.models import Source
 from cityops.sensing.defaults import EVENT_ATTRIBUTES
-from cityops.sensing.models import SEVERITY_RANK, Alarm, AlarmStatus, Severity
+from cityops.sensing.models import SEVERITY_RANK, Alarm, AlarmStatus, Device, Severity
 from cityops.sensing.registry import DeviceInfo, registry_of
 from cityops.sensing.rules import Change
+from cityops.workflow.engine import Flow
 
 SENSING = system_actor("system:sensing")
 OPENS_EVENT = SEVERITY_RANK[Severity.major]
@@ -225,12 +226,34 @@ def _note(alarm: Alarm, actor: Actor, action: str, note: str) -> None:
     alarm.details = {**(alarm.details or {}), "notes": [*(alarm.details or {}).get("notes", []), entry]}
 
 
+# What people do to an alarm (ThingsBoard's model): acknowledge it once, clear it once, in either order.
+# Rules clear alarms on their own (`_clear`); a person's clear goes through this table as well.
+ALARM_FLOW = Flow(
+    "alarm",
+    {
+        (AlarmStatus.active_unack, "ack"): AlarmStatus.active_ack,
+        (AlarmStatus.active_unack, "clear"): AlarmStatus.cleared_unack,
+        (AlarmStatus.active_ack, "clear"): AlarmStatus.cleared_ack,
+        (AlarmStatus.cleared_unack, "ack"): AlarmStatus.cleared_ack,
+    },
+    labels={
+        AlarmStatus.active_unack: "活动未确认",
+        AlarmStatus.active_ack: "活动已确认",
+        AlarmStatus.cleared_unack: "已清除未确认",
+        AlarmStatus.cleared_ack: "已清除已确认",
+        "ack": "确认",
+        "clear": "清除",
+    },
+    code="alarm.invalid_transition",
+    codes={"ack": "alarm.already_acknowledged", "clear": "alarm.already_cleared"},
+)
+ACTIONS = ("ack", "clear")
+
+
 def acknowledge(session: Session, actor: Actor, alarm: Alarm, note: str = "") -> Alarm:
     _check_staff(actor)
-    if alarm.acknowledged:
-        raise Conflict("告警已确认 / already acknowledged", code="alarm.already_acknowledged")
+    alarm.status = ALARM_FLOW.next_state(status_of(alarm.cleared, alarm.acknowledged), "ack")
     alarm.acknowledged, alarm.ack_ts, alarm.acked_by = True, clock.now(), actor.username
-    alarm.status = status_of(alarm.cleared, True)
     _note(alarm, actor, "ack", note)
     audit.record(session, actor, "sensing.alarm_acknowledged", alarm, note=note.strip()[:MAX_NOTE])
     return alarm
@@ -238,8 +261,7 @@ def acknowledge(session: Session, actor: Actor, alarm: Alarm, note: str = "") ->
 
 def clear_by_hand(session: Session, actor: Actor, alarm: Alarm, device: DeviceInfo, note: str = "") -> Alarm:
     _check_staff(actor)
-    if alarm.cleared:
-        raise Conflict("告警已清除 / already cleared", code="alarm.already_cleared")
+    ALARM_FLOW.next_state(status_of(alarm.cleared, alarm.acknowledged), "clear")  # refused once cleared
     _note(alarm, actor, "clear", note)
     _clear(session, device, alarm, clock.now(), None, by=actor)
     registry_of(session).alarm_ids.pop((alarm.device_id, alarm.type), None)
@@ -249,6 +271,19 @@ def clear_by_hand(session: Session, actor: Actor, alarm: Alarm, device: DeviceIn
             if rule.type == alarm.type:
                 state.active.pop(rule.id, None)
     return alarm
+
+
+def act(session: Session, actor: Actor, alarm: Alarm, action: str, note: str = "") -> Alarm:
+    """A person's action on an alarm, `ack` or `clear` (the API's and the page's one way in)."""
+    if action == "ack":
+        return acknowledge(session, actor, alarm, note)
+    if action != "clear":
+        raise Invalid("未知操作 / unknown action", field="action", code="alarm.invalid_action")
+    _check_staff(actor)
+    device = session.get(Device, alarm.device_id)
+    assert device is not None
+    info = registry_of(session).lookup(session, {device.code})[device.code]
+    return clear_by_hand(session, actor, alarm, info, note)
 
 
 def _check_staff(actor: Actor) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -18,24 +17,29 @@ from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import Invalid
 from cityops.core.pagination import PageParams, page_params, paginate
-from cityops.core.schemas import InSchema, Schema
+from cityops.core.schemas import GEOJSON, FeatureCollection
 from cityops.sensing import alarms, ingest, service
 from cityops.sensing.models import Alarm, Device, DeviceType, IngestCounter
-from cityops.sensing.registry import registry_of
+from cityops.sensing.schemas import (
+    AlarmPage,
+    AlarmRead,
+    DeviceDetail,
+    DevicePage,
+    DeviceRead,
+    DeviceTypeRead,
+    IngestCount,
+    IngestOut,
+    NoteIn,
+    RegisterOut,
+    RulesIn,
+    SensingStats,
+    SeriesPoint,
+)
 
 router = APIRouter(prefix="/api", tags=["sensing"], route_class=TransactionalRoute)
 PageDep = Annotated[PageParams, Depends(page_params)]
 GatewayDep = Annotated[Actor, Depends(require(Role.data_admin, Role.sysadmin, Role.app_admin))]
 MAX_BODY = 20 * 1024 * 1024
-
-
-class IngestOut(Schema):
-    accepted: int
-    rejected: list[dict[str, Any]]
-    alarms_raised: int
-    alarms_cleared: int
-    duplicates: int = 0  # re-sent readings (same device and time), stored once
-    events_opened: list[int]
 
 
 @router.post("/readings", responses={422: {"description": "body too large or not text"}})
@@ -63,31 +67,8 @@ async def post_readings(request: Request, session: SessionDep, _: GatewayDep) ->
     )
 
 
-class DeviceRead(Schema):
-    id: int
-    code: str
-    type_code: str
-    name: str
-    lon: float | None
-    lat: float | None
-    unit_id: int
-    department_id: int | None
-    sector: str | None
-    status: str
-    rules: list[dict[str, Any]]
-    last_value: float | None
-    last_ts: datetime | None
-
-
-class DevicePage(Schema):
-    items: list[DeviceRead]
-    total: int
-    limit: int
-    offset: int
-
-
 @router.post("/devices", responses={200: {"description": "registered count and per-row errors"}})
-async def register_devices(request: Request, session: SessionDep, actor: GatewayDep) -> dict[str, Any]:
+async def register_devices(request: Request, session: SessionDep, actor: GatewayDep) -> RegisterOut:
     """Register devices in bulk: a JSON array or CSV (code,type,name,unit_code,lon,lat,department_code,sector)."""
     body = (await request.body()).decode("utf-8-sig", errors="replace")
     if "csv" in request.headers.get("content-type", ""):
@@ -102,7 +83,7 @@ async def register_devices(request: Request, session: SessionDep, actor: Gateway
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise Invalid("应为对象数组 / expected a JSON array of objects", field="body", code="sensing.invalid_body")
     registered, errors = await run_in_threadpool(service.register, session, actor, rows)
-    return {"registered": registered, "failed": len(errors), "errors": errors}
+    return RegisterOut(registered=registered, failed=len(errors), errors=errors)
 
 
 @router.get("/devices")
@@ -123,20 +104,17 @@ def list_devices(
     if sector:
         stmt = stmt.where(Device.sector == sector)
     rows, total = paginate(session, stmt.order_by(Device.id), page)
-    return DevicePage(
-        items=[DeviceRead.model_validate(d) for d in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    return DevicePage.of([DeviceRead.model_validate(d) for d in rows], total, page)
 
 
 @router.get("/devices/{device_id}", responses={404: {"description": "absent or not yours"}})
-def get_device(device_id: int, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def get_device(device_id: int, session: SessionDep, actor: ActorDep) -> DeviceDetail:
     """A device with its latest value and its active alarms."""
     device = service.access_device(session, actor, device_id)
     active = session.scalars(select(Alarm).where(Alarm.device_id == device.id, Alarm.cleared.is_(False)))
-    return {
-        **DeviceRead.model_validate(device).model_dump(mode="json"),
-        "active_alarms": [AlarmRead.model_validate(a).model_dump(mode="json") for a in active],
-    }
+    return DeviceDetail(
+        **DeviceRead.model_validate(device).model_dump(), active_alarms=[AlarmRead.model_validate(a) for a in active]
+    )
 
 
 @router.get("/devices/{device_id}/series", responses={404: {"description": "absent or not yours"}})
@@ -147,26 +125,17 @@ def device_series(
     period: Annotated[str, Query(pattern="^[mh]$", description="m = minute, h = hour")] = "m",
     since: Annotated[datetime | None, Query()] = None,
     until: Annotated[datetime | None, Query()] = None,
-) -> list[dict[str, Any]]:
+) -> list[SeriesPoint]:
     """Rollups (count, mean, min, max, last) for charts."""
     device = service.access_device(session, actor, device_id)
     until = until or clock.now()
     since = since or until - (timedelta(hours=6) if period == "m" else timedelta(days=7))
     return [
-        {
-            "bucket": r.bucket.isoformat(),
-            "n": r.n,
-            "mean": r.total / r.n,
-            "min": r.min_value,
-            "max": r.max_value,
-            "last": r.last_value,
-        }
+        SeriesPoint(
+            bucket=r.bucket.isoformat(), n=r.n, mean=r.total / r.n, min=r.min_value, max=r.max_value, last=r.last_value
+        )
         for r in service.series(session, device, period=period, since=since, until=until)
     ]
-
-
-class RulesIn(InSchema):
-    rules: list[dict[str, Any]] = Field(description="rule specs; see cityops.sensing.rules")
 
 
 @router.put("/devices/{device_id}/rules", responses={404: {"description": "absent or not yours"}})
@@ -174,16 +143,6 @@ def set_device_rules(device_id: int, body: RulesIn, session: SessionDep, actor: 
     """Per-device rule overrides (merged into the type's rules by id)."""
     device = service.access_device(session, actor, device_id)
     return DeviceRead.model_validate(service.set_device_rules(session, actor, device, body.rules))
-
-
-class DeviceTypeRead(Schema):
-    code: str
-    name: str
-    unit: str
-    expected_interval_s: int
-    sector: str | None
-    category_code: str
-    rules: list[dict[str, Any]]
 
 
 @router.get("/device-types")
@@ -199,28 +158,6 @@ def set_type_rules(code: str, body: RulesIn, session: SessionDep, actor: ActorDe
     if dtype is None:
         raise Invalid("未知设备类型 / unknown device type", field="code", code="sensing.invalid_code")
     return DeviceTypeRead.model_validate(service.update_type_rules(session, actor, dtype, body.rules))
-
-
-class AlarmRead(Schema):
-    id: int
-    device_id: int
-    type: str
-    severity: str
-    status: str
-    start_ts: datetime
-    end_ts: datetime
-    ack_ts: datetime | None
-    clear_ts: datetime | None
-    value: float | None
-    sector: str | None
-    event_id: int | None
-
-
-class AlarmPage(Schema):
-    items: list[AlarmRead]
-    total: int
-    limit: int
-    offset: int
 
 
 @router.get("/alarms")
@@ -244,13 +181,7 @@ def list_alarms(
     if device_id is not None:
         stmt = stmt.where(Alarm.device_id == device_id)
     rows, total = paginate(session, stmt.order_by(Alarm.start_ts.desc(), Alarm.id.desc()), page)
-    return AlarmPage(
-        items=[AlarmRead.model_validate(a) for a in rows], total=total, limit=page.limit, offset=page.offset
-    )
-
-
-class NoteIn(InSchema):
-    note: str = Field("", max_length=alarms.MAX_NOTE)
+    return AlarmPage.of([AlarmRead.model_validate(a) for a in rows], total, page)
 
 
 @router.post(
@@ -260,7 +191,7 @@ class NoteIn(InSchema):
 def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
     """Acknowledge: ACTIVE_UNACK → ACTIVE_ACK, CLEARED_UNACK → CLEARED_ACK (with an optional note)."""
     alarm = service.access_alarm(session, actor, alarm_id)
-    return AlarmRead.model_validate(alarms.acknowledge(session, actor, alarm, body.note if body else ""))
+    return AlarmRead.model_validate(alarms.act(session, actor, alarm, "ack", body.note if body else ""))
 
 
 @router.post(
@@ -270,14 +201,11 @@ def ack_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn 
 def clear_alarm(alarm_id: int, session: SessionDep, actor: ActorDep, body: NoteIn | None = None) -> AlarmRead:
     """Clear by hand (the event it opened stays open until a person closes it)."""
     alarm = service.access_alarm(session, actor, alarm_id)
-    device = session.get(Device, alarm.device_id)
-    assert device is not None
-    info = registry_of(session).lookup(session, {device.code})[device.code]
-    return AlarmRead.model_validate(alarms.clear_by_hand(session, actor, alarm, info, body.note if body else ""))
+    return AlarmRead.model_validate(alarms.act(session, actor, alarm, "clear", body.note if body else ""))
 
 
 @router.get(
-    "/sensing/devices.geojson", response_class=JSONResponse, responses={200: {"content": {"application/geo+json": {}}}}
+    "/sensing/devices.geojson", response_class=JSONResponse, response_model=FeatureCollection, responses=GEOJSON
 )
 def devices_layer(
     session: SessionDep, actor: ActorDep, limit: Annotated[int, Query(ge=1, le=100_000)] = 20_000
@@ -295,9 +223,7 @@ def devices_layer(
     return JSONResponse({"type": "FeatureCollection", "features": features}, media_type="application/geo+json")
 
 
-@router.get(
-    "/sensing/alarms.geojson", response_class=JSONResponse, responses={200: {"content": {"application/geo+json": {}}}}
-)
+@router.get("/sensing/alarms.geojson", response_class=JSONResponse, response_model=FeatureCollection, responses=GEOJSON)
 def alarms_layer(session: SessionDep, actor: ActorDep) -> JSONResponse:
     """Active alarms at their devices' positions."""
     stmt = service.scoped_alarms(actor).where(Alarm.cleared.is_(False)).limit(5000)
@@ -321,10 +247,9 @@ def alarms_layer(session: SessionDep, actor: ActorDep) -> JSONResponse:
 
 
 @router.get("/sensing/stats")
-def sensing_stats(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+def sensing_stats(session: SessionDep, actor: ActorDep) -> SensingStats:
     """Devices by status in the caller's jurisdiction, and ingest counts by source and reason."""
-    counters = [
-        {"source": c.source, "reason": c.reason, "count": c.count}
-        for c in session.scalars(select(IngestCounter).order_by(IngestCounter.source, IngestCounter.reason))
-    ]
-    return {"devices": service.counts_by_status(session, actor), "ingest": counters}
+    counters = session.scalars(select(IngestCounter).order_by(IngestCounter.source, IngestCounter.reason))
+    return SensingStats(
+        devices=service.counts_by_status(session, actor), ingest=[IngestCount.model_validate(c) for c in counters]
+    )

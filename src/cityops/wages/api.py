@@ -10,18 +10,20 @@ from fastapi import APIRouter, Depends, Query
 
 from cityops.core import clock
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
-from cityops.core.errors import Invalid
 from cityops.core.pagination import PageParams, page_params
+from cityops.events.calendar import kpi_period
 from cityops.wages import cases, kpis, service
 from cityops.wages.schemas import (
     CaseRead,
     ComplaintCreate,
     EmployerCreate,
+    EmployerDetail,
     EmployerRead,
     KpisOut,
     PaymentCreate,
     PaymentRead,
     ProjectCreate,
+    ProjectDetail,
     ProjectRead,
     RecoveryIn,
 )
@@ -47,14 +49,14 @@ def list_employers(
 
 
 @router.get("/employers/{employer_id}")
-def get_employer(employer_id: int, session: SessionDep, actor: ActorDep) -> dict[str, object]:
+def get_employer(employer_id: int, session: SessionDep, actor: ActorDep) -> EmployerDetail:
     employer = service.access_employer(session, actor, employer_id)
     projects = list(session.scalars(service.list_projects(actor, employer.id)))
-    return {
-        "employer": EmployerRead.model_validate(employer),
-        "projects": [read_project(session, p) for p in projects],
-        "cases": read_cases(session, cases.cases_of(session, actor, employer_id=employer.id)),
-    }
+    return EmployerDetail(
+        employer=EmployerRead.model_validate(employer),
+        projects=[read_project(session, p) for p in projects],
+        cases=read_cases(session, cases.cases_of(session, actor, employer_id=employer.id)),
+    )
 
 
 @router.post("/projects", status_code=201)
@@ -64,13 +66,13 @@ def create_project(body: ProjectCreate, session: SessionDep, actor: ActorDep) ->
 
 
 @router.get("/projects/{project_id}")
-def get_project(project_id: int, session: SessionDep, actor: ActorDep) -> dict[str, object]:
+def get_project(project_id: int, session: SessionDep, actor: ActorDep) -> ProjectDetail:
     project = service.access_project(session, actor, project_id)
-    return {
-        "project": read_project(session, project),
-        "payments": [read_payment(p) for p in service.payments_of(session, project.id)],
-        "cases": read_cases(session, cases.cases_of(session, actor, project_id=project.id)),
-    }
+    return ProjectDetail(
+        project=read_project(session, project),
+        payments=[read_payment(p) for p in service.payments_of(session, project.id)],
+        cases=read_cases(session, cases.cases_of(session, actor, project_id=project.id)),
+    )
 
 
 @router.post("/projects/{project_id}/payments", status_code=201)
@@ -116,8 +118,5 @@ def wage_kpis(
     last: Annotated[date | None, Query()] = None,
 ) -> KpisOut:
     """The KPIs (docs/kpis.md) of the viewer's subtree over China days [first, last]; default last 30 days."""
-    d_first, d_last = kpis.default_period(clock.now())
-    first, last = first or d_first, last or d_last
-    if first > last or (last - first).days > 400:
-        raise Invalid("统计期间无效 / the period is invalid (≤ 400 days)", field="first", code="wages.invalid_period")
+    first, last = kpi_period(first, last, kpis.default_period(clock.now()), code="wages.invalid_period")
     return KpisOut(**kpis.compute(session, actor, first, last).as_dict())

@@ -121,3 +121,15 @@ class KpisOut(Schema):
     recovered_yuan: float
     workers_helped: int
     repeat_employers: int
+
+
+class EmployerDetail(Schema):
+    employer: EmployerRead
+    projects: list[ProjectRead]
+    cases: list[CaseRead]
+
+
+class ProjectDetail(Schema):
+    project: ProjectRead
+    payments: list[PaymentRead]
+    cases: list[CaseRead]

@@ -4,11 +4,13 @@ They call the same services as the API, so scoping and every rule are the same."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from cityops.catalog import components, grants, requests, service, sources
 from cityops.catalog.models import CatalogEntry, DataRequest, EntryState, RequestState
@@ -23,12 +25,13 @@ from cityops.catalog.vocab import (
     STATE_LABELS,
 )
 from cityops.core import clock
+from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Conflict, Invalid
 from cityops.core.pagination import PageParams, paginate
 from cityops.events.calendar import CST
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 LABELS = {
@@ -221,16 +224,14 @@ def answer_from_page(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    row = requests.access_request(session, actor, request_id)
-    try:
+
+    def change(row: Any) -> None:
         data = AnswerIn(
             decision=decision, fields=fields if decision != "refuse" else None, conditions=conditions, reason=reason
         )
         requests.answer(session, actor, row, data)
-    except CityOpsError as exc:
-        ctx = _request_context(session, actor, row, error=exc.detail)
-        return render(request, "catalog_request.html", status_code=exc.status_code, **ctx)
-    return RedirectResponse(f"/catalog/requests/{row.id}", status_code=303)
+
+    return _on_request(request, session, actor, request_id, change, "error")
 
 
 @router.post("/catalog/requests/{request_id}/revoke", response_class=HTMLResponse)
@@ -244,18 +245,35 @@ def revoke_from_page(
 ) -> Response:
     """The provider withdraws a grant (e.g. the data is used beyond the stated purpose)."""
     csrf.check(request, csrf_token)
-    row = requests.access_request(session, actor, request_id)
-    grant = requests.grant_of(session, row)
-    try:
+
+    def change(row: Any) -> None:
+        grant = requests.grant_of(session, row)
         if grant is None:
             raise Conflict("该申请没有授权 / no grant to revoke", code="catalog.no_grant")
         if len(reason.strip()) < 2:
             raise Invalid("请写明撤销理由 / a reason is required", field="reason", code="catalog.reason_required")
         grants.revoke(session, actor, grant, reason.strip())
-    except CityOpsError as exc:
-        ctx = _request_context(session, actor, row, revoke_error=exc.detail)
-        return render(request, "catalog_request.html", status_code=exc.status_code, **ctx)
-    return RedirectResponse(f"/catalog/requests/{row.id}", status_code=303)
+
+    return _on_request(request, session, actor, request_id, change, "revoke_error")
+
+
+def _on_request(
+    request: Request, session: Session, actor: Actor, request_id: int, change: Callable[[Any], None], error_key: str
+) -> Response:
+    """A change on a data request from its page: on to the request, or its page again with the reason under
+    `error_key` (the answer form's or the revoke form's)."""
+
+    def show(row: Any, error: str, status: int) -> Response:
+        ctx = _request_context(session, actor, row, **{error_key: error})
+        return render(request, "catalog_request.html", status_code=status, **ctx)
+
+    return change_or_show(
+        session,
+        lambda: requests.access_request(session, actor, request_id),
+        change,
+        show,
+        f"/catalog/requests/{request_id}",
+    )
 
 
 @router.get("/catalog/grants/{grant_id}", response_class=HTMLResponse)

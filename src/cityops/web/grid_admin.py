@@ -4,11 +4,12 @@ Pages call the same services as the API; another street's grids are 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
@@ -17,10 +18,10 @@ from cityops.core.errors import CityOpsError, Invalid
 from cityops.events.calendar import CST
 from cityops.grid import grid_import, patrols
 from cityops.grid import service as grids
-from cityops.grid.models import KIND_NAMES, PatrolPlan
+from cityops.grid.models import KIND_NAMES
 from cityops.org import service as org
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_IMPORT = 20 * 1024 * 1024
@@ -130,9 +131,9 @@ def edit_grid(
     """A new version of the grid's record (the boundary stays), effective from the given day."""
     csrf.check(request, csrf_token)
     grids.require_admin(actor)
-    unit = grids.access_grid(session, actor, grid_id)
-    code = unit.code or ""
-    try:
+
+    def change(unit: Any) -> None:
+        code = unit.code or ""
         if "G" not in code or not code.rsplit("G", 1)[1].isdigit():
             raise Invalid("该网格代码不符合编码规则 / bad grid code", field="grid_id", code="grid.invalid_grid_id")
         community, seq = code.rsplit("G", 1)
@@ -140,10 +141,14 @@ def edit_grid(
             community, int(seq), name, kind, dedicated_type, source="edit", valid_from=_valid_from(valid_from)
         )
         grids.upsert_grid(session, actor, data)
-    except CityOpsError as exc:
-        session.rollback()
-        return _grid_page(request, session, actor, grid_id, error=exc.detail)
-    return RedirectResponse(f"/grid/grids/{grid_id}?saved=1", status_code=303)
+
+    return change_or_show(
+        session,
+        lambda: grids.access_grid(session, actor, grid_id),
+        change,
+        lambda _, error, __: _grid_page(request, session, actor, grid_id, error=error),  # shown with 200, as ever
+        f"/grid/grids/{grid_id}?saved=1",
+    )
 
 
 # -- patrol plans ------------------------------------------------------------------------------------------
@@ -171,13 +176,38 @@ def plans_page(
     return _plans_page(request, session, actor, editing=editing)
 
 
-def _plan_input(name: str, checkpoints: str, per_day: int, window_start: str, window_end: str) -> patrols.PlanInput:
-    """Checkpoints are typed one a line (a name; the phone's position is checked at each check-in)."""
+def _plan_form(
+    name: Annotated[str, Form(max_length=80)] = "",
+    checkpoints: Annotated[str, Form(max_length=2000)] = "",
+    per_day: Annotated[int, Form(ge=1, le=12)] = 1,
+    window_start: Annotated[str, Form(max_length=5)] = "08:00",
+    window_end: Annotated[str, Form(max_length=5)] = "18:00",
+) -> patrols.PlanInput:
+    """A plan's form fields; checkpoints are typed one a line (a name; the phone's position is checked at each
+    check-in)."""
     points = [{"name": line.strip()} for line in checkpoints.splitlines() if line.strip()]
     return patrols.PlanInput(name, points, per_day, window_start.strip(), window_end.strip())
 
 
-PlanForm = Annotated[str, Form(max_length=2000)]
+PlanFields = Annotated[patrols.PlanInput, Depends(_plan_form)]
+
+
+def _on_plans(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    load: Callable[[], Any],
+    change: Callable[[Any], object],
+    done_url: str,
+    editing: bool = False,
+) -> Response:
+    """A change from the plans page; refused, the page again with the reason (and the plan being edited)."""
+
+    def show(obj: Any, error: str, status: int) -> Response:
+        extra = {"editing": obj} if editing else {}
+        return _plans_page(request, session, actor, status_code=status, error=error, **extra)
+
+    return change_or_show(session, load, change, show, done_url)
 
 
 @router.post("/grid/plans", response_class=HTMLResponse)
@@ -186,21 +216,18 @@ def create_plan(
     session: SessionDep,
     actor: PageActor,
     grid_id: Annotated[int, Form(ge=1)],
-    name: Annotated[str, Form(max_length=80)] = "",
-    checkpoints: PlanForm = "",
-    per_day: Annotated[int, Form(ge=1, le=12)] = 1,
-    window_start: Annotated[str, Form(max_length=5)] = "08:00",
-    window_end: Annotated[str, Form(max_length=5)] = "18:00",
+    plan: PlanFields,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    try:
-        grid = grids.access_grid(session, actor, grid_id)
-        patrols.create_plan(session, actor, grid, _plan_input(name, checkpoints, per_day, window_start, window_end))
-    except CityOpsError as exc:
-        session.rollback()
-        return _plans_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return RedirectResponse("/grid/plans?saved=1", status_code=303)
+    return _on_plans(
+        request,
+        session,
+        actor,
+        lambda: None,
+        lambda _: patrols.create_plan(session, actor, grids.access_grid(session, actor, grid_id), plan),
+        "/grid/plans?saved=1",
+    )
 
 
 @router.post("/grid/plans/{plan_id}", response_class=HTMLResponse)
@@ -209,22 +236,19 @@ def edit_plan(
     request: Request,
     session: SessionDep,
     actor: PageActor,
-    name: Annotated[str, Form(max_length=80)] = "",
-    checkpoints: PlanForm = "",
-    per_day: Annotated[int, Form(ge=1, le=12)] = 1,
-    window_start: Annotated[str, Form(max_length=5)] = "08:00",
-    window_end: Annotated[str, Form(max_length=5)] = "18:00",
+    plan: PlanFields,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    plan = patrols.access_plan(session, actor, plan_id)
-    try:
-        patrols.update_plan(session, actor, plan, _plan_input(name, checkpoints, per_day, window_start, window_end))
-    except CityOpsError as exc:
-        session.rollback()
-        editing = patrols.access_plan(session, actor, plan_id)
-        return _plans_page(request, session, actor, status_code=exc.status_code, error=exc.detail, editing=editing)
-    return RedirectResponse("/grid/plans?saved=1", status_code=303)
+    return _on_plans(
+        request,
+        session,
+        actor,
+        lambda: patrols.access_plan(session, actor, plan_id),
+        lambda row: patrols.update_plan(session, actor, row, plan),
+        "/grid/plans?saved=1",
+        editing=True,
+    )
 
 
 @router.post("/grid/plans/{plan_id}/retire", response_class=HTMLResponse)
@@ -232,10 +256,11 @@ def retire_plan(
     plan_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     csrf.check(request, csrf_token)
-    plan: PatrolPlan = patrols.access_plan(session, actor, plan_id)
-    try:
-        patrols.retire_plan(session, actor, plan)
-    except CityOpsError as exc:
-        session.rollback()
-        return _plans_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return RedirectResponse("/grid/plans?retired=1", status_code=303)
+    return _on_plans(
+        request,
+        session,
+        actor,
+        lambda: patrols.access_plan(session, actor, plan_id),
+        lambda row: patrols.retire_plan(session, actor, row),
+        "/grid/plans?retired=1",
+    )

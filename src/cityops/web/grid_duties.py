@@ -4,10 +4,11 @@ only); a department's 职责准入 request and the district's approval or reject
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from cityops.grid import duties, duty_edits
 from cityops.grid.models import DUTY_LEVEL_NAMES, DUTY_LIST_NAMES, DutyItem
 from cityops.org.models import Department, OrgLevel
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_XLSX = 5 * 1024 * 1024
@@ -131,16 +132,16 @@ def edit_item(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    item = duty_edits.access_item(session, actor, item_id)
-    try:
-        duty_edits.edit_item(
-            session, actor, item, _item(level, list_kind, name, lead_department, legal_basis, categories)
-        )
-    except CityOpsError as exc:
-        session.rollback()
-        editing = duty_edits.access_item(session, actor, item_id)
-        return _duties_page(request, session, actor, status_code=exc.status_code, error=exc.detail, editing=editing)
-    return RedirectResponse("/grid/duties?saved=1", status_code=303)
+    data = _item(level, list_kind, name, lead_department, legal_basis, categories)
+    return change_or_show(
+        session,
+        lambda: duty_edits.access_item(session, actor, item_id),
+        lambda item: duty_edits.edit_item(session, actor, item, data),
+        lambda item, error, status: _duties_page(
+            request, session, actor, status_code=status, error=error, editing=item
+        ),
+        "/grid/duties?saved=1",
+    )
 
 
 @router.post("/grid/duties/{item_id}/retire", response_class=HTMLResponse)
@@ -153,13 +154,13 @@ def retire_item(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    item = duty_edits.access_item(session, actor, item_id)
-    try:
-        duty_edits.retire_item(session, actor, item, reason)
-    except CityOpsError as exc:
-        session.rollback()
-        return _duties_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return RedirectResponse("/grid/duties?retired=1", status_code=303)
+    return change_or_show(
+        session,
+        lambda: duty_edits.access_item(session, actor, item_id),
+        lambda item: duty_edits.retire_item(session, actor, item, reason),
+        lambda _, error, status: _duties_page(request, session, actor, status_code=status, error=error),
+        "/grid/duties?retired=1",
+    )
 
 
 # -- 职责准入 ---------------------------------------------------------------------------------------------------
@@ -202,12 +203,15 @@ def request_admission(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    try:
-        duties.request_admission(session, actor, _item(level, list_kind, name, "", legal_basis, categories), reason)
-    except CityOpsError as exc:
-        session.rollback()
-        return _admissions_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return RedirectResponse("/grid/admissions?sent=1", status_code=303)
+    item = _item(level, list_kind, name, "", legal_basis, categories)
+    return _on_admissions(
+        request,
+        session,
+        actor,
+        lambda: None,
+        lambda _: duties.request_admission(session, actor, item, reason),
+        "sent=1",
+    )
 
 
 @router.post("/grid/admissions/{admission_id}/{decision}", response_class=HTMLResponse)
@@ -221,12 +225,36 @@ def decide(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    row = duties.access_admission(session, actor, admission_id)
-    try:
+
+    def change(row: Any) -> None:
         if decision not in ("approve", "reject"):
             raise Invalid("未知操作 / unknown decision", field="decision", code="page.invalid_decision")
         duties.decide(session, actor, row, approve=decision == "approve", note=note)
-    except CityOpsError as exc:
-        session.rollback()
-        return _admissions_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return RedirectResponse(f"/grid/admissions?decided={admission_id}", status_code=303)
+
+    return _on_admissions(
+        request,
+        session,
+        actor,
+        lambda: duties.access_admission(session, actor, admission_id),
+        change,
+        f"decided={admission_id}",
+    )
+
+
+def _on_admissions(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    load: Callable[[], Any],
+    change: Callable[[Any], object],
+    done: str,
+) -> Response:
+    """A change from the admissions page: on to `/grid/admissions?<done>`, or the page again with the reason."""
+
+    return change_or_show(
+        session,
+        load,
+        change,
+        lambda _, error, status: _admissions_page(request, session, actor, status_code=status, error=error),
+        f"/grid/admissions?{done}",
+    )

@@ -329,17 +329,18 @@ T = TypeVar("T")
 def change_or_show(
     session: Session,
     load: Callable[[], T],
-    change: Callable[[T], str | None],
+    change: Callable[[T], object],
     show: Callable[[T, str, int], Response],
     done_url: str,
 ) -> Response:
-    """A page form's handler: load the object (scoped), apply the change; go on to the URL the change returns
-    (or `done_url`) with 303, or — on a business error — roll back and show the page again with the reason
-    beside the form, under the error's status."""
+    """A page form's handler: load the object (scoped), apply the change; go on with 303 to the URL the change
+    returns if it returns one (a str; a changed row it returns is ignored), else to `done_url`; or — on a
+    business error — roll back and show the page again with the reason beside the form, under the error's
+    status."""
     obj = load()
     try:
         target = change(obj)
     except CityOpsError as exc:
         session.rollback()
         return show(load(), exc.detail, exc.status_code)
-    return RedirectResponse(target or done_url, status_code=303)
+    return RedirectResponse(target if isinstance(target, str) and target else done_url, status_code=303)

@@ -212,15 +212,12 @@ def hazard_page(hazard_id: int, request: Request, session: SessionDep, actor: Pa
 
 
 def _on_hazard(request: Request, session: Session, actor: Actor, hazard_id: int, change: Any) -> Response:
-    """Run a change on the hazard, then show it again; on a business error, with the reason."""
-
-    def apply(hazard: Hazard) -> None:
-        change(hazard)  # what the change returns (an event, an inspection) is not where to go next
-
+    """Run a change on the hazard, then show it again (what the change returns — an event, an inspection — is
+    not where to go next); on a business error, with the reason."""
     return change_or_show(
         session,
         lambda: hazards.access_hazard(session, actor, hazard_id),
-        apply,
+        change,
         lambda h, error, status: _hazard_page(request, session, actor, h, error=error, status_code=status),
         f"/risks/hazards/{hazard_id}",
     )

@@ -9,16 +9,14 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError
 from cityops.sensing import alarms, service, views
-from cityops.sensing.models import AlarmStatus, Device
-from cityops.sensing.registry import registry_of
+from cityops.sensing.models import Alarm, AlarmStatus
 from cityops.web import csrf
 from cityops.web.i18n import lang_of
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 NAMES = {"severity": views.SEVERITY_NAME, "status": views.STATUS_NAME, "ranges": views.RANGES}
@@ -92,25 +90,23 @@ def work_alarm(
     back: Annotated[str, Form(max_length=500)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    """确认 (acknowledge) or 清除 (clear) one alarm with an optional note, then back to the list."""
+    """确认 (acknowledge) or 清除 (clear) one alarm with an optional note, then back to the list; a refused
+    action shows the list again with the reason."""
     csrf.check(request, csrf_token)
-    alarm = service.access_alarm(session, actor, alarm_id)
-    try:
-        if action == "ack":
-            alarms.acknowledge(session, actor, alarm, note)
-        elif action == "clear":
-            device = session.get(Device, alarm.device_id)
-            assert device is not None
-            info = registry_of(session).lookup(session, {device.code})[device.code]
-            alarms.clear_by_hand(session, actor, alarm, info, note)
-        else:
-            return RedirectResponse(_back(back), status_code=303)
-    except CityOpsError as exc:
-        session.rollback()
-        return _list_page(
-            request, session, actor, views.AlarmFilter(), 1, error=exc.detail, status_code=exc.status_code
-        )
-    return RedirectResponse(_back(back), status_code=303)
+
+    def change(alarm: Alarm) -> None:
+        if action in alarms.ACTIONS:  # any other path segment just goes back to the list
+            alarms.act(session, actor, alarm, action, note)
+
+    return change_or_show(
+        session,
+        lambda: service.access_alarm(session, actor, alarm_id),
+        change,
+        lambda _, error, status: _list_page(
+            request, session, actor, views.AlarmFilter(), 1, error=error, status_code=status
+        ),
+        _back(back),
+    )
 
 
 @router.get("/sensing/devices/{device_id}", response_class=HTMLResponse)

@@ -21,6 +21,8 @@ class Flow:
     # Chinese names of states and actions, so a refused move reads 「待签收」状态下不能「受理」, not raw codes.
     labels: Mapping[str, str] = field(default_factory=dict)
     code: str = "workflow.invalid_transition"  # the error code a refused move carries, e.g. plan.invalid_transition
+    # Per action, where one refusal has a name of its own that clients already branch on (alarm.already_cleared).
+    codes: Mapping[str, str] = field(default_factory=dict)
     STAY: ClassVar[str] = "="
 
     def label(self, code: str) -> str:
@@ -37,7 +39,7 @@ class Flow:
                 state=state,
                 action=action,
                 allowed=self.allowed(state),
-                code=self.code,
+                code=self.codes.get(action, self.code),
             )
         return state if target == self.STAY else target
 

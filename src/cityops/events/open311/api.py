@@ -21,10 +21,21 @@ from cityops.events.models import Event
 from cityops.events.open311 import service
 from cityops.events.open311.models import Open311Key
 from cityops.events.open311.render import errors, respond
+from cityops.events.open311.schemas import (
+    Discovery,
+    RequestCreated,
+    RequestOut,
+    RequestUpdate,
+    ServiceDefinition,
+    ServiceOut,
+    UpdateReceived,
+)
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=TransactionalRoute)
 admin = APIRouter(prefix="/api/open311", tags=["open311"], route_class=TransactionalRoute)
 FORMATS = ("json", "xml")
+# `.xml` answers the same content as GeoReport XML (the models below document the JSON form).
+XML: dict[int | str, dict[str, Any]] = {200: {"content": {"text/xml": {}}}}
 
 
 def georeport(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,7 +78,7 @@ def _public_limit(request: Request) -> None:
     _limit(request, f"ip:{client}", request.app.state.settings.public_per_minute)
 
 
-@router.get("/discovery.{fmt}", responses={200: {"content": {"text/xml": {}}}})
+@router.get("/discovery.{fmt}", response_model=Discovery, responses=XML)
 @georeport
 def discovery(fmt: str, request: Request) -> Response:
     """Service discovery (both formats)."""
@@ -89,7 +100,7 @@ def discovery(fmt: str, request: Request) -> Response:
     return respond(fmt, "discovery", None, payload)
 
 
-@router.get("/services.{fmt}")
+@router.get("/services.{fmt}", response_model=list[ServiceOut], responses=XML)
 @georeport
 def list_services(fmt: str, request: Request, session: SessionDep) -> Response:
     """The catalogue as GeoReport services."""
@@ -97,7 +108,7 @@ def list_services(fmt: str, request: Request, session: SessionDep) -> Response:
     return respond(fmt, "services", "service", service.services(session))
 
 
-@router.get("/services/{code}.{fmt}")
+@router.get("/services/{code}.{fmt}", response_model=ServiceDefinition, responses=XML)
 @georeport
 def service_definition(code: str, fmt: str, request: Request, session: SessionDep) -> Response:
     """A service's attributes (the category's required fields)."""
@@ -123,7 +134,7 @@ async def _form(request: Request) -> dict[str, Any]:
     return out
 
 
-@router.post("/requests.{fmt}")
+@router.post("/requests.{fmt}", response_model=list[RequestCreated], responses=XML)
 async def post_request(fmt: str, request: Request, session: SessionDep) -> Response:
     """Create a service request (form-encoded, api_key required)."""
     if fmt not in FORMATS:
@@ -146,7 +157,7 @@ def _post_request(fmt: str, request: Request, session: Session, form: dict[str, 
     return respond(fmt, "service_requests", "request", [service.post_request(session, key, form)])
 
 
-@router.get("/requests.{fmt}")
+@router.get("/requests.{fmt}", response_model=list[RequestOut], responses=XML)
 @georeport
 def get_requests(
     fmt: str,
@@ -166,7 +177,7 @@ def get_requests(
     return respond(fmt, "service_requests", "request", service.describe_requests(session, events))
 
 
-@router.get("/requests/{ref}.{fmt}")
+@router.get("/requests/{ref}.{fmt}", response_model=list[RequestOut], responses=XML)
 @georeport
 def get_request(ref: str, fmt: str, request: Request, session: SessionDep) -> Response:
     """One request, still wrapped in a list as the spec requires."""
@@ -175,7 +186,7 @@ def get_request(ref: str, fmt: str, request: Request, session: SessionDep) -> Re
     return respond(fmt, "service_requests", "request", service.describe_requests(session, [event]))
 
 
-@router.get("/tokens/{token}.{fmt}")
+@router.get("/tokens/{token}.{fmt}", response_model=list[RequestCreated], responses=XML)
 @georeport
 def get_token(token: str, fmt: str, request: Request, session: SessionDep) -> Response:
     """Resolve a token (an intake idempotency key) to its service_request_id."""
@@ -186,7 +197,7 @@ def get_token(token: str, fmt: str, request: Request, session: SessionDep) -> Re
     return respond(fmt, "service_requests", "request", [{"service_request_id": ref, "token": token}])
 
 
-@router.get("/servicerequestupdates.{fmt}")
+@router.get("/servicerequestupdates.{fmt}", response_model=list[RequestUpdate], responses=XML)
 @georeport
 def get_updates(
     fmt: str, request: Request, session: SessionDep, api_key: str = "", start_date: str = "", end_date: str = ""
@@ -202,7 +213,7 @@ def get_updates(
     )
 
 
-@router.post("/servicerequestupdates.{fmt}")
+@router.post("/servicerequestupdates.{fmt}", response_model=list[UpdateReceived], responses=XML)
 async def post_update(fmt: str, request: Request, session: SessionDep) -> Response:
     """mySociety extension: an outside system adds an update to a request's timeline."""
     if fmt not in FORMATS:
