@@ -17,13 +17,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.bench import BenchResult
-from cityops.bench.sweep import _plain
+from cityops.bench.sweep import _plain, template_event
 from cityops.core import clock
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
 from cityops.events import metrics
-from cityops.events.intake import IntakeItem, intake_many
-from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 
 # Counters as PostgreSQL keeps them: today's and yesterday's spread over 8 shards (events.metrics), older days
@@ -67,19 +65,7 @@ def fill(engine: Engine, factory: sessionmaker[Session], events: int, *, days: i
 def _template(factory: sessionmaker[Session]) -> tuple[dict[str, Any], list[Any], list[int]]:
     """One event made by intake (every column as the platform writes it), the streets and the categories."""
     with session_scope(factory) as s:
-        first = intake_many(
-            s,
-            system_actor("system:bench"),
-            [
-                IntakeItem(
-                    category="municipal.streetlight_fault",
-                    description="路灯不亮",
-                    address="渝中区解放碑街道",
-                    source="import",
-                )
-            ],
-        )
-        template = dict(s.execute(select(Event.__table__).where(Event.id == first[0].event_id)).mappings().one())
+        template = template_event(s)
         streets = s.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.level == OrgLevel.street)).all()
         from cityops.events.models import Category
 

@@ -3,7 +3,7 @@ provenance, drill-down by unit, and risk prompts."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.indicators import custom
 from cityops.indicators.boards import boards_for, indicator_detail
 from cityops.indicators.models import RiskPrompt
-from cityops.indicators.schemas import FormIndicatorIn, FormIndicatorOut, RiskPromptOut
+from cityops.indicators.schemas import BoardOut, FormIndicatorIn, FormIndicatorOut, IndicatorDetailOut, RiskPromptOut
 from cityops.org import service as org
 
 router = APIRouter(prefix="/api", tags=["indicators"], route_class=TransactionalRoute)
@@ -23,18 +23,18 @@ def list_boards(
     session: SessionDep,
     actor: ActorDep,
     unit_id: Annotated[int | None, Query(description="default: your own unit")] = None,
-) -> list[dict[str, Any]]:
+) -> list[BoardOut]:
     """Boards → runways → indicators with the latest value and status colour for a unit."""
     unit = org.access_unit(session, actor, unit_id if unit_id is not None else (actor.unit_id or 0))
-    return boards_for(session, actor, unit)
+    return [BoardOut.model_validate(b) for b in boards_for(session, actor, unit)]
 
 
 @router.get("/indicators/{indicator_id}", responses={404: {"description": "unknown indicator or unit"}})
 def get_indicator(
     indicator_id: int, session: SessionDep, actor: ActorDep, unit_id: Annotated[int | None, Query()] = None
-) -> dict[str, Any]:
+) -> IndicatorDetailOut:
     """An indicator's history for a unit (targets, results, status, sources and quotes) and its drill-down."""
-    return indicator_detail(session, actor, indicator_id, unit_id)
+    return IndicatorDetailOut.model_validate(indicator_detail(session, actor, indicator_id, unit_id))
 
 
 @router.get("/risk-prompts")

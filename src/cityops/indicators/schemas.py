@@ -1,11 +1,10 @@
-"""Request and response bodies of the indicators API (boards and an indicator's detail are still nested
-dicts: see tests/core/test_openapi_models.py)."""
+"""Request and response bodies of the indicators API."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cityops.core.schemas import InSchema, Schema
 
@@ -39,3 +38,76 @@ class FormIndicatorOut(Schema):
     name: str
     source: dict[str, Any]
     period: str
+
+
+class _Open(BaseModel):
+    """An answer whose documented fields are typed here, and whose labels (added by `indicators.current` for
+    the page: period and scope names, display strings) pass through as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class IndicatorValueOut(_Open):
+    period: str = Field(description="the period key: 2026-03-02, 2026-03, 2026 …")
+    value: float | None
+    target: float | None
+    comparator: str | None = None
+    score: float | None
+    status: str | None = Field(description="green | amber | red | none")
+    provenance: dict[str, Any] = Field(default_factory=dict, description="source document and quote")
+    scope: str | None = Field(None, description="unit: the viewer's unit's own figure; city: the city's")
+
+
+class BoardIndicatorOut(_Open):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    unit: str
+    period: str
+    direction: str
+    latest: IndicatorValueOut | None
+
+
+class RunwayOut(Schema):
+    id: int
+    code: str
+    name: str
+    status: str = Field(description="the worst status among its indicators: red | amber | green | none")
+    indicators: list[BoardIndicatorOut]
+
+
+class BoardOut(Schema):
+    id: int
+    code: str
+    name: str
+    runways: list[RunwayOut]
+
+
+class DrillRowOut(_Open):
+    unit_id: int
+    unit: str = Field(description="the child unit's name")
+    display: str
+    value: float | None = None
+    score: float | None = None
+    status: str | None = None
+
+
+class IndicatorDetailOut(_Open):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    kind: str
+    unit: str
+    period: str
+    direction: str
+    target: float | None
+    source: dict[str, Any] = Field(description="how it is computed: events | alarms | readings | external …")
+    unit_id: int
+    unit_name: str
+    scope: str = Field(description="unit | city (a report figure shown as the city's)")
+    current: IndicatorValueOut | None
+    history: list[IndicatorValueOut]
+    drill_down: list[DrillRowOut]
