@@ -96,7 +96,7 @@ def entry(actor: Actor, action: str, subject: Any = None, *, at: datetime | None
         "action": action,
         "subject_type": subject_type,
         "subject_id": subject_id,
-        "data": dumps(data),  # json.dumps(…, ensure_ascii=False, sort_keys=True, default=str), built once
+        "data": dumps(data),
     }
 
 
