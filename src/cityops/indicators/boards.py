@@ -32,7 +32,8 @@ def _value(v: IndicatorValue | None) -> dict[str, Any] | None:
     }
 
 
-def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit, en: bool) -> dict[str, Any]:
+def _head(ind: Indicator) -> dict[str, Any]:
+    """What a board's item and an indicator's detail both say of the indicator itself."""
     return {
         "id": ind.id,
         "code": ind.code,
@@ -42,6 +43,12 @@ def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit, en: bool
         "unit": ind.unit,
         "period": ind.period,
         "direction": ind.direction,
+    }
+
+
+def _item(ind: Indicator, latest: dict[str, Any] | None, unit: OrgUnit, en: bool) -> dict[str, Any]:
+    return {
+        **_head(ind),
         "latest": latest,
         **current.labels(ind, latest, unit, en),
     }
@@ -166,14 +173,7 @@ def indicator_detail(session: Session, actor: Actor, indicator_id: int, unit_id:
     if now_value is not None:
         now_value["scope"] = scope
     return {
-        "id": ind.id,
-        "code": ind.code,
-        "name": ind.name,
-        "name_en": ind.name_en,
-        "kind": ind.kind,
-        "unit": ind.unit,
-        "period": ind.period,
-        "direction": ind.direction,
+        **_head(ind),
         "target": ind.target,
         "source": ind.source,
         "unit_id": unit.id,

@@ -58,7 +58,9 @@ class IndicatorValueOut(_Open):
     scope: str | None = Field(None, description="unit: the viewer's unit's own figure; city: the city's")
 
 
-class BoardIndicatorOut(_Open):
+class _IndicatorHeadOut(_Open):
+    """What a board's item and an indicator's detail both say of the indicator itself."""
+
     id: int
     code: str
     name: str
@@ -67,6 +69,9 @@ class BoardIndicatorOut(_Open):
     unit: str
     period: str
     direction: str
+
+
+class BoardIndicatorOut(_IndicatorHeadOut):
     latest: IndicatorValueOut | None
 
 
@@ -94,15 +99,7 @@ class DrillRowOut(_Open):
     status: str | None = None
 
 
-class IndicatorDetailOut(_Open):
-    id: int
-    code: str
-    name: str
-    name_en: str
-    kind: str
-    unit: str
-    period: str
-    direction: str
+class IndicatorDetailOut(_IndicatorHeadOut):
     target: float | None
     source: dict[str, Any] = Field(description="how it is computed: events | alarms | readings | external …")
     unit_id: int

@@ -154,27 +154,6 @@ def _start(
     reason: str,
 ) -> PlanRun:
     now = clock.now()
-    run = _open_run(session, actor, resolved, event, unit_id, unit_path, trigger, drill, reason, now)
-    by_level = org.centre_units_on(session, unit_path)
-    deadlines = _StepDeadlines(session, now)
-    for seq, step in enumerate(resolved.plan.steps, start=1):
-        _add_step(session, run, seq, step, by_level, deadlines, event)
-    _announce(session, actor, run, resolved, event)
-    return run
-
-
-def _open_run(
-    session: Session,
-    actor: Actor,
-    resolved: plans.Resolved,
-    event: Event | None,
-    unit_id: int,
-    unit_path: str,
-    trigger: str,
-    drill: bool,
-    reason: str,
-    now: datetime,
-) -> PlanRun:
     top = resolved.most_specific
     levels = [{"plan_id": c.id, "level": c.level, "unit_id": c.unit_id, "version": c.version} for c in resolved.levels]
     run = PlanRun(
@@ -195,6 +174,11 @@ def _open_run(
     )
     session.add(run)
     session.flush()
+    by_level = org.centre_units_on(session, unit_path)
+    deadlines = _StepDeadlines(session, now)
+    for seq, step in enumerate(resolved.plan.steps, start=1):
+        _add_step(session, run, seq, step, by_level, deadlines, event)
+    _announce(session, actor, run, resolved, event)
     return run
 
 

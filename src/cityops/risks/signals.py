@@ -54,18 +54,7 @@ def on_alarm(session: Session, payload: dict[str, Any]) -> list[RiskAssessment]:
                 f"读数 {alarm.value if alarm.value is not None else '—'}；可能性 {point.likelihood} → {new}"
                 f" / {alarm.severity} alarm on a linked device"
             )
-            out.append(
-                points.reassess(
-                    session,
-                    RISKS,
-                    point,
-                    likelihood=new,
-                    consequence=point.consequence,
-                    trigger="alarm",
-                    reasons=reasons,
-                    alarm_id=alarm.id,
-                )
-            )
+            out.append(_raise_to(session, point, new, "alarm", reasons, alarm_id=alarm.id))
         if alarm.severity == "critical":
             prompt(
                 session, point, alarm_id=alarm.id, text=f"{point.name}：关联设备 {device.name} 严重告警，请立即核查处置"
@@ -89,6 +78,23 @@ def unanswered_alarms(session: Session, *, limit: int = 500) -> list[int]:
             .distinct()
             .limit(limit)
         )
+    )
+
+
+def _raise_to(
+    session: Session, point: RiskPoint, likelihood: int, trigger: str, reasons: str, **source: int | None
+) -> RiskAssessment:
+    """The point reassessed by the system at `likelihood` (its consequence stays), for the alarm or event named
+    in `source` (`alarm_id=` or `event_id=`)."""
+    return points.reassess(
+        session,
+        RISKS,
+        point,
+        likelihood=likelihood,
+        consequence=point.consequence,
+        trigger=trigger,
+        reasons=reasons,
+        **source,
     )
 
 
@@ -162,18 +168,7 @@ def on_event(session: Session, payload: dict[str, Any]) -> list[RiskAssessment]:
         reasons = (
             f"{metres:.0f} 米内发生事件 {event.ref}「{event.title}」；可能性 {point.likelihood} → {new} / event nearby"
         )
-        out.append(
-            points.reassess(
-                session,
-                RISKS,
-                point,
-                likelihood=new,
-                consequence=point.consequence,
-                trigger="event",
-                reasons=reasons,
-                event_id=event.id,
-            )
-        )
+        out.append(_raise_to(session, point, new, "event", reasons, event_id=event.id))
     return out
 
 

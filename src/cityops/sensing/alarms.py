@@ -89,15 +89,7 @@ def _raise(session: Session, device: DeviceInfo, change: Change, alarm: Alarm | 
             severity=alarm.severity,
             value=value,
         )
-        outbox.add(
-            session,
-            "sensing.alarm",
-            alarm_id=alarm.id,
-            device=device.code,
-            type=alarm.type,
-            severity=alarm.severity,
-            unit_path=device.unit_path,
-        )
+        _announce(session, device, alarm)
     elif SEVERITY_RANK[Severity(change.severity)] > SEVERITY_RANK[Severity(alarm.severity)]:
         before = alarm.severity
         alarm.severity, alarm.end_ts, alarm.value = change.severity, change.ts, value
@@ -111,19 +103,24 @@ def _raise(session: Session, device: DeviceInfo, change: Change, alarm: Alarm | 
                 data={"alarm_id": alarm.id, "severity": alarm.severity, "device_type": device.type_code},
             )
             # Plans whose trigger needs the higher severity may start now.
-            outbox.add(
-                session,
-                "sensing.alarm",
-                alarm_id=alarm.id,
-                device=device.code,
-                type=alarm.type,
-                severity=alarm.severity,
-                unit_path=device.unit_path,
-                escalated=True,
-            )
+            _announce(session, device, alarm, escalated=True)
     else:
         alarm.end_ts, alarm.value = change.ts, value
     return alarm
+
+
+def _announce(session: Session, device: DeviceInfo, alarm: Alarm, **extra: object) -> None:
+    """`sensing.alarm`, for a new alarm or one whose severity rose (`escalated=True`): plans and risks answer it."""
+    outbox.add(
+        session,
+        "sensing.alarm",
+        alarm_id=alarm.id,
+        device=device.code,
+        type=alarm.type,
+        severity=alarm.severity,
+        unit_path=device.unit_path,
+        **extra,
+    )
 
 
 def _text(device: DeviceInfo, alarm: Alarm, change: Change) -> str:

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Invalid
+from cityops.core.errors import Invalid
 from cityops.events.calendar import CST
 from cityops.grid import grid_import, patrols
 from cityops.grid import service as grids
 from cityops.grid.models import KIND_NAMES
 from cityops.org import service as org
 from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.pages import PageActor, change_or_show, import_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_IMPORT = 20 * 1024 * 1024
@@ -70,17 +70,21 @@ def import_page(
     """The same import as the API; the page lists what was saved and every refused row with its reason."""
     csrf.check(request, csrf_token)
     grids.require_admin(actor)
-    raw = file.file.read(MAX_IMPORT + 1)
-    try:
-        if len(raw) > MAX_IMPORT:
-            raise Invalid("导入文件过大 / the import file is too large", code="file.too_large", field="file")
+
+    def run(raw: bytes) -> dict[str, Any]:
         text = raw.decode("utf-8-sig", errors="replace")
         is_json = (file.filename or "").lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
         saved, errors = (grid_import.import_geojson if is_json else grid_import.import_csv)(session, actor, text)
-    except CityOpsError as exc:
-        session.rollback()
-        return _grids_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return _grids_page(request, session, actor, result={"saved": saved, "errors": errors, "name": file.filename})
+        return {"saved": saved, "errors": errors, "name": file.filename}
+
+    return import_or_show(
+        session,
+        file,
+        MAX_IMPORT,
+        "导入文件过大 / the import file is too large",
+        run,
+        lambda **shown: _grids_page(request, session, actor, **shown),
+    )
 
 
 def _grid_page(request: Request, session: Session, actor: Actor, grid_id: int, **extra: Any) -> HTMLResponse:
@@ -196,12 +200,16 @@ def _on_plans(
     request: Request,
     session: Session,
     actor: Actor,
-    load: Callable[[], Any],
+    plan_id: int | None,
     change: Callable[[Any], object],
-    done_url: str,
+    done_url: str = "/grid/plans?saved=1",
     editing: bool = False,
 ) -> Response:
-    """A change from the plans page; refused, the page again with the reason (and the plan being edited)."""
+    """A change from the plans page to the plan `plan_id` (None: a new plan); refused, the page again with the
+    reason (and the plan being edited)."""
+
+    def load() -> Any:
+        return None if plan_id is None else patrols.access_plan(session, actor, plan_id)
 
     def show(obj: Any, error: str, status: int) -> Response:
         extra = {"editing": obj} if editing else {}
@@ -220,14 +228,11 @@ def create_plan(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    return _on_plans(
-        request,
-        session,
-        actor,
-        lambda: None,
-        lambda _: patrols.create_plan(session, actor, grids.access_grid(session, actor, grid_id), plan),
-        "/grid/plans?saved=1",
-    )
+
+    def change(_: None) -> object:
+        return patrols.create_plan(session, actor, grids.access_grid(session, actor, grid_id), plan)
+
+    return _on_plans(request, session, actor, None, change)
 
 
 @router.post("/grid/plans/{plan_id}", response_class=HTMLResponse)
@@ -241,13 +246,7 @@ def edit_plan(
 ) -> Response:
     csrf.check(request, csrf_token)
     return _on_plans(
-        request,
-        session,
-        actor,
-        lambda: patrols.access_plan(session, actor, plan_id),
-        lambda row: patrols.update_plan(session, actor, row, plan),
-        "/grid/plans?saved=1",
-        editing=True,
+        request, session, actor, plan_id, lambda row: patrols.update_plan(session, actor, row, plan), editing=True
     )
 
 
@@ -257,10 +256,5 @@ def retire_plan(
 ) -> Response:
     csrf.check(request, csrf_token)
     return _on_plans(
-        request,
-        session,
-        actor,
-        lambda: patrols.access_plan(session, actor, plan_id),
-        lambda row: patrols.retire_plan(session, actor, row),
-        "/grid/plans?retired=1",
+        request, session, actor, plan_id, lambda row: patrols.retire_plan(session, actor, row), "/grid/plans?retired=1"
     )

@@ -4,23 +4,24 @@ only); a department's 职责准入 request and the district's approval or reject
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Invalid
+from cityops.core.errors import Invalid
 from cityops.events.models import Category
 from cityops.grid import duties, duty_edits
 from cityops.grid.models import DUTY_LEVEL_NAMES, DUTY_LIST_NAMES, DutyItem
 from cityops.org.models import Department, OrgLevel
 from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.pages import PageActor, change_or_show, import_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_XLSX = 5 * 1024 * 1024
@@ -98,23 +99,38 @@ def import_duties(
     csrf_token: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     csrf.check(request, csrf_token)
-    data = file.file.read(MAX_XLSX + 1)
-    try:
-        if len(data) > MAX_XLSX:
-            raise Invalid("文件过大 / the file is too large", code="file.too_large", field="file")
+
+    def run(data: bytes) -> dict[str, Any]:
         added, errors = duties.import_xlsx(session, actor, data)
-    except CityOpsError as exc:
-        session.rollback()
-        return _duties_page(request, session, actor, status_code=exc.status_code, error=exc.detail)
-    return _duties_page(request, session, actor, result={"added": added, "errors": errors})
+        return {"added": added, "errors": errors}
+
+    return import_or_show(
+        session,
+        file,
+        MAX_XLSX,
+        "文件过大 / the file is too large",
+        run,
+        lambda **shown: _duties_page(request, session, actor, **shown),
+    )
 
 
 ItemText = Annotated[str, Form(max_length=2000)]
 
 
-def _item(level: str, list_kind: str, name: str, lead: str, basis: str, categories: str) -> duties.ItemInput:
+def _item_form(
+    level: Annotated[str, Form(max_length=12)] = "",
+    list_kind: Annotated[str, Form(max_length=12)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    legal_basis: ItemText = "",
+    categories: ItemText = "",
+) -> duties.ItemInput:
+    """A duty item's form fields, shared by the district's edit and a department's 职责准入 request (the lead
+    department is the edit's own field); categories are separated by commas or 、."""
     cats = categories.replace("、", ",").replace("，", ",").split(",")
-    return duties.ItemInput(level, list_kind, name, lead, basis, cats)
+    return duties.ItemInput(level, list_kind, name, "", legal_basis, cats)
+
+
+ItemFields = Annotated[duties.ItemInput, Depends(_item_form)]
 
 
 @router.post("/grid/duties/{item_id}", response_class=HTMLResponse)
@@ -123,16 +139,12 @@ def edit_item(
     request: Request,
     session: SessionDep,
     actor: PageActor,
-    level: Annotated[str, Form(max_length=12)] = "",
-    list_kind: Annotated[str, Form(max_length=12)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
+    fields: ItemFields,
     lead_department: Annotated[str, Form(max_length=32)] = "",
-    legal_basis: ItemText = "",
-    categories: ItemText = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    data = _item(level, list_kind, name, lead_department, legal_basis, categories)
+    data = dataclasses.replace(fields, lead_department=lead_department)
     return change_or_show(
         session,
         lambda: duty_edits.access_item(session, actor, item_id),
@@ -194,16 +206,11 @@ def request_admission(
     request: Request,
     session: SessionDep,
     actor: PageActor,
-    level: Annotated[str, Form(max_length=12)] = "",
-    list_kind: Annotated[str, Form(max_length=12)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-    legal_basis: ItemText = "",
-    categories: ItemText = "",
+    item: ItemFields,
     reason: ItemText = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    item = _item(level, list_kind, name, "", legal_basis, categories)
     return _on_admissions(
         request,
         session,

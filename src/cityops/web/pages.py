@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from cityops.core import auth, clock
 from cityops.core.actor import Actor
 from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute, start_session
-from cityops.core.errors import CityOpsError
+from cityops.core.errors import CityOpsError, Invalid
 from cityops.events import service as events
 from cityops.events.calendar import CST
 from cityops.events.models import Event, EventLog
@@ -344,3 +344,25 @@ def change_or_show(
         session.rollback()
         return show(load(), exc.detail, exc.status_code)
     return RedirectResponse(target if isinstance(target, str) and target else done_url, status_code=303)
+
+
+def import_or_show(
+    session: Session,
+    upload: UploadFile,
+    limit: int,
+    too_large: str,
+    run: Callable[[bytes], dict[str, Any]],
+    show: Callable[..., HTMLResponse],
+) -> HTMLResponse:
+    """An import form's handler: read the upload (refused past `limit` bytes with the message `too_large`), run
+    the import on its bytes and show the page with what it answers as `result`; or — on a business error — roll
+    back and show the page with the reason, under the error's status."""
+    raw = upload.file.read(limit + 1)
+    try:
+        if len(raw) > limit:
+            raise Invalid(too_large, code="file.too_large", field="file")
+        result = run(raw)
+    except CityOpsError as exc:
+        session.rollback()
+        return show(status_code=exc.status_code, error=exc.detail)
+    return show(result=result)

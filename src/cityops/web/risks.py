@@ -290,13 +290,11 @@ def hazard_reinspect(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    return _on_hazard(
-        request,
-        session,
-        actor,
-        hazard_id,
-        lambda h: hazards.reinspect(session, actor, h, passed=result == "pass", note=note),
-    )
+
+    def change(h: Hazard) -> object:
+        return hazards.reinspect(session, actor, h, passed=result == "pass", note=note)
+
+    return _on_hazard(request, session, actor, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/event", response_class=HTMLResponse)
@@ -309,13 +307,11 @@ def hazard_event(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    return _on_hazard(
-        request,
-        session,
-        actor,
-        hazard_id,
-        lambda h: hazard_events.to_event(session, actor, h, category=None, note=note),
-    )
+
+    def change(h: Hazard) -> object:
+        return hazard_events.to_event(session, actor, h, category=None, note=note)
+
+    return _on_hazard(request, session, actor, hazard_id, change)
 
 
 # -- inspections -----------------------------------------------------------------------------------------
