@@ -4,23 +4,25 @@ one and the auto-dispatch thresholds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from cityops.ai import assist, auto, duplicates, hotspots, materials, service, summary, training
 from cityops.core import clock
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError
+from cityops.core.errors import Invalid
 from cityops.core.hooks import hooks_of
 from cityops.core.pii import mask_text
 from cityops.events import catalogue
 from cityops.events import service as events
 from cityops.org import geo
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 from cityops.web.public import _limit as limit_public
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -74,13 +76,13 @@ def accept_suggestion(
     version: Annotated[int | None, Form()] = None,
 ) -> Response:
     csrf.check(request, csrf_token)
-    event = events.access_event(session, actor, event_id)
-    try:
-        assist.accept(session, actor, event, code, version=version)
-    except CityOpsError as exc:
-        session.rollback()
-        return RedirectResponse(f"/events/{event_id}?ai_error={quote(exc.detail)}", status_code=303)
-    return RedirectResponse(f"/events/{event_id}", status_code=303)
+    return change_or_show(
+        session,
+        lambda: events.access_event(session, actor, event_id),
+        lambda event: assist.accept(session, actor, event, code, version=version),
+        lambda _, error, __: RedirectResponse(f"/events/{event_id}?ai_error={quote(error)}", status_code=303),
+        f"/events/{event_id}",
+    )
 
 
 @router.get("/events/{event_id}/ai-summary", response_class=HTMLResponse)
@@ -132,18 +134,22 @@ def _back(error: str = "") -> RedirectResponse:
     return RedirectResponse("/ai" + (f"?error={quote(error)}" if error else ""), status_code=303)
 
 
+def _on_admin(session: Session, change: Callable[[], object]) -> Response:
+    """An admin form: back to /ai, with the refusal in its address when refused (rolled back)."""
+    return change_or_show(session, lambda: None, lambda _: change(), lambda _, error, __: _back(error), "/ai")
+
+
 @router.post("/ai/train")
 def admin_train(
     request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     csrf.check(request, csrf_token)
-    try:
+
+    def change() -> None:
         service.require_admin(actor)
         training.train_version(session, actor, note="管理员手动训练 / on demand")
-    except CityOpsError as exc:
-        session.rollback()
-        return _back(exc.detail)
-    return _back()
+
+    return _on_admin(session, change)
 
 
 @router.post("/ai/models/{model_id}/activate")
@@ -166,12 +172,14 @@ def admin_threshold(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    try:
-        value = float(threshold) if threshold.strip() else None
+
+    def change() -> None:
+        try:
+            value = float(threshold) if threshold.strip() else None
+        except ValueError:
+            raise Invalid(
+                "阈值须为 0.5 到 1 之间的数 / a number between 0.5 and 1", field="threshold", code="page.not_a_number"
+            ) from None
         service.set_threshold(session, actor, category, value)
-    except ValueError:
-        return _back("阈值须为 0.5 到 1 之间的数 / a number between 0.5 and 1")
-    except CityOpsError as exc:
-        session.rollback()
-        return _back(exc.detail)
-    return _back()
+
+    return _on_admin(session, change)

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError
+from cityops.core.errors import Invalid
 from cityops.events import catalogue
 from cityops.plans import direct, runs
 from cityops.web import csrf
-from cityops.web.pages import PageActor, local_url, render
+from cityops.web.pages import PageActor, change_or_show, local_url, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -53,25 +53,28 @@ def file_report(
         idempotency_key=idempotency_key or None,
         drill=drill == "on",
     )
-    try:
-        if not data.title or not data.description:
-            from cityops.core.errors import Invalid
 
+    def change(_nothing: None) -> str:
+        if not data.title or not data.description:
             raise Invalid(
                 "请填写标题和情况描述 / title and description are required", field="title", code="page.invalid_title"
             )
         report, _ = direct.file_report(session, actor, data)
-    except CityOpsError as exc:
+        return f"/events/{report.event_id}"
+
+    def show(_: None, error: str, status: int) -> Response:
+        categories = _urgent_categories(session)
         return render(
             request,
             "direct_report.html",
-            status_code=exc.status_code,
+            status_code=status,
             actor=actor,
-            error=exc.detail,
-            categories=_urgent_categories(session),
+            error=error,
+            categories=categories,
             form=data.__dict__,
         )
-    return RedirectResponse(f"/events/{report.event_id}", status_code=303)
+
+    return change_or_show(session, lambda: None, change, show, "/direct-report")
 
 
 @router.post("/direct-reports/{report_id}/ack")

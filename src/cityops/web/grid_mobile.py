@@ -4,23 +4,24 @@ report a problem with photos and position (or fix it on the spot), and my report
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cityops.core import files
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Forbidden, Invalid
+from cityops.core.errors import Forbidden, Invalid
 from cityops.core.files_api import read_upload, store_of
 from cityops.events import catalogue
 from cityops.grid import patrols, reports
 from cityops.grid import service as grids
 from cityops.grid.models import POSITION_NAMES
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -59,11 +60,21 @@ def today(request: Request, session: SessionDep, actor: PageActor, error: str = 
     return render(request, "m_today.html", actor=actor, error=error[:200], **_today(session, actor))
 
 
-def _back(request: Request, session: Session, actor: Actor, exc: CityOpsError) -> HTMLResponse:
-    session.rollback()
-    return render(
-        request, "m_today.html", status_code=exc.status_code, actor=actor, error=exc.detail, **_today(session, actor)
-    )
+def _on_today(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    change: Callable[[Any], object],
+    load: Callable[[], Any] | None = None,
+) -> Response:
+    """A grid worker's patrol change from 今日巡查 (on the loaded patrol, if any): back to the page, or — refused
+    — the page again with the reason."""
+    _worker(actor)
+
+    def show(_: Any, error: str, status: int) -> Response:
+        return render(request, "m_today.html", status_code=status, actor=actor, error=error, **_today(session, actor))
+
+    return change_or_show(session, load or (lambda: None), change, show, "/m")
 
 
 @router.post("/m/patrols/start", response_class=HTMLResponse)
@@ -75,12 +86,9 @@ def start(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    _worker(actor)
-    try:
-        patrols.start(session, actor, patrols.access_plan(session, actor, plan_id))
-    except CityOpsError as exc:
-        return _back(request, session, actor, exc)
-    return RedirectResponse("/m", status_code=303)
+    return _on_today(
+        request, session, actor, lambda _: patrols.start(session, actor, patrols.access_plan(session, actor, plan_id))
+    )
 
 
 @router.post("/m/patrols/{patrol_id}/checkin", response_class=HTMLResponse)
@@ -96,14 +104,12 @@ def check_in(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    _worker(actor)
-    row = patrols.access_session(session, actor, patrol_id)
-    try:
+
+    def change(row: Any) -> object:
         data = patrols.CheckInInput(_number(lon, "lon"), _number(lat, "lat"), address, checkpoint)
-        patrols.check_in(session, actor, row, data)
-    except CityOpsError as exc:
-        return _back(request, session, actor, exc)
-    return RedirectResponse("/m", status_code=303)
+        return patrols.check_in(session, actor, row, data)
+
+    return _on_today(request, session, actor, change, lambda: patrols.access_session(session, actor, patrol_id))
 
 
 @router.post("/m/patrols/{patrol_id}/end", response_class=HTMLResponse)
@@ -111,12 +117,12 @@ def end(
     patrol_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     csrf.check(request, csrf_token)
-    _worker(actor)
-    try:
-        patrols.end(session, actor, patrols.access_session(session, actor, patrol_id))
-    except CityOpsError as exc:
-        return _back(request, session, actor, exc)
-    return RedirectResponse("/m", status_code=303)
+    return _on_today(
+        request,
+        session,
+        actor,
+        lambda _: patrols.end(session, actor, patrols.access_session(session, actor, patrol_id)),
+    )
 
 
 def _categories(session: Session) -> list[tuple[str, str, str]]:
@@ -191,7 +197,8 @@ def file_report(
         "note": note,
         "idempotency_key": idempotency_key,
     }
-    try:
+
+    def change(_: None) -> None:
         data = reports.ReportInput(
             category=category,
             description=description,
@@ -208,10 +215,14 @@ def file_report(
         if not description.strip():
             raise Invalid("请描述问题 / description is required", field="description", code="page.invalid_description")
         reports.report(session, actor, data)
-    except CityOpsError as exc:
-        session.rollback()
-        return _report_form(request, session, actor, form, error=exc.detail, status=exc.status_code)
-    return RedirectResponse("/m/reports", status_code=303)
+
+    return change_or_show(
+        session,
+        lambda: None,
+        change,
+        lambda _, error, status: _report_form(request, session, actor, form, error=error, status=status),
+        "/m/reports",
+    )
 
 
 @router.get("/m/reports", response_class=HTMLResponse)

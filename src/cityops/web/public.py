@@ -45,6 +45,12 @@ def _limit(request: Request) -> None:
     limiter.check(f"ip:{request.client.host if request.client else 'unknown'}")
 
 
+def _admit(request: Request, csrf_token: str) -> None:
+    """A citizen's form: rate-limited per address, then its CSRF token checked."""
+    _limit(request)
+    csrf.check(request, csrf_token)
+
+
 def _categories(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
     view = catalogue.view(session)
     families = list(
@@ -79,8 +85,7 @@ def report_submit(
     website: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    _limit(request)
-    csrf.check(request, csrf_token)
+    _admit(request, csrf_token)
     form = {
         "category": category,
         "description": description,
@@ -194,8 +199,7 @@ def track(
     digits: Annotated[str, Form(max_length=12)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    _limit(request)
-    csrf.check(request, csrf_token)
+    _admit(request, csrf_token)
     try:
         event = _find(session, ref, digits)
     except TrackFailed as exc:
@@ -214,8 +218,7 @@ def track_act(
     note: Annotated[str, Form(max_length=500)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    _limit(request)
-    csrf.check(request, csrf_token)
+    _admit(request, csrf_token)
     event = _find(session, ref, digits)
     if action not in ("rate", "reopen"):
         raise Invalid("只能评价或申请重新办理。", field="action", code="page.invalid_action")

@@ -9,14 +9,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Invalid
+from cityops.core.errors import Invalid
 from cityops.events import service as events
 from cityops.events.calendar import CST
 from cityops.events.views import read_events
@@ -25,7 +25,7 @@ from cityops.wages import cases, kpis, service
 from cityops.wages.models import Employer, Project, WageCase
 from cityops.wages.views import read_cases, read_payment, read_project
 from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import PageActor, change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 NAMES = {
@@ -111,15 +111,21 @@ def employer_page(employer_id: int, request: Request, session: SessionDep, actor
 
 
 def _on_project(request: Request, session: Session, actor: Actor, project_id: int, change: Any) -> Response:
-    project = service.access_project(session, actor, project_id)
-    employer_id = project.employer_id
-    try:
-        target = change(project)
-    except CityOpsError as exc:
-        session.rollback()
-        employer = service.access_employer(session, actor, employer_id)
-        return _employer_page(request, session, actor, employer, error=exc.detail, status_code=exc.status_code)
-    return RedirectResponse(target, status_code=303)
+    """A change to a project (it returns where to go next); refused, its employer's page with the reason."""
+    return change_or_show(
+        session,
+        lambda: service.access_project(session, actor, project_id),
+        change,
+        lambda p, error, status: _employer_page(
+            request,
+            session,
+            actor,
+            service.access_employer(session, actor, p.employer_id),
+            error=error,
+            status_code=status,
+        ),
+        "/wages",  # not reached: every change names its page
+    )
 
 
 @router.post("/wages/projects/{project_id}/payments", response_class=HTMLResponse)
@@ -224,8 +230,8 @@ def record_recovery(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
-    case = cases.access_case(session, actor, event_id)
-    try:
+
+    def change(case: WageCase) -> None:
         cases.record_recovery(
             session,
             actor,
@@ -235,8 +241,11 @@ def record_recovery(
             workers_paid=int(_number(workers_paid, "workers_paid")) if workers_paid.strip() else None,
             note=note,
         )
-    except CityOpsError as exc:
-        session.rollback()
-        case = cases.access_case(session, actor, event_id)
-        return _case_page(request, session, actor, case, error=exc.detail, status_code=exc.status_code)
-    return RedirectResponse(f"/wages/cases/{event_id}", status_code=303)
+
+    return change_or_show(
+        session,
+        lambda: cases.access_case(session, actor, event_id),
+        change,
+        lambda case, error, status: _case_page(request, session, actor, case, error=error, status_code=status),
+        f"/wages/cases/{event_id}",
+    )
