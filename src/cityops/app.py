@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,20 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     _document_errors(app)
     _offline_docs(app)
+    return app
+
+
+def serve_app() -> FastAPI:
+    """What `cityops serve` runs in each process: the app, with the per-process caches built before the
+    first request instead of inside it, and everything built so far (modules, caches, the geo index)
+    frozen out of the garbage collector's passes, which would otherwise walk it again and again."""
+    from cityops.events.intake import warm_up
+
+    app = create_app()
+    with app.state.sessionmaker() as session:
+        warm_up(session)
+    gc.collect()
+    gc.freeze()
     return app
 
 

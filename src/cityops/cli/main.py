@@ -70,7 +70,7 @@ def serve(
         db_upgrade()
     console.print(f"cityops at http://{host or settings.host}:{port or settings.port}  (API docs: /docs)")
     uvicorn.run(
-        "cityops.app:create_app",
+        "cityops.app:serve_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

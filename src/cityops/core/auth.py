@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -12,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from cityops.core import audit, clock
+from cityops.core import audit, cache, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import Base
 from cityops.core.errors import Conflict, Invalid, TooManyRequests, Unauthorized
@@ -180,19 +182,67 @@ def revoke_token(session: Session, token: str) -> None:
         row.revoked = True
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user a live token belongs to (one query: it runs on every authenticated request)."""
+class _TokenCache:
+    """Who a token belongs to, for a few seconds: the lookup (token, user, unit) is what every request
+    pays first. A change to users or tokens made in this process drops it at once (`cache.watch`); one
+    made by another process (a logout, a revoked role) takes effect there within `TTL` seconds."""
+
+    TTL = 5.0
+    MAX = 20_000
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Actor, datetime, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Actor | None:
+        row = self._rows.get(digest)
+        if row is None:
+            return None
+        actor, expires_at, cached_at = row
+        if time.monotonic() - cached_at > self.TTL or expires_at <= clock.now():
+            return None
+        return actor
+
+    def put(self, digest: str, actor: Actor, expires_at: datetime) -> None:
+        with self._lock:
+            if len(self._rows) >= self.MAX:
+                self._rows.clear()
+            self._rows[digest] = (actor, clock.as_utc(expires_at), time.monotonic())
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._rows.clear()
+
+
+_TOKENS = _TokenCache()
+cache.register(_TOKENS)
+cache.watch((User, ApiToken), _TOKENS.invalidate)
+
+
+def cached_actor(token: str) -> Actor | None:
+    """The actor of a token the per-process cache holds fresh, without touching the database."""
+    return _TOKENS.get(_digest(token))
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    """The actor of a live token (from the per-process cache when it is fresh)."""
+    digest = _digest(token)
+    actor = _TOKENS.get(digest)
+    if actor is not None:
+        return actor
     row = session.execute(
         select(User, ApiToken.revoked, ApiToken.expires_at)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token))
+        .where(ApiToken.token_hash == digest)
     ).one_or_none()
     if row is None:
         return None
     user, revoked, expires_at = row
     if revoked or clock.as_utc(expires_at) <= clock.now() or not user.is_active:
         return None
-    return user
+    actor = actor_for(session, user)
+    _TOKENS.put(digest, actor, expires_at)
+    return actor
 
 
 def actor_for(session: Session, user: User) -> Actor:

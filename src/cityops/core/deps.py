@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.core import auth
 from cityops.core.actor import Actor, Role
-from cityops.core.db import begin_write
 from cityops.core.errors import CityOpsError, Conflict, Forbidden, Unauthorized, Unavailable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -108,12 +107,19 @@ class TransactionalRoute(APIRoute):
         return handler
 
 
-def get_session(request: Request) -> Session:
+async def get_session(request: Request) -> Session:
+    """The request's session, made on the event loop (no I/O: it connects at its first statement). A
+    writer's session is bound so that its transaction begins as a writer (BEGIN IMMEDIATE on SQLite)."""
     session: Session | None = getattr(request.state, "_db_session", None)
     if session is None:
-        session = request.app.state.sessionmaker()
-        if request.method not in SAFE_METHODS:
-            begin_write(session)
+        state = request.app.state
+        if request.method in SAFE_METHODS:
+            session = state.sessionmaker()
+        else:
+            writer = getattr(state, "writer_engine", None)
+            if writer is None:
+                writer = state.writer_engine = state.engine.execution_options(sqlite_immediate=True)
+            session = state.sessionmaker(bind=writer)
         request.state._db_session = session
     return session
 
@@ -128,22 +134,23 @@ def _token_from(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
+# The dependencies below are `async` so that FastAPI runs them on the event loop: a sync dependency costs a
+# hop to a worker thread and back, and a request has several. Only a token not in the cache goes to a thread.
+async def get_optional_actor(request: Request, session: SessionDep) -> Actor | None:
     cached: Actor | None = getattr(request.state, "_actor", None)
     if cached is not None:
         return cached
     token = _token_from(request)
     if not token:
         return None
-    user = auth.user_for_token(session, token)
-    if user is None:
+    actor = auth.cached_actor(token) or await run_in_threadpool(auth.actor_for_token, session, token)
+    if actor is None:
         return None
-    actor = auth.actor_for(session, user)
     request.state._actor = actor
     return actor
 
 
-def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
+async def get_actor(actor: Annotated[Actor | None, Depends(get_optional_actor)]) -> Actor:
     if actor is None:
         raise Unauthorized("请先登录 / Log in first (Bearer token or session cookie).", code="auth.login_required")
     return actor
@@ -153,10 +160,10 @@ ActorDep = Annotated[Actor, Depends(get_actor)]
 OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]
 
 
-def require(*roles: Role) -> Callable[[Actor], Actor]:
+def require(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     """Dependency: the actor must hold one of `roles`."""
 
-    def check(actor: ActorDep) -> Actor:
+    async def check(actor: ActorDep) -> Actor:
         if not actor.has(*roles):
             raise Forbidden(
                 "无此权限 / Your role may not do this.", needs=[r.value for r in roles], code="auth.role_required"

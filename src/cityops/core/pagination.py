@@ -34,7 +34,7 @@ class PageParams(BaseModel):
     offset: int = 0
 
 
-def page_params(
+async def page_params(  # async: resolved on the event loop, no thread hop (see core.deps)
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 50,
     offset: Annotated[int, Query(ge=0, description="rows to skip")] = 0,
 ) -> PageParams:

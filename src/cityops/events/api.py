@@ -119,7 +119,7 @@ def _batch(
     )
 
 
-def _filter(
+async def _filter(  # pure: on the event loop (see core.deps)
     status: Annotated[list[str] | None, Query(description="one or more statuses")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
     family: Annotated[str | None, Query(max_length=40, description="事件大类, e.g. 市政设施")] = None,

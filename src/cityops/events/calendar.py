@@ -8,13 +8,16 @@ configured make-up days; the deadline falls at the same local time on the Nth wo
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from cityops.core import cache
+from cityops.core.cache import VersionedCache
 from cityops.core.errors import Invalid
 from cityops.events.models import WorkCalendarDay
 
@@ -78,11 +81,29 @@ class WorkCalendar:
         return end.astimezone(start.tzinfo)
 
 
-def load_calendar(session: Session) -> WorkCalendar:
+def _calendar_signature(session: Session) -> Hashable:
+    holiday = case((WorkCalendarDay.kind == "holiday", 1), else_=0)
+    return tuple(
+        session.execute(
+            select(func.count(), func.sum(holiday), func.min(WorkCalendarDay.day), func.max(WorkCalendarDay.day))
+        ).one()
+    )
+
+
+def _build_calendar(session: Session, _sig: Hashable) -> WorkCalendar:
     cal = WorkCalendar()
-    for row in session.scalars(select(WorkCalendarDay)):
-        (cal.holidays if row.kind == "holiday" else cal.workdays).add(row.day)
+    for day, kind in session.execute(select(WorkCalendarDay.day, WorkCalendarDay.kind)):
+        (cal.holidays if kind == "holiday" else cal.workdays).add(day)
     return cal
+
+
+# Every deadline reads the calendar; it changes a few times a year (read-only for its users).
+_CALENDAR: VersionedCache[WorkCalendar] = VersionedCache(_calendar_signature, _build_calendar)
+cache.watch((WorkCalendarDay,), _CALENDAR.invalidate)
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    return _CALENDAR.get(session)
 
 
 MAX_PERIOD_DAYS = 400

@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor, Role
 from cityops.core.errors import CityOpsError, Invalid
+from cityops.core.heap import collector_paused
 from cityops.events import catalogue, routing
+from cityops.events.calendar import load_calendar
 from cityops.events.catalogue import CatalogueView, CategoryView
 from cityops.events.intake_locate import locate
 from cityops.events.intake_types import Candidate, IntakeItem, IntakeResult, fail
@@ -27,6 +29,7 @@ __all__ = ["IntakeItem", "IntakeResult", "allowed_sources", "intake_many", "inta
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 MAX_DESCRIPTION = 4000
+BULK = 100  # from this many items a batch runs with the garbage collector paused (core.heap)
 # Which sources each kind of actor may claim; the platform itself (sensors, imports) may claim any.
 SOURCES_BY_ROLE: dict[Role, frozenset[str]] = {
     Role.citizen: frozenset({Source.citizen, Source.open311}),
@@ -166,16 +169,17 @@ def _dedupe(
 def intake_many(session: Session, actor: Actor, items: list[IntakeItem], *, triage: bool = True) -> list[IntakeResult]:
     """Take in a batch; each item gets its event (new, or the original for a repeated idempotency key)
     or its error. With `triage`, an unlocatable report lands with the city centre instead of failing."""
-    cats = catalogue.view(session)
-    ctx = routing.context(session)
-    results = [IntakeResult(index=i) for i in range(len(items))]
-    valid = _validate_all(items, results, cats, allowed_sources(actor))
-    fresh, repeats = _dedupe(session, valid, results)
-    located = locate(session, ctx, fresh, results, triage=triage)
-    todo = [(i, it, cat) for i, it, cat in fresh if results[i].error is None and i in located]
-    if todo:
-        write_events(session, actor, ctx, todo, located, results)
-    _fill_repeats(results, repeats)
+    with collector_paused(len(items) >= BULK):
+        cats = catalogue.view(session)
+        ctx = routing.context(session)
+        results = [IntakeResult(index=i) for i in range(len(items))]
+        valid = _validate_all(items, results, cats, allowed_sources(actor))
+        fresh, repeats = _dedupe(session, valid, results)
+        located = locate(session, ctx, fresh, results, triage=triage)
+        todo = [(i, it, cat) for i, it, cat in fresh if results[i].error is None and i in located]
+        if todo:
+            write_events(session, actor, ctx, todo, located, results)
+        _fill_repeats(results, repeats)
     return results
 
 
@@ -183,6 +187,15 @@ def _fill_repeats(results: list[IntakeResult], repeats: list[tuple[int, int]]) -
     for i, first in repeats:
         src = results[first]
         results[i].event_id, results[i].ref, results[i].error = src.event_id, src.ref, src.error
+
+
+def warm_up(session: Session) -> None:
+    """What a long-running process (a server, an ingest worker) builds once, before its first report rather
+    than inside it: the geo resolver, the org tree for routing, the catalogue and the work calendar."""
+    geo.resolve_many(session, [(106.55, 29.56, None)])
+    routing.context(session)
+    catalogue.view(session)
+    load_calendar(session)
 
 
 def intake_one(session: Session, actor: Actor, item: IntakeItem, *, triage: bool = True) -> IntakeResult:

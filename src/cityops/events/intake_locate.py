@@ -5,26 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core.errors import CityOpsError
 from cityops.events import routing
 from cityops.events.intake_types import Candidate, IntakeItem, IntakeResult, fail
 from cityops.org import geo
-from cityops.org.models import OrgUnit
 
 Located = dict[int, tuple[routing.UnitInfo, str]]  # batch index -> (unit, the reason, in Chinese and English)
-
-
-def _unit_ids_for_codes(session: Session, codes: set[str]) -> dict[str, int]:
-    if not codes:
-        return {}
-    return dict(
-        session.execute(  # type: ignore[arg-type]
-            select(OrgUnit.code, OrgUnit.id).where(OrgUnit.code.in_(codes), OrgUnit.valid_to.is_(None))
-        ).all()
-    )
 
 
 def _bad(field: str, reason: str) -> dict[str, Any]:
@@ -37,7 +25,7 @@ def locate(
     codes = {it.unit_code for _, it, _ in fresh if it.unit_code} | {
         c for _, it, _ in fresh for c in it.related_unit_codes
     }
-    unit_ids = _unit_ids_for_codes(session, codes)
+    unit_ids = {c: ctx.codes[c] for c in codes if c in ctx.codes}
     located = _resolve_places(session, ctx, fresh, results, triage=triage)
     for i, it, _ in fresh:
         _locate_by_unit(ctx, i, it, unit_ids, located, results)

@@ -39,17 +39,8 @@ def _reserve_ids(session: Session, n: int) -> list[int]:
 class _Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    routes: list[routing.Route] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class _Side:
-    """What the side rows of every report with one (category, unit) share: serialized once per batch."""
-
-    received_data: JSONRaw
-    routed_data: JSONRaw
-    dispatcher_name: str
 
 
 @dataclass
@@ -61,7 +52,8 @@ class _Planner:
     cal: WorkCalendar
     routes: dict[tuple[int, int], routing.Route] = field(default_factory=dict)
     dues: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
-    sides: dict[tuple[int, int], _Side] = field(default_factory=dict)
+    received: dict[int, JSONRaw] = field(default_factory=dict)  # unit id -> the receive row's data
+    routed: dict[tuple[str, int | None], JSONRaw] = field(default_factory=dict)  # owner -> the route row's data
 
     def route(self, cat: CategoryView, unit: routing.UnitInfo) -> routing.Route:
         key = (cat.id, unit.id)
@@ -69,17 +61,17 @@ class _Planner:
             self.routes[key] = routing.route(self.ctx, self.cats, cat, unit)
         return self.routes[key]
 
-    def side(self, cat: CategoryView, unit: routing.UnitInfo) -> _Side:
-        key = (cat.id, unit.id)
-        found = self.sides.get(key)
+    def received_data(self, unit: routing.UnitInfo) -> JSONRaw:
+        found = self.received.get(unit.id)
         if found is None:
-            route = self.route(cat, unit)
-            routed = {"owner": route.owner_name, "department_id": route.owner_department_id}
-            found = self.sides[key] = _Side(
-                JSONRaw(dumps({"unit_id": unit.id})),
-                JSONRaw(dumps(routed)),
-                self.ctx.unit(route.dispatcher_unit_id).name,
-            )
+            found = self.received[unit.id] = JSONRaw(dumps({"unit_id": unit.id}))
+        return found
+
+    def routed_data(self, route: routing.Route) -> JSONRaw:
+        key = (route.owner_name, route.owner_department_id)
+        found = self.routed.get(key)
+        if found is None:
+            found = self.routed[key] = JSONRaw(dumps({"owner": key[0], "department_id": key[1]}))
         return found
 
 
@@ -110,8 +102,43 @@ def write_events(
         metrics.gauge(session, path, open=n)
     bulk_insert(session, Event, batch.events)
     bulk_insert(session, EventLog, batch.logs)
-    audit.record_many(session, batch.entries)
+    _record_audit(session, actor, batch, todo)
     outbox.add_many(session, "event.received", batch.messages)
+
+
+def _record_audit(session: Session, actor: Actor, batch: _Batch, todo: list[Candidate]) -> None:
+    """One report, one entry naming it; a batch (an import, a simulator's day), one entry naming every
+    event it made — as the bulk closer does — so an import of a million rows does not add a million
+    entries to the chain. Each event's own timeline still says who took it in."""
+    if len(batch.events) == 1:
+        row, (_, item, cat) = batch.events[0], todo[0]
+        route = batch.routes[0]
+        entry = audit.entry(
+            actor,
+            "event.received",
+            ("event", row["id"]),
+            at=row["received_at"],
+            ref=row["ref"],
+            source=item.source,
+            category=cat.code,
+            unit_id=row["unit_id"],
+            owner=route.owner_name,
+        )
+        audit.record_many(session, [entry])
+        return
+    ids = [r["id"] for r in batch.events]
+    contiguous = ids == list(range(ids[0], ids[0] + len(ids)))
+    audit.record(
+        session,
+        actor,
+        "event.received_in_bulk",
+        None,
+        count=len(ids),
+        first=ids[0],
+        last=ids[-1],
+        ids=None if contiguous else ids,
+        sources=dict(Counter(item.source for _, item, _ in todo)),
+    )
 
 
 def _event_row(
@@ -176,7 +203,7 @@ def _add_side_rows(
     """The new event's row, its two timeline rows (received, routed), its audit entry and its message.
     The timeline rows carry every key `timeline.row` gives, built here directly (the hot path)."""
     event_id, at, ref = row["id"], row["received_at"], row["ref"]
-    route, side = planner.route(cat, unit), planner.side(cat, unit)
+    route = planner.route(cat, unit)
     batch.events.append(row)
     received = f"受理渠道 {SOURCE_NAMES.get(item.source, (item.source,))[0]}；{row['locate_reason']}"
     batch.logs.append(
@@ -190,7 +217,7 @@ def _add_side_rows(
             "from_status": None,
             "to_status": Status.reported,
             "note": received,
-            "data": side.received_data,
+            "data": planner.received_data(unit),
             "public": True,
         }
     )
@@ -201,27 +228,15 @@ def _add_side_rows(
             "action": "route",
             "actor_id": None,
             "actor_name": timeline.PLATFORM,
-            "actor_unit": side.dispatcher_name,
+            "actor_unit": planner.ctx.unit(route.dispatcher_unit_id).name,
             "from_status": None,
             "to_status": None,
             "note": route.reason,
-            "data": side.routed_data,
+            "data": planner.routed_data(route),
             "public": True,
         }
     )
-    batch.entries.append(
-        audit.entry(
-            actor,
-            "event.received",
-            ("event", event_id),
-            at=at,
-            ref=ref,
-            source=item.source,
-            category=cat.code,
-            unit_id=unit.id,
-            owner=route.owner_name,
-        )
-    )
+    batch.routes.append(route)
     batch.messages.append(
         {
             "event_id": event_id,

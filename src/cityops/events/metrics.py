@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cityops.core.db import bulk_insert
@@ -187,15 +187,49 @@ def _sums(stmt_where: list[Any], group: Any | None = None) -> Any:
     return stmt.group_by(group) if group is not None else stmt
 
 
+# The cockpit's reads, built once: a statement object made per call costs more Python than its query
+# costs the database (construction and cache-key generation; a reused statement memoizes its key).
+_UNITS: Any = bindparam("unit_ids", expanding=True)
+_IN_PERIOD = [EventStat.day >= bindparam("since"), EventStat.day <= bindparam("until")]
+_FIGURES = _sums([EventStat.unit_id.in_(_UNITS), *_IN_PERIOD], EventStat.unit_id)
+_FIGURES_OF_CATEGORIES = _sums(
+    [EventStat.unit_id.in_(_UNITS), *_IN_PERIOD, EventStat.category_id.in_(bindparam("category_ids", expanding=True))],
+    EventStat.unit_id,
+)
+_GAUGE_SUMS = (
+    select(EventGauge.unit_id, func.sum(EventGauge.open), func.sum(EventGauge.overdue))
+    .where(EventGauge.unit_id.in_(_UNITS))
+    .group_by(EventGauge.unit_id)
+)
+_RECEIVED = func.sum(EventStat.received)
+_BY_CATEGORY = (
+    select(EventStat.category_id, _RECEIVED)
+    .where(EventStat.unit_id == bindparam("unit_id"), *_IN_PERIOD)
+    .group_by(EventStat.category_id)
+    .order_by(_RECEIVED.desc())
+    .limit(bindparam("limit"))
+)
+DEPARTMENT_FIELDS = ("assigned", "closed", "closed_on_time", "returned")
+_BY_DEPARTMENT = (
+    select(DepartmentStat.department_id, *[func.sum(getattr(DepartmentStat, f)) for f in DEPARTMENT_FIELDS])
+    .where(
+        DepartmentStat.department_id.in_(bindparam("department_ids", expanding=True)),
+        DepartmentStat.day >= bindparam("since"),
+        DepartmentStat.day <= bindparam("until"),
+    )
+    .group_by(DepartmentStat.department_id)
+)
+
+
 def figures(
     session: Session, unit_ids: list[int], since: date, until: date, *, category_ids: list[int] | None = None
 ) -> dict[int, Figures]:
     """Flow figures for each unit's subtree over [since, until] plus its current gauges."""
-    where = [EventStat.unit_id.in_(unit_ids), EventStat.day >= since, EventStat.day <= until]
+    params: dict[str, Any] = {"unit_ids": unit_ids, "since": since, "until": until}
     if category_ids:
-        where.append(EventStat.category_id.in_(category_ids))
+        params["category_ids"] = category_ids
     out = {u: Figures() for u in unit_ids}
-    for row in session.execute(_sums(where, EventStat.unit_id)):
+    for row in session.execute(_FIGURES_OF_CATEGORIES if category_ids else _FIGURES, params):
         f = out[row[0]]
         for name, value in zip(STAT_FIELDS, row[1:], strict=True):
             setattr(f, name, float(value) if name == "handling_seconds" else int(value))
@@ -206,24 +240,12 @@ def figures(
 
 def gauges(session: Session, unit_ids: list[int]) -> dict[int, tuple[int, int]]:
     """(open, overdue) now for each unit's subtree: the sum over the unit's gauge shards."""
-    stmt = (
-        select(EventGauge.unit_id, func.sum(EventGauge.open), func.sum(EventGauge.overdue))
-        .where(EventGauge.unit_id.in_(unit_ids))
-        .group_by(EventGauge.unit_id)
-    )
-    return {int(u): (int(o), int(v)) for u, o, v in session.execute(stmt)}
+    return {int(u): (int(o), int(v)) for u, o, v in session.execute(_GAUGE_SUMS, {"unit_ids": unit_ids})}
 
 
 def by_category(session: Session, unit_id: int, since: date, until: date, limit: int = 10) -> list[tuple[int, int]]:
-    total = func.sum(EventStat.received)
-    stmt = (
-        select(EventStat.category_id, total)
-        .where(EventStat.unit_id == unit_id, EventStat.day >= since, EventStat.day <= until)
-        .group_by(EventStat.category_id)
-        .order_by(total.desc())
-        .limit(limit)
-    )
-    return [(int(c), int(n)) for c, n in session.execute(stmt)]
+    params = {"unit_id": unit_id, "since": since, "until": until, "limit": limit}
+    return [(int(c), int(n)) for c, n in session.execute(_BY_CATEGORY, params)]
 
 
 def trend(session: Session, unit_id: int, since: date, until: date) -> list[tuple[date, int, int]]:
@@ -237,14 +259,10 @@ def trend(session: Session, unit_id: int, since: date, until: date) -> list[tupl
 
 
 def by_department(session: Session, department_ids: list[int], since: date, until: date) -> dict[int, dict[str, int]]:
-    fields = ("assigned", "closed", "closed_on_time", "returned")
-    stmt = (
-        select(DepartmentStat.department_id, *[func.sum(getattr(DepartmentStat, f)) for f in fields])
-        .where(
-            DepartmentStat.department_id.in_(department_ids), DepartmentStat.day >= since, DepartmentStat.day <= until
-        )
-        .group_by(DepartmentStat.department_id)
-    )
+    if not department_ids:
+        return {}
+    params = {"department_ids": department_ids, "since": since, "until": until}
     return {
-        int(row[0]): {f: int(v or 0) for f, v in zip(fields, row[1:], strict=True)} for row in session.execute(stmt)
+        int(row[0]): {f: int(v or 0) for f, v in zip(DEPARTMENT_FIELDS, row[1:], strict=True)}
+        for row in session.execute(_BY_DEPARTMENT, params)
     }

@@ -46,6 +46,8 @@ class RoutingContext:
     signature: Hashable
     units: dict[int, UnitInfo] = field(default_factory=dict)
     departments: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)  # (unit, code) -> (id, name)
+    codes: dict[str, int] = field(default_factory=dict)  # unit code -> id (units in force)
+    department_names: dict[int, str] = field(default_factory=dict)
     _chains: dict[int, list[UnitInfo]] = field(default_factory=dict)
 
     def unit(self, unit_id: int) -> UnitInfo:
@@ -71,14 +73,17 @@ class RoutingContext:
 def _build(session: Session, sig: Hashable) -> RoutingContext:
     ctx = RoutingContext(signature=sig)
     rows = session.execute(
-        select(OrgUnit.id, OrgUnit.name, OrgUnit.level, OrgUnit.path).where(OrgUnit.valid_to.is_(None))
+        select(OrgUnit.id, OrgUnit.name, OrgUnit.level, OrgUnit.path, OrgUnit.code).where(OrgUnit.valid_to.is_(None))
     )
-    for uid, name, level, path in rows:
+    for uid, name, level, path, code in rows:
         ctx.units[uid] = UnitInfo(uid, name, level, path)
+        if code:
+            ctx.codes[code] = uid
     for did, unit_id, code, name in session.execute(
         select(Department.id, Department.unit_id, Department.code, Department.name)
     ):
         ctx.departments[(unit_id, code)] = (did, name)
+        ctx.department_names[did] = name
     return ctx
 
 

@@ -7,23 +7,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core.pii import mask_text, mask_value
-from cityops.events import catalogue, service
+from cityops.events import catalogue, routing, service
 from cityops.events.models import Event
 from cityops.events.schemas import EventRead
 from cityops.org.models import Department, OrgUnit
 
 
+def _unit_names(session: Session, ctx: routing.RoutingContext, ids: set[int]) -> dict[int, str]:
+    names = {i: ctx.units[i].name for i in ids if i in ctx.units}
+    if missing := ids - names.keys():
+        names.update(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(missing))).tuples())
+    return names
+
+
+def _department_names(session: Session, ctx: routing.RoutingContext, ids: set[int]) -> dict[int, str]:
+    names = {i: ctx.department_names[i] for i in ids if i in ctx.department_names}
+    if missing := ids - names.keys():
+        names.update(session.execute(select(Department.id, Department.name).where(Department.id.in_(missing))).tuples())
+    return names
+
+
 def read_events(session: Session, events: list[Event], *, reveal: bool = False) -> list[EventRead]:
-    """Events as API objects, with names resolved in three queries for the whole page."""
+    """Events as API objects, with names from the per-process org view (a query only for a name it lacks:
+    a unit retired since, or one made by another process in the last seconds)."""
     cats = catalogue.view(session).by_id
-    unit_ids = {e.unit_id for e in events} | {e.owner_unit_id for e in events}
-    units = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(unit_ids))).all())
-    dept_ids = {e.owner_department_id for e in events if e.owner_department_id}
-    depts = (
-        dict(session.execute(select(Department.id, Department.name).where(Department.id.in_(dept_ids))).all())
-        if dept_ids
-        else {}
-    )
+    ctx = routing.context(session)
+    units = _unit_names(session, ctx, {e.unit_id for e in events} | {e.owner_unit_id for e in events})
+    depts = _department_names(session, ctx, {e.owner_department_id for e in events if e.owner_department_id})
     out = []
     for e in events:
         r = EventRead.model_validate(e)

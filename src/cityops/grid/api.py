@@ -15,7 +15,7 @@ from cityops.core import clock
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import Invalid
-from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.pagination import PageDep, paginate
 from cityops.core.schemas import InSchema
 from cityops.events.models import Event
 from cityops.grid import grid_import, kpis, patrols, reports
@@ -47,7 +47,6 @@ from cityops.org import service as org
 from cityops.org.models import OrgUnit
 
 router = APIRouter(prefix="/api", tags=["grid"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 WorkerDep = Annotated[Actor, Depends(require(Role.grid_worker))]
 MAX_IMPORT = 20 * 1024 * 1024
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import shapely
@@ -27,6 +28,8 @@ from cityops.org.naming import aliases
 from cityops.org.service import org_signature
 
 MAX_NAME = 14
+MAX_READINGS = 50_000  # remembered address readings per index (a few MB)
+_DIGITS = re.compile(r"[0-9]+")
 CONFIDENCE = {  # (level, matched the full name?) -> confidence
     (OrgLevel.community, True): 0.95,
     (OrgLevel.community, False): 0.8,
@@ -64,8 +67,12 @@ class GeoIndex:
     names: dict[str, list[tuple[int, bool]]] = field(default_factory=lambda: defaultdict(list))
     district_ids: list[int] = field(default_factory=list)
     tree: shapely.STRtree | None = None
-    first_chars: set[str] = field(default_factory=set)
-    lengths: list[int] = field(default_factory=list)
+    # first character -> the lengths of the names that start with it: the scan tries only those
+    lengths_by_first: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # No indexed name holds an ASCII digit, so runs of digits (house numbers) never change what a text
+    # names: texts that differ only there share one reading (see `resolve_text`).
+    digit_free: bool = True
+    readings: dict[str, Resolution | None] = field(default_factory=dict)
     city_id: int | None = None
 
     def lineage(self, u: IndexedUnit) -> tuple[int | None, int | None, int | None]:
@@ -128,8 +135,12 @@ def _build(session: Session, sig: Hashable) -> GeoIndex:
         for zone_name, short in SPECIAL_ZONES:
             if name == zone_name:
                 idx.names[short].append((uid, False))
-    idx.first_chars = {name[0] for name in idx.names}
-    idx.lengths = sorted({len(name) for name in idx.names if len(name) <= MAX_NAME}, reverse=True)
+    by_first: dict[str, set[int]] = defaultdict(set)
+    for name in idx.names:
+        if len(name) <= MAX_NAME:
+            by_first[name[0]].add(len(name))
+    idx.lengths_by_first = {c: tuple(sorted(ls, reverse=True)) for c, ls in by_first.items()}
+    idx.digit_free = not any(_DIGITS.search(name) for name in idx.names)
     geoms = session.execute(select(UnitGeometry.unit_id, UnitGeometry.geojson)).all()
     if geoms:
         idx.district_ids = [uid for uid, _ in geoms]
@@ -178,16 +189,14 @@ def _scan(idx: GeoIndex, text: str) -> list[NameMatch]:
     """Every unit name occurring in `text` (only positions that can start a name, only lengths names have)."""
     found: list[NameMatch] = []
     n = len(text)
-    names, starts, lengths = idx.names, idx.first_chars, idx.lengths
+    names, lengths_of, units = idx.names, idx.lengths_by_first, idx.units
     for i in range(n - 1):
-        if text[i] not in starts:
+        lengths = lengths_of.get(text[i])
+        if lengths is None:
             continue
         for length in lengths:
-            if i + length > n:
-                continue
-            hits = names.get(text[i : i + length])
-            if hits:
-                found.extend(NameMatch(i, i + length, idx.units[uid], full) for uid, full in hits)
+            if i + length <= n and (hits := names.get(text[i : i + length])):
+                found.extend(NameMatch(i, i + length, units[uid], full) for uid, full in hits)
     return found
 
 
@@ -215,15 +224,30 @@ def _triage(idx: GeoIndex, form: str, units: list[IndexedUnit], why: str) -> Res
 def resolve_text(idx: GeoIndex, text: str) -> Resolution | None:
     """The deepest unit the text names, read as a chain district > street > community that agrees with
     itself: a name found inside the district (or street) the text names wins over a same-named unit
-    elsewhere; a generic or shared name alone goes to triage with its candidates."""
+    elsewhere; a generic or shared name alone goes to triage with its candidates.
+
+    Readings are remembered per index (a bulk import repeats its addresses, a hotline its hot spots),
+    keyed by the text with each digit run written as one 0 when no name holds a digit: a digit run never
+    starts, ends or joins a name, so the names found, and so the reading, are the same."""
     text = "".join(text.split())
     if not text:
         return None
+    key = _DIGITS.sub("0", text) if idx.digit_free else text
+    if key not in idx.readings:
+        if len(idx.readings) >= MAX_READINGS:
+            idx.readings.clear()
+        idx.readings[key] = _read(idx, key)
+    found = idx.readings[key]
+    return None if found is None else replace(found, candidates=list(found.candidates))
+
+
+def _read(idx: GeoIndex, text: str) -> Resolution | None:
     readings = chains(_scan(idx, text))
     if not readings:
         return None
-    top = max(c.key() for c in readings)
-    best = [c for c in readings if c.key() == top]
+    keys = [c.key() for c in readings]
+    top = max(keys)
+    best = [c for c, k in zip(readings, keys, strict=True) if k == top]
     deepest = {c.deepest.unit.id: c.deepest.unit for c in best}
     chain = best[0]
     if len(deepest) > 1:

@@ -16,7 +16,7 @@ from cityops.core import clock
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import Invalid
-from cityops.core.pagination import PageParams, page_params, paginate
+from cityops.core.pagination import PageDep, paginate
 from cityops.core.schemas import GEOJSON, FeatureCollection
 from cityops.sensing import alarms, ingest, service
 from cityops.sensing.models import Alarm, Device, DeviceType, IngestCounter
@@ -37,7 +37,6 @@ from cityops.sensing.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["sensing"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 GatewayDep = Annotated[Actor, Depends(require(Role.data_admin, Role.sysadmin, Role.app_admin))]
 MAX_BODY = 20 * 1024 * 1024
 

@@ -19,8 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
-from cityops.events import catalogue, routing
-from cityops.org.geo import resolve_many
+from cityops.events import intake
 from cityops.sensing import alarms, store
 from cityops.sensing.models import Device, IngestCounter
 from cityops.sensing.registry import DeviceInfo, registry_of
@@ -158,10 +157,8 @@ def ingest(
 def warm_up(session: Session) -> None:
     """What a long-running ingest process builds once, before its first reading rather than inside the
     batch that opens its first event (a threshold crossing would wait for them, and so would every other
-    ingest process behind its write lock): the geo resolver, the org tree for routing, the catalogue."""
-    resolve_many(session, [(106.55, 29.56, None)])
-    routing.context(session)
-    catalogue.view(session)
+    ingest process behind its write lock): what intake reads (`events.intake.warm_up`)."""
+    intake.warm_up(session)
 
 
 def _epoch(reading: Checked) -> float:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from cityops.core import clock
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
-from cityops.core.pagination import PageParams, page_params
+from cityops.core.pagination import PageDep
 from cityops.events.calendar import kpi_period
 from cityops.wages import cases, kpis, service
 from cityops.wages.schemas import (
@@ -30,7 +30,6 @@ from cityops.wages.schemas import (
 from cityops.wages.views import read_cases, read_payment, read_project
 
 router = APIRouter(prefix="/api/wages", tags=["wages"], route_class=TransactionalRoute)
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 @router.post("/employers", status_code=201)

@@ -54,7 +54,7 @@ class LoginRequired(Exception):
     """Raised by page dependencies; the app turns it into a redirect to /login."""
 
 
-def page_actor(actor: OptionalActorDep) -> Actor:
+async def page_actor(actor: OptionalActorDep) -> Actor:
     if actor is None:
         raise LoginRequired()
     return actor
