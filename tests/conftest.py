@@ -47,7 +47,7 @@ class Templates:
         self.run_id = uuid.uuid4().hex[:8]
         self.admin: Engine | None = None
         if IS_PG:
-            self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1)
+            self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1, pool_pre_ping=True)
 
     def _pg_url(self, dbname: str) -> str:
         return make_url(PG_ADMIN_URL).set(database=dbname).render_as_string(hide_password=False)

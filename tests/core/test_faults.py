@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
+import shutil
 import signal
+import subprocess
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -45,12 +49,40 @@ def _token(base: str, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _refuse_connections(dbname: str) -> None:
+    """Every session of the database killed and new ones refused for three seconds."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS false'))
+            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": dbname})
+        time.sleep(3)
+        with admin.connect() as c:
+            c.execute(text(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true'))
+    finally:
+        admin.dispose()
+
+
+def _restart_server(_dbname: str) -> None:
+    """The PostgreSQL server itself restarted (fast shutdown: sessions ended, then a cold start)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        cluster = str(c.execute(text("SHOW cluster_name")).scalar() or "")
+    admin.dispose()
+    version, _, name = cluster.partition("/")
+    if not (name and shutil.which("pg_ctlcluster") and os.geteuid() == 0):
+        pytest.skip("restarting needs a local Debian cluster (pg_ctlcluster) and root")
+    command = ["pg_ctlcluster", "--skip-systemctl-redirect", version, name, "restart", "-m", "fast"]
+    subprocess.run(command, check=True, timeout=120, capture_output=True)
+
+
 @pytest.mark.skipif(not IS_PG, reason="a PostgreSQL server going away")
+@pytest.mark.parametrize("outage", [_refuse_connections, _restart_server], ids=["refused", "restarted"])
 def test_database_away_under_load_answers_503_then_recovers_losing_nothing_acknowledged(
-    db_url: str, factory: sessionmaker[Session]
+    db_url: str, factory: sessionmaker[Session], outage: Callable[[str], None]
 ) -> None:
-    """Every session of the database is killed and new ones refused for three seconds (what a restart looks
-    like from the server): requests in that window get 503 with Retry-After, never 500; the client retries
+    """The database goes away under load — its sessions killed and new ones refused for three seconds, or
+    the server restarted: requests in that window get 503 with Retry-After, never 500; the client retries
     with its idempotency key; afterwards the same server process serves again by itself."""
     make_user(factory, "fault_grid", [Role.grid_worker, Role.dispatcher], unit_code=STREET)
     port = _free_port()
@@ -75,19 +107,13 @@ def test_database_away_under_load_answers_503_then_recovers_losing_nothing_ackno
                 acknowledged[f"away-{i}"] = r.json()["id"]
                 i += 1
 
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     sender = threading.Thread(target=send)
     sender.start()
     try:
         while len(acknowledged) < 20:
             time.sleep(0.02)
-        with admin.connect() as c:
-            c.execute(text(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS false'))
-            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"), {"d": dbname})
-        time.sleep(3)
+        outage(str(dbname))
         during = len(acknowledged)
-        with admin.connect() as c:
-            c.execute(text(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true'))
         deadline = time.monotonic() + 20
         while len(acknowledged) < during + 20 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -95,7 +121,6 @@ def test_database_away_under_load_answers_503_then_recovers_losing_nothing_ackno
         stop_sending.set()
         sender.join(30)
         stop(server)
-        admin.dispose()
     assert statuses[503] > 0 and statuses[500] == 0, statuses
     assert len(acknowledged) >= during + 20, "the server did not recover by itself"
     with factory() as s:

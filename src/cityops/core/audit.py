@@ -41,11 +41,9 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class AuditPending(Base):
-    """Entries committed with their change and waiting for the sequencer."""
+class _EntryFields:
+    """What an entry says, the same waiting and chained."""
 
-    __tablename__ = "audit_pending"
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime]
     actor_id: Mapped[int | None]
     actor_name: Mapped[str] = mapped_column(String(80))
@@ -53,6 +51,13 @@ class AuditPending(Base):
     subject_type: Mapped[str] = mapped_column(String(40))
     subject_id: Mapped[str] = mapped_column(String(40))
     data: Mapped[str] = mapped_column(Text)
+
+
+class AuditPending(_EntryFields, Base):
+    """Entries committed with their change and waiting for the sequencer."""
+
+    __tablename__ = "audit_pending"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
 
 
 class AuditCheckpoint(Base):
@@ -64,16 +69,9 @@ class AuditCheckpoint(Base):
     at: Mapped[datetime]
 
 
-class AuditEntry(Base):
+class AuditEntry(_EntryFields, Base):
     __tablename__ = "audit_entry"
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime]
-    actor_id: Mapped[int | None]
-    actor_name: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(64))
-    subject_type: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[str] = mapped_column(String(40))
-    data: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -7,6 +7,8 @@ rather than a success that was never stored (FastAPI's yield-dependency timing h
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -39,18 +41,31 @@ def _finish(request: Request, *, commit: bool) -> None:
                     reason=str(exc.orig)[:300],
                     code="request.conflicting_data",
                 ) from exc
-            except Exception as exc:  # any failure at commit: nothing was stored, say so
-                session.rollback()
+            except (sa_exc.OperationalError, sa_exc.InterfaceError):
+                # The connection went away at COMMIT (a restart): answered as the database being away,
+                # 503 with Retry-After; the client's retry with its idempotency key finds what was stored.
+                _rollback_quietly(session)
+                raise
+            except Exception as exc:  # any other failure at commit: nothing was stored, say so
+                _rollback_quietly(session)
                 raise Unavailable(
                     "数据库提交失败，未保存 / The database did not accept the change; nothing was saved.",
                     reason=type(exc).__name__,
                     code="request.not_committed",
+                    retry_after=2,
                 ) from exc
         else:
-            session.rollback()
+            _rollback_quietly(session)
     finally:
         session.close()
         request.state._db_session = None
+
+
+def _rollback_quietly(session: Session) -> None:
+    try:
+        session.rollback()
+    except sa_exc.DBAPIError:  # the connection is gone: there is nothing left to undo
+        session.invalidate()
 
 
 class _Gates:
@@ -79,7 +94,25 @@ def _gates(request: Request) -> _Gates:
     return gates
 
 
+def _on_worker_thread(endpoint: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """A sync endpoint as a coroutine that runs it in the thread pool, as FastAPI would, but marked async:
+    FastAPI then checks the answer against its response model on the event loop instead of in a second
+    trip to a worker thread (each trip waits for a thread and for the GIL, and under load those waits
+    are the latency). FastAPI reads the parameters through `__wrapped__`."""
+
+    @functools.wraps(endpoint)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return call
+
+
 class TransactionalRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _on_worker_thread(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
 

@@ -3,6 +3,7 @@ resolution for points and addresses; a matter naming several units goes to their
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -25,12 +26,12 @@ def locate(
     codes = {it.unit_code for _, it, _ in fresh if it.unit_code} | {
         c for _, it, _ in fresh for c in it.related_unit_codes
     }
-    unit_ids = {c: ctx.codes[c] for c in codes if c in ctx.codes}
+    by_code = _ByCode(ctx, {c: ctx.codes[c] for c in codes if c in ctx.codes}, results)
     located = _resolve_places(session, ctx, fresh, results, triage=triage)
     for i, it, _ in fresh:
-        _locate_by_unit(ctx, i, it, unit_ids, located, results)
+        by_code.locate(i, it, located)
         if i in located and it.related_unit_codes:
-            _span_units(ctx, i, it, unit_ids, located, results)
+            by_code.span(i, it, located)
     return located
 
 
@@ -51,42 +52,37 @@ def _resolve_places(
     return located
 
 
-def _locate_by_unit(
-    ctx: routing.RoutingContext,
-    i: int,
-    it: IntakeItem,
-    unit_ids: dict[str, int],
-    located: Located,
-    results: list[IntakeResult],
-) -> None:
-    if it.unit_id:
-        if it.unit_id not in ctx.units:
-            results[i].error = _bad("unit_id", "未知单位 / unknown unit_id")
-        else:
-            located[i] = (ctx.unit(it.unit_id), "按设备所属单位定位 / located by the device's unit")
-    elif it.unit_code:
-        uid = unit_ids.get(it.unit_code)
-        if uid is None or uid not in ctx.units:
-            results[i].error = _bad("unit_code", "未知单位代码 / unknown unit_code")
-        else:
-            located[i] = (ctx.unit(uid), f"按上报单位定位 / located by unit code {it.unit_code}")
+@dataclass
+class _ByCode:
+    """Items that name their unit: by id (a device's unit) or by code, and matters spanning several."""
 
+    ctx: routing.RoutingContext
+    unit_ids: dict[str, int]  # the batch's unit codes in force -> unit id
+    results: list[IntakeResult]
 
-def _span_units(
-    ctx: routing.RoutingContext,
-    i: int,
-    it: IntakeItem,
-    unit_ids: dict[str, int],
-    located: Located,
-    results: list[IntakeResult],
-) -> None:
-    bad = [c for c in it.related_unit_codes if c not in unit_ids]
-    if bad:
-        results[i].error = _bad("related_unit_codes", f"未知单位代码 / unknown unit code {bad[0]}")
-        return
-    spanning = [located[i][0], *(ctx.unit(unit_ids[c]) for c in it.related_unit_codes)]
-    common = ctx.lowest_common(spanning)
-    located[i] = (
-        common,
-        f"跨{len(spanning)}个单位，交共同上级{common.name} / spans units: lowest common unit {common.name}",
-    )
+    def locate(self, i: int, it: IntakeItem, located: Located) -> None:
+        ctx = self.ctx
+        if it.unit_id:
+            if it.unit_id not in ctx.units:
+                self.results[i].error = _bad("unit_id", "未知单位 / unknown unit_id")
+            else:
+                located[i] = (ctx.unit(it.unit_id), "按设备所属单位定位 / located by the device's unit")
+        elif it.unit_code:
+            uid = self.unit_ids.get(it.unit_code)
+            if uid is None or uid not in ctx.units:
+                self.results[i].error = _bad("unit_code", "未知单位代码 / unknown unit_code")
+            else:
+                located[i] = (ctx.unit(uid), f"按上报单位定位 / located by unit code {it.unit_code}")
+
+    def span(self, i: int, it: IntakeItem, located: Located) -> None:
+        """A matter naming several units goes to their lowest common unit."""
+        bad = [c for c in it.related_unit_codes if c not in self.unit_ids]
+        if bad:
+            self.results[i].error = _bad("related_unit_codes", f"未知单位代码 / unknown unit code {bad[0]}")
+            return
+        spanning = [located[i][0], *(self.ctx.unit(self.unit_ids[c]) for c in it.related_unit_codes)]
+        common = self.ctx.lowest_common(spanning)
+        located[i] = (
+            common,
+            f"跨{len(spanning)}个单位，交共同上级{common.name} / spans units: lowest common unit {common.name}",
+        )

@@ -200,7 +200,7 @@ def _add_side_rows(
     cat: CategoryView,
     unit: routing.UnitInfo,
 ) -> None:
-    """The new event's row, its two timeline rows (received, routed), its audit entry and its message.
+    """The new event's row, its two timeline rows (received, routed), its route (for the audit) and its message.
     The timeline rows carry every key `timeline.row` gives, built here directly (the hot path)."""
     event_id, at, ref = row["id"], row["received_at"], row["ref"]
     route = planner.route(cat, unit)
