@@ -7,7 +7,6 @@ session with `session_scope()` (or the route class in `core.deps`) and commits; 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,11 +16,11 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, String, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from cityops.core import cache, clock
 from cityops.core.hooks import HOOKS_KEY, Hooks
+from cityops.core.sqlite_turns import BUSY_SECONDS, WriterTurns
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -95,7 +94,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), str: String(255)}  # noqa: RUF012
 
 
-SQLITE_BUSY_SECONDS = 30
+SQLITE_BUSY_SECONDS = BUSY_SECONDS
 _HOLDS_WRITE_LOCK = "cityops.holds_write_lock"
 
 
@@ -114,11 +113,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA cache_size=-32768")
         cur.close()
 
-    # The writers of this process queue here, in turn, before SQLite's own lock: a writer that waits in
-    # SQLite's busy handler sleeps 1, 2, 5, 10, 15, 20, 25 … ms between tries, and under a steady stream of
-    # small writes those sleeps, not the writes, are the tail latency (`cityops bench http --rate …`).
-    # Writers of other processes still meet at SQLite's lock.
-    writers = threading.Lock()
+    turns = WriterTurns(engine.url.database)  # writers take turns before SQLite's lock (see sqlite_turns)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -127,22 +122,21 @@ def _configure_sqlite(engine: Engine) -> None:
         if not conn.get_execution_options().get("sqlite_immediate", False):
             conn.exec_driver_sql("BEGIN")
             return
-        if not writers.acquire(timeout=SQLITE_BUSY_SECONDS):
-            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked (writers of this process)"))
+        turns.take()
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            writers.release()
+            turns.give_back()
             raise
         conn.info[_HOLDS_WRITE_LOCK] = True
 
     @event.listens_for(engine, "commit")
     def _on_commit(conn: Any) -> None:
         if conn.info.pop(_HOLDS_WRITE_LOCK, False):
-            try:  # commit now, so the next writer of this process never finds SQLite's lock still held
+            try:  # commit now, so the next writer never finds SQLite's lock still held
                 conn.connection.dbapi_connection.commit()
             finally:
-                writers.release()
+                turns.give_back()
 
     @event.listens_for(engine, "rollback")
     def _on_rollback(conn: Any) -> None:
@@ -150,15 +144,15 @@ def _configure_sqlite(engine: Engine) -> None:
             try:
                 conn.connection.dbapi_connection.rollback()
             finally:
-                writers.release()
+                turns.give_back()
 
     @event.listens_for(engine, "checkin")
     @event.listens_for(engine, "invalidate")
     def _on_gone(_dbapi_conn: Any, record: Any, *_exc: Any) -> None:
         # A connection given back or dropped while its write transaction was never ended (an error on
-        # the way) must not keep the other writers of this process waiting.
+        # the way) must not keep the other writers waiting.
         if record.info.pop(_HOLDS_WRITE_LOCK, False):
-            writers.release()
+            turns.give_back()
 
 
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:

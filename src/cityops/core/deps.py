@@ -87,8 +87,11 @@ def _gates(request: Request) -> _Gates:
     if gates is None:
         engine = request.app.state.engine
         pool = engine.pool
-        capacity = pool.size() + max(0, getattr(pool, "_max_overflow", 0)) if hasattr(pool, "size") else 0
-        slots = max(2, min(32, capacity - 3)) if capacity > 0 else 16
+        # No more requests at once than the pool keeps open: beyond it every checkout would open an overflow
+        # connection and close it on return — on PostgreSQL a fork and an authentication per request
+        # (measured: the server's CPU went to it under 50 clients). The overflow is for the rest (streams, jobs).
+        capacity = pool.size() if hasattr(pool, "size") else 0
+        slots = max(2, min(32, capacity)) if capacity > 0 else 16
         gates = _Gates(slots, serial_writes=engine.dialect.name == "sqlite")
         request.app.state.db_gates = gates
     return gates

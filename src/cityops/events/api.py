@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import PlainTextResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
@@ -17,7 +16,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Invalid, NotFound
 from cityops.core.pagination import PageDep, paginate
-from cityops.events import catalogue, export, importer, intake, merge, metrics, service
+from cityops.events import catalogue, export, importer, intake, merge, metrics, routing, service
 from cityops.events.calendar import CST
 from cityops.events.flow import EVENT_FLOW, PERMISSIONS
 from cityops.events.models import Event, Status
@@ -36,7 +35,6 @@ from cityops.events.schemas import (
 )
 from cityops.events.views import read_events
 from cityops.org import service as org
-from cityops.org.models import Department, OrgUnit
 from cityops.workflow.engine import describe
 
 router = APIRouter(prefix="/api", tags=["events"], route_class=TransactionalRoute)
@@ -295,6 +293,11 @@ def duplicates(event_id: int, session: SessionDep, actor: ActorDep) -> list[Dupl
 
 
 # -- metrics -----------------------------------------------------------------------------------------------
+def _unit_of(session: Session, actor: Actor, unit_id: int) -> tuple[int, str]:
+    unit = org.access_unit(session, actor, unit_id)
+    return unit.id, unit.name
+
+
 @router.get("/metrics", tags=["metrics"])
 def get_metrics(
     session: SessionDep,
@@ -306,26 +309,29 @@ def get_metrics(
 ) -> MetricsOut:
     """Received, closed, on-time closure rate, average handling time, return rate, satisfaction rate and
     overdue — for a unit's subtree, its child units, categories and departments, from incremental counters."""
-    unit = org.access_unit(session, actor, unit_id if unit_id is not None else (actor.unit_id or 0))
+    # The tree comes from the per-process routing view (a cockpit refreshes often); a unit it does not know
+    # (retired, or made by another process seconds ago) is looked up, with the same 404 for not yours.
+    ctx = routing.context(session)
+    wanted = unit_id if unit_id is not None else (actor.unit_id or 0)
+    known = ctx.units.get(wanted)
+    uid, uname = (known.id, known.name) if known and actor.sees_path(known.path) else _unit_of(session, actor, wanted)
     today = clock.now().astimezone(CST).date()
     until = until or today
     since = since or (until - timedelta(days=29))
     if since > until:
         raise Invalid("since 不能晚于 until / since is after until", field="since", code="event.invalid_since")
     cat_ids = [catalogue.view(session).category(category).id] if category else None
-    children = list(
-        session.scalars(org.list_children(session, actor, unit).where(OrgUnit.level.in_(["district", "street"])))
-    )
-    figs = metrics.figures(session, [unit.id, *(c.id for c in children)], since, until, category_ids=cat_ids)
+    children = [c for c in ctx.children(uid) if c.level in ("district", "street") and actor.sees_path(c.path)]
+    figs = metrics.figures(session, [uid, *(c.id for c in children)], since, until, category_ids=cat_ids)
     cats = catalogue.view(session).by_id
-    depts = list(session.scalars(select(Department).where(Department.unit_id == unit.id)))
-    dept_figs = metrics.by_department(session, [d.id for d in depts], since, until)
+    depts = ctx.departments_of(uid)
+    dept_figs = metrics.by_department(session, [d for d, _ in depts], since, until)
     return MetricsOut(
-        unit_id=unit.id,
-        unit_name=unit.name,
+        unit_id=uid,
+        unit_name=uname,
         since=since.isoformat(),
         until=until.isoformat(),
-        figures=figs[unit.id].as_dict(),
+        figures=figs[uid].as_dict(),
         children=[{"unit_id": c.id, "name": c.name, **figs[c.id].as_dict()} for c in children],
         by_category=[
             {
@@ -333,7 +339,7 @@ def get_metrics(
                 "name": cats[c].name if c in cats else "",
                 "received": n,
             }
-            for c, n in metrics.by_category(session, unit.id, since, until)
+            for c, n in metrics.by_category(session, uid, since, until)
         ],
-        by_department=[{"department_id": d.id, "name": d.name, **dept_figs.get(d.id, {})} for d in depts],
+        by_department=[{"department_id": d, "name": name, **dept_figs.get(d, {})} for d, name in depts],
     )

@@ -26,6 +26,7 @@ class UnitInfo:
     name: str
     level: str
     path: str
+    code: str = ""
 
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p]
@@ -49,6 +50,32 @@ class RoutingContext:
     codes: dict[str, int] = field(default_factory=dict)  # unit code -> id (units in force)
     department_names: dict[int, str] = field(default_factory=dict)
     _chains: dict[int, list[UnitInfo]] = field(default_factory=dict)
+    _children: dict[int, list[UnitInfo]] | None = None
+    _departments_of: dict[int, list[tuple[int, str]]] | None = None
+
+    def children(self, unit_id: int) -> list[UnitInfo]:
+        """The units in force directly under `unit_id`, by code (as the org tree lists them)."""
+        if self._children is None:
+            by_parent: dict[int, list[UnitInfo]] = {}
+            for u in self.units.values():
+                ids = u.ancestor_ids()
+                if len(ids) > 1:
+                    by_parent.setdefault(ids[-2], []).append(u)
+            for kids in by_parent.values():
+                kids.sort(key=lambda u: (u.code, u.id))
+            self._children = by_parent
+        return self._children.get(unit_id, [])
+
+    def departments_of(self, unit_id: int) -> list[tuple[int, str]]:
+        """(id, name) of the unit's departments, by id."""
+        if self._departments_of is None:
+            by_unit: dict[int, list[tuple[int, str]]] = {}
+            for (owner, _code), dept in self.departments.items():
+                by_unit.setdefault(owner, []).append(dept)
+            for depts in by_unit.values():
+                depts.sort()
+            self._departments_of = by_unit
+        return self._departments_of.get(unit_id, [])
 
     def unit(self, unit_id: int) -> UnitInfo:
         return self.units[unit_id]
@@ -76,7 +103,7 @@ def _build(session: Session, sig: Hashable) -> RoutingContext:
         select(OrgUnit.id, OrgUnit.name, OrgUnit.level, OrgUnit.path, OrgUnit.code).where(OrgUnit.valid_to.is_(None))
     )
     for uid, name, level, path, code in rows:
-        ctx.units[uid] = UnitInfo(uid, name, level, path)
+        ctx.units[uid] = UnitInfo(uid, name, level, path, code or "")
         if code:
             ctx.codes[code] = uid
     for did, unit_id, code, name in session.execute(
