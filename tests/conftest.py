@@ -95,7 +95,7 @@ class Templates:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
         else:
             path = Path(make_url(url).database or "")
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", "-writers"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:

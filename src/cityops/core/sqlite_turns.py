@@ -4,7 +4,8 @@ processes on this machine (an advisory lock on a file beside the database, `<dat
 A writer that meets SQLite's own lock taken waits in SQLite's busy handler, which sleeps 1, 2, 5, 10, 15,
 20, 25 … ms between tries; under a steady stream of small writes from several threads and processes those
 sleeps, not the writes, are the tail latency (`cityops bench http --rate …`). Writers queued here are woken
-the moment the one before them is done. The kernel drops a process's lock when it exits, even by SIGKILL.
+the moment (within half a millisecond across processes) the one before them is done, and give up after the
+same 30 s as SQLite's busy timeout. The kernel drops a process's lock when it exits, even by SIGKILL.
 Writers that do not take turns (the sqlite3 shell, the online backup) still meet SQLite's lock and its busy
 timeout.
 """
@@ -14,10 +15,15 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 
 from sqlalchemy.exc import OperationalError
 
 BUSY_SECONDS = 30
+
+
+def _locked(why: str) -> OperationalError:
+    return OperationalError("BEGIN IMMEDIATE", None, Exception(f"database is locked ({why})"))
 
 
 class WriterTurns:
@@ -33,14 +39,29 @@ class WriterTurns:
         return self._fd
 
     def take(self) -> None:
+        deadline = time.monotonic() + BUSY_SECONDS
         if not self._threads.acquire(timeout=BUSY_SECONDS):
-            raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked (writers of this process)"))
+            raise _locked("writers of this process")
         try:
             if self._path is not None:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)  # blocks without the GIL until the other process is done
+                self._take_file(deadline)
         except BaseException:
             self._threads.release()
             raise
+
+    def _take_file(self, deadline: float) -> None:
+        # One thread per process gets here (the others wait on the thread lock), so trying every half
+        # millisecond costs next to nothing and wakes it at most that long after the other process is done;
+        # a blocking flock would wait without the bound that SQLite's busy timeout gives.
+        fd = self._file()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _locked("another process writes") from None
+                time.sleep(0.0005)
 
     def give_back(self) -> None:
         try:
