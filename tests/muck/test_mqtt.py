@@ -22,6 +22,7 @@ from tests.sensing.test_mqtt import publisher, subscriber, wait_for  # noqa: F40
 
 
 def test_truck_fixes_over_mqtt_open_the_dumping_event(
+    frozen: clock.FrozenClock,  # a morning: at night the same drive is also a night run without a permit
     client: TestClient,
     duty: Login,
     session: Session,

@@ -190,6 +190,38 @@ def bench_http(
         )
 
 
+@bench_app.command("scale-out")
+def bench_scale_out(
+    postgres: Annotated[str, typer.Option(help="a prepared PostgreSQL database (migrated, org tree, catalogue)")],
+    seconds: Annotated[int, typer.Option(help="how long each load runs (bounded)", min=5, max=120)] = 30,
+    out: Annotated[Path | None, typer.Option(help="write the Markdown report here")] = None,
+) -> None:
+    """The cluster figures in one report, each beside its baseline: creates/s with 1 and 2 server processes on
+    PostgreSQL (closed loop), the open loop at 100 creates/s + 100 reads/s with 2 processes on SQLite and on
+    PostgreSQL, and the deadline sweep over 1,000,000 open events."""
+    import tempfile
+
+    from cityops.bench import http, sweep
+
+    results = [http.run(postgres, seconds=seconds, workers=n) for n in (1, 2)]
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, _ = _fresh_database(tmp)
+        engine.dispose()  # type: ignore[attr-defined]
+        sqlite_url = f"sqlite:///{tmp}/bench.db"
+        results.append(http.run_open(sqlite_url, create_rate=100, read_rate=100, seconds=seconds, workers=2))
+    results.append(http.run_open(postgres, create_rate=100, read_rate=100, seconds=seconds, workers=2))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, factory = _fresh_database(tmp)
+        console.print("filling 1,000,000 open events…")
+        results.append(sweep.run(engine, factory, open_events=1_000_000, due=10_000))  # type: ignore[arg-type]
+        engine.dispose()  # type: ignore[attr-defined]
+    _report(results, out)
+    one, two = results[0], results[1]
+    console.print(
+        f"PostgreSQL, 2 processes vs 1: {two.ours:.0f} vs {one.ours:.0f} creates/s = {two.ours / one.ours:.2f}×"
+    )
+
+
 @bench_app.command("cockpit")
 def bench_cockpit(
     events: Annotated[int, typer.Option(help="events in the table")] = 10_000_000,
