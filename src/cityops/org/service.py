@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, auth, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.core.hooks import UnitChanged, hooks_of
 from cityops.core.paths import in_subtree as in_subtree  # re-exported: domains scope with org.in_subtree
 from cityops.core.paths import replace_unit as replace_unit
@@ -111,14 +111,12 @@ def list_departments(session: Session, actor: Actor, *, unit_id: int | None = No
 
 
 def access_department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept: Department | None = session.scalars(
-        list_departments(session, actor).where(Department.id == department_id)
-    ).one_or_none()
-    if dept is None:
-        raise NotFound(
-            "部门不存在 / Department not found.", department_id=department_id, code="org.department_not_found"
-        )
-    return dept
+    found: Department = one_or_raise(
+        session,
+        list_departments(session, actor).where(Department.id == department_id),
+        NotFound("部门不存在 / Department not found.", department_id=department_id, code="org.department_not_found"),
+    )
+    return found
 
 
 def centre_units_on(session: Session, path: str) -> dict[str, OrgUnit]:
