@@ -129,13 +129,10 @@ def list_hotspots(session: Session, actor: Actor, *, unit_path: str | None = Non
 
 
 def access_hotspot(session: Session, actor: Actor, spot_id: int) -> HotSpot:
-    from cityops.core.errors import NotFound
+    from cityops.core.errors import NotFound, one_or_raise
 
     stmt = select(HotSpot).where(HotSpot.id == spot_id, in_subtree(HotSpot.unit_path, actor.unit_path))
-    spot = session.scalars(stmt).one_or_none()
-    if spot is None:
-        raise NotFound("热点问题不存在 / hot spot not found", code="ai.hotspot_not_found")
-    return spot
+    return one_or_raise(session, stmt, NotFound("热点问题不存在 / hot spot not found", code="ai.hotspot_not_found"))
 
 
 def events_of(session: Session, spot: HotSpot) -> list[Event]:

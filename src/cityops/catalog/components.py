@@ -16,7 +16,7 @@ from cityops.catalog.vocab import COMPONENT_KINDS
 from cityops.core import audit, clock
 from cityops.core.actor import Actor
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.org.service import in_subtree
 from cityops.workflow.engine import Flow
 
@@ -68,9 +68,9 @@ def list_components(actor: Actor, *, kind: str | None = None, status: str | None
 
 def access_component(session: Session, actor: Actor, component_id: int) -> CapabilityComponent:
     stmt = scoped(select(CapabilityComponent), actor).where(CapabilityComponent.id == component_id)
-    found: CapabilityComponent | None = session.scalars(stmt).one_or_none()
-    if found is None:
-        raise NotFound("能力组件不存在 / component not found", code="catalog.component_not_found")
+    found: CapabilityComponent = one_or_raise(
+        session, stmt, NotFound("能力组件不存在 / component not found", code="catalog.component_not_found")
+    )
     return found
 
 

@@ -19,7 +19,7 @@ from cityops.catalog.schemas import AnswerIn, RequestIn
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role, system_actor
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.core.todo import TodoItem
 from cityops.events.calendar import CST, load_calendar, parse_duration
 from cityops.org import service as org
@@ -63,11 +63,11 @@ def scoped(stmt: AnySelect, actor: Actor, box: str | None = None) -> AnySelect:
 
 
 def access_request(session: Session, actor: Actor, request_id: int) -> DataRequest:
-    found: DataRequest | None = session.scalars(
-        scoped(select(DataRequest), actor).where(DataRequest.id == request_id)
-    ).one_or_none()
-    if found is None:
-        raise RequestNotFound(request_id=request_id)
+    found: DataRequest = one_or_raise(
+        session,
+        scoped(select(DataRequest), actor).where(DataRequest.id == request_id),
+        RequestNotFound(request_id=request_id),
+    )
     return found
 
 

@@ -24,7 +24,7 @@ from cityops.catalog.schemas import EntryIn
 from cityops.core import audit, clock
 from cityops.core.actor import Actor
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.org.models import Department, OrgUnit
 from cityops.org.service import in_subtree
 from cityops.workflow.engine import Flow
@@ -90,20 +90,18 @@ def scoped(stmt: AnySelect, actor: Actor | None) -> AnySelect:
 
 
 def access_entry(session: Session, actor: Actor | None, entry_id: int) -> CatalogEntry:
-    entry: CatalogEntry | None = session.scalars(
-        scoped(select(CatalogEntry), actor).where(CatalogEntry.id == entry_id)
-    ).one_or_none()
-    if entry is None:
-        raise EntryNotFound(entry_id=entry_id)
-    return entry
+    found: CatalogEntry = one_or_raise(
+        session,
+        scoped(select(CatalogEntry), actor).where(CatalogEntry.id == entry_id),
+        EntryNotFound(entry_id=entry_id),
+    )
+    return found
 
 
 def entry_by_code(session: Session, actor: Actor | None, code: str) -> CatalogEntry:
-    found: CatalogEntry | None = session.scalars(
-        scoped(select(CatalogEntry), actor).where(CatalogEntry.code == code)
-    ).one_or_none()
-    if found is None:
-        raise EntryNotFound(code=code)
+    found: CatalogEntry = one_or_raise(
+        session, scoped(select(CatalogEntry), actor).where(CatalogEntry.code == code), EntryNotFound(code=code)
+    )
     return found
 
 

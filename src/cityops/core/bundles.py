@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -48,3 +49,16 @@ class KindHandler:
     key: Callable[[Item], str] = _code
     # Fields a city may change after install that an upgrade never overwrites (beyond the three-way merge).
     local_fields: tuple[str, ...] = ()
+
+
+def in_use(session: Session, keys: list[str], model: Any, used_by: Any, on: Any, *where: Any, says: str) -> list[str]:
+    """A kind's `dependents` when rows of one model use its items: per item of `model` (by `code`, named by
+    `name`), how many `used_by` rows (joined `on`, filtered by `where`) use it, each in the sentence `says`
+    ({name}, {n})."""
+    stmt = (
+        select(model.name, func.count(used_by.id))
+        .join(used_by, on)
+        .where(model.code.in_(keys), *where)
+        .group_by(model.name)
+    )
+    return [says.format(name=name, n=n) for name, n in session.execute(stmt).all()]

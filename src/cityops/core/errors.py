@@ -9,7 +9,13 @@ default code; a raise site may give a more precise one with `code=`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 
 class CityOpsError(Exception):
@@ -73,6 +79,15 @@ class Unavailable(CityOpsError):
     status_code = 503
     message = "Service unavailable."
     default_code = "unavailable"
+
+
+def one_or_raise(session: Session, stmt: Select[T], missing: CityOpsError) -> T:
+    """The one row `stmt` selects, else `missing` is raised. An access check puts the actor's scope into
+    `stmt`, so a row that is absent and one the actor may not see get the same 404."""
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise missing
+    return row
 
 
 def error_body(error: str, detail: str, *, code: str | None = None, **data: Any) -> dict[str, Any]:

@@ -170,15 +170,7 @@ def _close(session: Session, actor: Actor, event: Event, body: ActionInput, now:
     metrics.gauge(session, event.unit_path, open=-1)
     clear_overdue(session, event)
     _notify_merged(session, event, now)
-    outbox.add(
-        session,
-        "event.closed",
-        event_id=event.id,
-        ref=event.ref,
-        phone=event.reporter_phone,
-        unit_path=event.unit_path,
-        drill=event.is_drill,
-    )
+    _announce_closed(session, event)
     return {"on_time": on_time, "handling_hours": round(seconds / 3600, 2)}
 
 
@@ -200,16 +192,22 @@ def _notify_merged(session: Session, master: Event, now: datetime) -> None:
                 public=True,
             )
         )
-        outbox.add(
-            session,
-            "event.closed",
-            event_id=dup.id,
-            ref=dup.ref,
-            phone=dup.reporter_phone,
-            master_ref=master.ref,
-            unit_path=dup.unit_path,
-            drill=dup.is_drill,
-        )
+        _announce_closed(session, dup, master_ref=master.ref)
+
+
+def _announce_closed(session: Session, event: Event, **extra: object) -> None:
+    """`event.closed`: the reporter is told, of their own event and of one merged into a master that closed
+    (`master_ref`)."""
+    outbox.add(
+        session,
+        "event.closed",
+        event_id=event.id,
+        ref=event.ref,
+        phone=event.reporter_phone,
+        unit_path=event.unit_path,
+        drill=event.is_drill,
+        **extra,
+    )
 
 
 def _rate(session: Session, actor: Actor, event: Event, body: ActionInput, now: datetime) -> dict[str, Any]:

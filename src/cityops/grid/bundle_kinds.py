@@ -3,12 +3,12 @@ community's people, houses and places once, and every report template selects fr
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor
-from cityops.core.bundles import Item, KindHandler
+from cityops.core.bundles import Item, KindHandler, in_use
 from cityops.core.errors import Invalid
 from cityops.grid.form_models import RECORD_KINDS, VALUE_TYPES, FormField, RecordFact, ReportTemplate
 
@@ -39,13 +39,8 @@ def write(session: Session, actor: Actor, items: list[Item]) -> None:
 
 
 def dependents(session: Session, keys: list[str]) -> list[str]:
-    rows = session.execute(
-        select(FormField.name, func.count(RecordFact.id))
-        .join(RecordFact, RecordFact.field_id == FormField.id)
-        .where(FormField.code.in_(keys))
-        .group_by(FormField.name)
-    ).all()
-    return [f"一表通字段「{name}」已填 {n} 条 / {n} facts filled for {name}" for name, n in rows]
+    says = "一表通字段「{name}」已填 {n} 条 / {n} facts filled for {name}"
+    return in_use(session, keys, FormField, RecordFact, RecordFact.field_id == FormField.id, says=says)
 
 
 def remove(session: Session, actor: Actor, keys: list[str]) -> None:

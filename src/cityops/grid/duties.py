@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role, system_actor
 from cityops.core.db import AnySelect
-from cityops.core.errors import CityOpsError, Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import CityOpsError, Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.events import catalogue
 from cityops.events.models import Category
 from cityops.grid.models import DUTY_LEVEL_NAMES, DUTY_LIST_NAMES, DutyAdmission, DutyItem, DutyList
@@ -272,12 +272,12 @@ def list_admissions(session: Session, actor: Actor) -> AnySelect:
 
 
 def access_admission(session: Session, actor: Actor, admission_id: int) -> DutyAdmission:
-    row: DutyAdmission | None = session.scalars(
-        list_admissions(session, actor).where(DutyAdmission.id == admission_id)
-    ).one_or_none()
-    if row is None:
-        raise AdmissionNotFound(admission_id=admission_id)
-    return row
+    found: DutyAdmission = one_or_raise(
+        session,
+        list_admissions(session, actor).where(DutyAdmission.id == admission_id),
+        AdmissionNotFound(admission_id=admission_id),
+    )
+    return found
 
 
 def decide(session: Session, actor: Actor, row: DutyAdmission, *, approve: bool, note: str) -> DutyAdmission:

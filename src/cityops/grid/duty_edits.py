@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit
 from cityops.core.actor import Actor
-from cityops.core.errors import Conflict
+from cityops.core.errors import Conflict, one_or_raise
 from cityops.events import catalogue
 from cityops.events.models import Category, Duty
 from cityops.grid import duties
@@ -22,12 +22,12 @@ from cityops.org.models import OrgUnit
 
 def access_item(session: Session, actor: Actor, item_id: int) -> DutyItem:
     """An item of a list that applies to the actor (404 otherwise, also for retired ones)."""
-    item: DutyItem | None = session.scalars(
-        duties.list_items(session, actor).where(DutyItem.id == item_id)
-    ).one_or_none()
-    if item is None:
-        raise duties.DutyItemNotFound(item_id=item_id)
-    return item
+    found: DutyItem = one_or_raise(
+        session,
+        duties.list_items(session, actor).where(DutyItem.id == item_id),
+        duties.DutyItemNotFound(item_id=item_id),
+    )
+    return found
 
 
 def _own_list(session: Session, actor: Actor, item: DutyItem) -> OrgUnit:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.grid.form_models import RECORD_KINDS, VALUE_TYPES, BaseRecord, FormField, RecordFact, ReportTemplate
 from cityops.org import service as org
 from cityops.org.models import Department, OrgLevel, OrgUnit
@@ -184,12 +184,12 @@ def list_templates(session: Session, actor: Actor) -> AnySelect:
 
 
 def access_template(session: Session, actor: Actor, template_id: int) -> ReportTemplate:
-    row: ReportTemplate | None = session.scalars(
-        list_templates(session, actor).where(ReportTemplate.id == template_id)
-    ).one_or_none()
-    if row is None:
-        raise TemplateNotFound(template_id=template_id)
-    return row
+    found: ReportTemplate = one_or_raise(
+        session,
+        list_templates(session, actor).where(ReportTemplate.id == template_id),
+        TemplateNotFound(template_id=template_id),
+    )
+    return found
 
 
 def fields_of(session: Session, template: ReportTemplate) -> list[FormField]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor
-from cityops.core.bundles import Item, KindHandler
+from cityops.core.bundles import Item, KindHandler, in_use
 from cityops.indicators.models import Board, Indicator, IndicatorValue, RiskPrompt, Runway
 from cityops.indicators.service import assess
 from cityops.org import service as org
@@ -81,13 +81,9 @@ def write(session: Session, actor: Actor, items: list[Item]) -> None:
 
 
 def dependents(session: Session, keys: list[str]) -> list[str]:
-    rows = session.execute(
-        select(Indicator.name, func.count(RiskPrompt.id))
-        .join(RiskPrompt, RiskPrompt.indicator_id == Indicator.id)
-        .where(Indicator.code.in_(keys), RiskPrompt.status == "open")
-        .group_by(Indicator.name)
-    ).all()
-    return [f"「{name}」未处理的风险提示 {n} 条 / {n} open risk prompts of {name}" for name, n in rows]
+    says = "「{name}」未处理的风险提示 {n} 条 / {n} open risk prompts of {name}"
+    on = RiskPrompt.indicator_id == Indicator.id
+    return in_use(session, keys, Indicator, RiskPrompt, on, RiskPrompt.status == "open", says=says)
 
 
 def remove(session: Session, actor: Actor, keys: list[str]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.events.calendar import CST
 from cityops.muck.defaults import CHANNELS
 from cityops.muck.models import MuckSite, TrackPoint, Truck, Violation
@@ -53,12 +53,11 @@ def trucks(actor: Actor) -> AnySelect:
 
 
 def access_truck(session: Session, actor: Actor, truck_id: int) -> Truck:
-    found = session.scalars(
-        select(Truck).where(Truck.id == truck_id, org.in_subtree(Truck.unit_path, actor.unit_path))
-    ).one_or_none()
-    if found is None:
-        raise TruckNotFound(truck_id=truck_id)
-    return found
+    return one_or_raise(
+        session,
+        select(Truck).where(Truck.id == truck_id, org.in_subtree(Truck.unit_path, actor.unit_path)),
+        TruckNotFound(truck_id=truck_id),
+    )
 
 
 def licensed_sites(session: Session, on: date) -> list[MuckSite]:

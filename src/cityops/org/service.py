@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, auth, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.core.hooks import UnitChanged, hooks_of
 from cityops.core.paths import in_subtree as in_subtree  # re-exported: domains scope with org.in_subtree
 from cityops.core.paths import replace_unit as replace_unit
@@ -111,14 +111,12 @@ def list_departments(session: Session, actor: Actor, *, unit_id: int | None = No
 
 
 def access_department(session: Session, actor: Actor, department_id: int) -> Department:
-    dept: Department | None = session.scalars(
-        list_departments(session, actor).where(Department.id == department_id)
-    ).one_or_none()
-    if dept is None:
-        raise NotFound(
-            "部门不存在 / Department not found.", department_id=department_id, code="org.department_not_found"
-        )
-    return dept
+    found: Department = one_or_raise(
+        session,
+        list_departments(session, actor).where(Department.id == department_id),
+        NotFound("部门不存在 / Department not found.", department_id=department_id, code="org.department_not_found"),
+    )
+    return found
 
 
 def centre_units_on(session: Session, path: str) -> dict[str, OrgUnit]:
@@ -293,20 +291,15 @@ def split(
     parent = session.get(OrgUnit, source.parent_id) if source.parent_id else None
     if parent is None:
         raise Invalid("市级单位不能拆分 / The city unit cannot be split.", field="unit_id", code="org.invalid_unit_id")
-    new = OrgUnit(
+    new = _add_unit(
+        session,
+        parent,
         code=code,
         name=name.strip(),
         short_name=strip_suffix(name.strip()),
         level=source.level,
         kind=source.kind,
-        parent_id=parent.id,
-        path="",
-        generated=False,
-        valid_from=clock.now(),
     )
-    session.add(new)
-    session.flush()
-    new.path = f"{parent.path}{new.id}/"
     if source.level in (OrgLevel.district, OrgLevel.street):
         session.add(
             Centre(
@@ -325,6 +318,16 @@ def split(
     assert src is not None and created is not None
     _history(session, actor, "split", src, created, children_moved=len(children), new_name=created.name)
     return created
+
+
+def _add_unit(session: Session, parent: OrgUnit, **fields: Any) -> OrgUnit:
+    """A unit made by hand (not generated from the code table) under `parent`. Its path ends with its own
+    id, so it is set once the row is flushed."""
+    unit = OrgUnit(parent_id=parent.id, path="", generated=False, valid_from=clock.now(), **fields)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path}{unit.id}/"
+    return unit
 
 
 def history(session: Session, unit: OrgUnit) -> list[UnitChange]:
@@ -353,20 +356,7 @@ def add_grid_unit(session: Session, actor: Actor, community: OrgUnit, *, code: s
         )
     if get_by_code(session, code) is not None:
         raise Conflict(f"单位代码已存在 / unit code {code} exists", field="code", code="org.code_taken")
-    unit = OrgUnit(
-        code=code,
-        name=name,
-        short_name=name[:40],
-        level=OrgLevel.grid,
-        kind="网格",
-        parent_id=community.id,
-        path="",
-        generated=False,
-        valid_from=clock.now(),
-    )
-    session.add(unit)
-    session.flush()
-    unit.path = f"{community.path}{unit.id}/"
+    unit = _add_unit(session, community, code=code, name=name, short_name=name[:40], level=OrgLevel.grid, kind="网格")
     session.flush()
     _history(session, actor, "create", unit, community, code=code, name=name)
     return unit

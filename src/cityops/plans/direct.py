@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role, system_actor
-from cityops.core.errors import Conflict, Forbidden, NotFound
+from cityops.core.errors import Conflict, Forbidden, NotFound, one_or_raise
 from cityops.core.hooks import hooks_of
 from cityops.events import service as events
 from cityops.events.intake import IntakeItem, intake_one
@@ -189,10 +189,11 @@ def visible(actor: Actor) -> Any:
 
 
 def access(session: Session, actor: Actor, report_id: int) -> DirectReport:
-    report = session.scalars(select(DirectReport).where(DirectReport.id == report_id, visible(actor))).one_or_none()
-    if report is None:
-        raise ReportNotFound(report_id=report_id)
-    return report
+    return one_or_raise(
+        session,
+        select(DirectReport).where(DirectReport.id == report_id, visible(actor)),
+        ReportNotFound(report_id=report_id),
+    )
 
 
 def acknowledge(session: Session, actor: Actor, report: DirectReport) -> ReportNotice:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.events import service as events
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
@@ -54,10 +54,9 @@ def run_visible(actor: Actor) -> Any:
 
 
 def access_run(session: Session, actor: Actor, run_id: int) -> PlanRun:
-    run = session.scalars(select(PlanRun).where(PlanRun.id == run_id, run_visible(actor))).one_or_none()
-    if run is None:
-        raise RunNotFound(run_id=run_id)
-    return run
+    return one_or_raise(
+        session, select(PlanRun).where(PlanRun.id == run_id, run_visible(actor)), RunNotFound(run_id=run_id)
+    )
 
 
 def steps_of(session: Session, run_id: int) -> list[PlanStep]:

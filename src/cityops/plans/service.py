@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.cache import VersionedCache
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.core.todo import TodoItem
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
@@ -105,10 +105,7 @@ def visible(actor: Actor) -> Any:
 
 
 def access(session: Session, actor: Actor, plan_id: int) -> Plan:
-    plan = session.scalars(select(Plan).where(Plan.id == plan_id, visible(actor))).one_or_none()
-    if plan is None:
-        raise PlanNotFound(plan_id=plan_id)
-    return plan
+    return one_or_raise(session, select(Plan).where(Plan.id == plan_id, visible(actor)), PlanNotFound(plan_id=plan_id))
 
 
 def _check_editor(actor: Actor, unit: OrgUnit) -> None:

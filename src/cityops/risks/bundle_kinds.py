@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit
 from cityops.core.actor import Actor
-from cityops.core.bundles import Item, KindHandler
+from cityops.core.bundles import Item, KindHandler, in_use
 from cityops.risks.models import RiskCategory, RiskPoint
 
 
@@ -40,13 +40,9 @@ def write(session: Session, actor: Actor, items: list[Item]) -> None:
 
 
 def dependents(session: Session, keys: list[str]) -> list[str]:
-    rows = session.execute(
-        select(RiskCategory.name, func.count(RiskPoint.id))
-        .join(RiskPoint, RiskPoint.category_id == RiskCategory.id)
-        .where(RiskCategory.code.in_(keys), RiskPoint.status == "active")
-        .group_by(RiskCategory.name)
-    ).all()
-    return [f"「{name}」风险点 {n} 个 / {n} risk points of {name}" for name, n in rows]
+    says = "「{name}」风险点 {n} 个 / {n} risk points of {name}"
+    on = RiskPoint.category_id == RiskCategory.id
+    return in_use(session, keys, RiskCategory, RiskPoint, on, RiskPoint.status == "active", says=says)
 
 
 def remove(session: Session, actor: Actor, keys: list[str]) -> None:

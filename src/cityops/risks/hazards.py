@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.risks import service as points
 from cityops.risks.models import Hazard, HazardLog, Inspection, RiskPoint
 from cityops.workflow.engine import Flow
@@ -82,10 +82,9 @@ def visible(actor: Actor) -> Any:
 
 
 def access_hazard(session: Session, actor: Actor, hazard_id: int) -> Hazard:
-    row = session.scalars(select(Hazard).where(Hazard.id == hazard_id, visible(actor))).one_or_none()
-    if row is None:
-        raise HazardNotFound(hazard_id=hazard_id)
-    return row
+    return one_or_raise(
+        session, select(Hazard).where(Hazard.id == hazard_id, visible(actor)), HazardNotFound(hazard_id=hazard_id)
+    )
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role, system_actor
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.events.calendar import CST, WorkCalendar, load_calendar
 from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit
@@ -76,10 +76,11 @@ def visible(actor: Actor) -> Any:
 
 
 def access_inspection(session: Session, actor: Actor, inspection_id: int) -> Inspection:
-    row = session.scalars(select(Inspection).where(Inspection.id == inspection_id, visible(actor))).one_or_none()
-    if row is None:
-        raise InspectionNotFound(inspection_id=inspection_id)
-    return row
+    return one_or_raise(
+        session,
+        select(Inspection).where(Inspection.id == inspection_id, visible(actor)),
+        InspectionNotFound(inspection_id=inspection_id),
+    )
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.errors import Forbidden, Invalid, NotFound
+from cityops.core.errors import Forbidden, Invalid, NotFound, one_or_raise
 from cityops.org import geo
 from cityops.org import service as org
 from cityops.org.models import Department, OrgUnit
@@ -48,10 +48,9 @@ def visible_through_point(path_col: Any, point_col: Any, actor: Actor) -> Any:
 
 
 def access_point(session: Session, actor: Actor, point_id: int) -> RiskPoint:
-    point = session.scalars(select(RiskPoint).where(RiskPoint.id == point_id, visible(actor))).one_or_none()
-    if point is None:
-        raise PointNotFound(point_id=point_id)
-    return point
+    return one_or_raise(
+        session, select(RiskPoint).where(RiskPoint.id == point_id, visible(actor)), PointNotFound(point_id=point_id)
+    )
 
 
 @dataclass
@@ -90,10 +89,11 @@ def categories(session: Session) -> list[RiskCategory]:
 
 
 def category_by_code(session: Session, code: str) -> RiskCategory:
-    cat = session.scalars(select(RiskCategory).where(RiskCategory.code == code)).one_or_none()
-    if cat is None:
-        raise Invalid(f"未知风险类别 / unknown risk category {code!r}", field="category", code="risk.unknown_category")
-    return cat
+    return one_or_raise(
+        session,
+        select(RiskCategory).where(RiskCategory.code == code),
+        Invalid(f"未知风险类别 / unknown risk category {code!r}", field="category", code="risk.unknown_category"),
+    )
 
 
 def category_ids(session: Session, code: str) -> list[int]:

@@ -3,12 +3,12 @@ the installer's three-way merge; per-device overrides live on the devices and ar
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.core import audit
 from cityops.core.actor import Actor
-from cityops.core.bundles import Item, KindHandler
+from cityops.core.bundles import Item, KindHandler, in_use
 from cityops.sensing.models import Device, DeviceType
 from cityops.sensing.registry import registry_of
 from cityops.sensing.rules import compile_rules
@@ -36,13 +36,8 @@ def write(session: Session, actor: Actor, items: list[Item]) -> None:
 
 
 def dependents(session: Session, keys: list[str]) -> list[str]:
-    rows = session.execute(
-        select(DeviceType.name, func.count(Device.id))
-        .join(Device, Device.type_code == DeviceType.code)
-        .where(DeviceType.code.in_(keys))
-        .group_by(DeviceType.name)
-    ).all()
-    return [f"「{name}」设备 {n} 台 / {n} devices of type {name}" for name, n in rows]
+    says = "「{name}」设备 {n} 台 / {n} devices of type {name}"
+    return in_use(session, keys, DeviceType, Device, Device.type_code == DeviceType.code, says=says)
 
 
 def remove(session: Session, actor: Actor, keys: list[str]) -> None:

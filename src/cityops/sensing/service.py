@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect, bulk_insert
-from cityops.core.errors import Forbidden, Invalid, NotFound
+from cityops.core.errors import Forbidden, Invalid, NotFound, one_or_raise
 from cityops.org import service as org
 from cityops.org.models import Department, OrgUnit
 from cityops.sensing.models import Alarm, Device, DeviceType, Rollup, Sector
@@ -187,10 +187,10 @@ def scoped_devices(actor: Actor) -> AnySelect:
 
 
 def access_device(session: Session, actor: Actor, device_id: int) -> Device:
-    device: Device | None = session.scalars(scoped_devices(actor).where(Device.id == device_id)).one_or_none()
-    if device is None:
-        raise DeviceNotFound(device_id=device_id)
-    return device
+    found: Device = one_or_raise(
+        session, scoped_devices(actor).where(Device.id == device_id), DeviceNotFound(device_id=device_id)
+    )
+    return found
 
 
 def scoped_alarms(actor: Actor) -> AnySelect:
@@ -198,10 +198,12 @@ def scoped_alarms(actor: Actor) -> AnySelect:
 
 
 def access_alarm(session: Session, actor: Actor, alarm_id: int) -> Alarm:
-    alarm: Alarm | None = session.scalars(scoped_alarms(actor).where(Alarm.id == alarm_id)).one_or_none()
-    if alarm is None:
-        raise NotFound("告警不存在 / Alarm not found.", alarm_id=alarm_id, code="alarm.not_found")
-    return alarm
+    found: Alarm = one_or_raise(
+        session,
+        scoped_alarms(actor).where(Alarm.id == alarm_id),
+        NotFound("告警不存在 / Alarm not found.", alarm_id=alarm_id, code="alarm.not_found"),
+    )
+    return found
 
 
 def series(session: Session, device: Device, *, period: str, since: datetime, until: datetime) -> list[Rollup]:

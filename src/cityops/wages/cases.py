@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.events import service as events
 from cityops.events.calendar import CST
 from cityops.events.catalogue import view as catalogue_view
@@ -38,10 +38,9 @@ def visible(actor: Actor) -> Any:
 
 
 def access_case(session: Session, actor: Actor, event_id: int) -> WageCase:
-    found = session.scalars(select(WageCase).where(WageCase.event_id == event_id, visible(actor))).one_or_none()
-    if found is None:
-        raise CaseNotFound(event_id=event_id)
-    return found
+    return one_or_raise(
+        session, select(WageCase).where(WageCase.event_id == event_id, visible(actor)), CaseNotFound(event_id=event_id)
+    )
 
 
 def cases_of(

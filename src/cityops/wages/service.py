@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
-from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
+from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.events.calendar import CST
 from cityops.org import service as org
 from cityops.wages import credit
@@ -73,19 +73,19 @@ def employer_visible(actor: Actor) -> Any:
 
 
 def access_employer(session: Session, actor: Actor, employer_id: int) -> Employer:
-    found = session.scalars(select(Employer).where(Employer.id == employer_id, employer_visible(actor))).one_or_none()
-    if found is None:
-        raise EmployerNotFound(employer_id=employer_id)
-    return found
+    return one_or_raise(
+        session,
+        select(Employer).where(Employer.id == employer_id, employer_visible(actor)),
+        EmployerNotFound(employer_id=employer_id),
+    )
 
 
 def access_project(session: Session, actor: Actor, project_id: int) -> Project:
-    found = session.scalars(
-        select(Project).where(Project.id == project_id, org.in_subtree(Project.unit_path, actor.unit_path))
-    ).one_or_none()
-    if found is None:
-        raise ProjectNotFound(project_id=project_id)
-    return found
+    return one_or_raise(
+        session,
+        select(Project).where(Project.id == project_id, org.in_subtree(Project.unit_path, actor.unit_path)),
+        ProjectNotFound(project_id=project_id),
+    )
 
 
 def list_employers(actor: Actor, q: str = "") -> AnySelect:
@@ -104,16 +104,15 @@ def list_projects(actor: Actor, employer_id: int | None = None) -> AnySelect:
 
 
 def employer_by_code(session: Session, actor: Actor, code: str) -> Employer:
-    found = session.scalars(
-        select(Employer).where(Employer.credit_code == credit.validate(code), employer_visible(actor))
-    ).one_or_none()
-    if found is None:
-        raise EmployerNotFound(
+    return one_or_raise(
+        session,
+        select(Employer).where(Employer.credit_code == credit.validate(code), employer_visible(actor)),
+        EmployerNotFound(
             "未登记该统一社会信用代码的单位 / no employer with that credit code",
             field="credit_code",
             code="wages.employer_not_found",
-        )
-    return found
+        ),
+    )
 
 
 # -- registration ---------------------------------------------------------------------------------------

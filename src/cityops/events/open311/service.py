@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
-from cityops.core.errors import CityOpsError, Forbidden, Invalid, NotFound
+from cityops.core.errors import CityOpsError, Forbidden, Invalid, NotFound, one_or_raise
 from cityops.core.pii import mask_text
 from cityops.events import catalogue
 from cityops.events.catalogue import CategoryView
@@ -243,10 +243,11 @@ def find_requests(
 
 
 def get_request(session: Session, ref: str) -> Event:
-    event = session.scalars(select(Event).where(Event.ref == ref, Event.is_drill.is_(False))).one_or_none()
-    if event is None:
-        raise RequestNotFound(f"service_request_id {ref!r} not found")
-    return event
+    return one_or_raise(
+        session,
+        select(Event).where(Event.ref == ref, Event.is_drill.is_(False)),
+        RequestNotFound(f"service_request_id {ref!r} not found"),
+    )
 
 
 def describe_requests(session: Session, events: list[Event]) -> list[dict[str, Any]]:
