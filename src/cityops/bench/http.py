@@ -183,6 +183,10 @@ def serving(database_url: str, workers: int, *, seed_events: int = 0) -> Iterato
         engine.dispose()
 
 
+def _backend(database_url: str) -> str:
+    return "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
+
+
 class CpuMeter:
     """How busy all of this machine's CPUs were since it was made (from /proc/stat): beside a ratio of two
     runs it says whether the second could have been faster at all."""
@@ -211,7 +215,7 @@ def run(database_url: str, *, clients: int = 50, seconds: int = 60, workers: int
         baseline = _drive(srv.base, srv.token, clients, max(2, seconds // 4), create=False, streets=srv.streets)
     errors = sum(ours.errors.values())
     return BenchResult(
-        name=f"http: single-event create, closed loop, {workers} process(es)",
+        name=f"http: single-event create, closed loop, {workers} process(es), {_backend(database_url)}",
         what=(
             f"POST /api/events, {clients} clients × {ours.seconds:.0f} s on loopback, {workers} server process(es); "
             f"p50 {ours.pct(0.5):.1f} ms, p99 {ours.pct(0.99):.1f} ms, {len(ours.latencies_ms):,} created, "
@@ -257,7 +261,8 @@ def run_open(
     errors = sum(everything.errors.values())
     p99 = everything.pct(0.99)
     return BenchResult(
-        name=f"http: open loop {create_rate:g} creates/s + {read_rate:g} reads/s, {workers} process(es)",
+        name=f"http: open loop {create_rate:g} creates/s + {read_rate:g} reads/s, {workers} process(es), "
+        f"{_backend(database_url)}",
         what=f"{seconds} s offered on loopback; {http_open.describe(ours)}; the machine's CPUs {busy:.0%} busy",
         ours=p99,
         baseline=health.pct(0.99),
