@@ -69,17 +69,19 @@ def start_server(database_url: str, port: int, workers: int = 1) -> subprocess.P
     raise RuntimeError("the server did not start")
 
 
-def _drive(base: str, token: str, clients: int, seconds: float, create: bool, streets: list[str]) -> Load:
+def _drive(bases: list[str], token: str, clients: int, seconds: float, create: bool, streets: list[str]) -> Load:
     """Closed-loop clients, one keep-alive connection and thread each (stdlib http.client: the lightest
-    client available, so the figure is the server's rather than the load generator's)."""
+    client available, so the figure is the server's rather than the load generator's); client n talks to
+    server process n mod N, so the processes get equal shares."""
     load = Load()
     lock = threading.Lock()
-    host, port = base.removeprefix("http://").split(":")
+    addresses = [b.removeprefix("http://").split(":") for b in bases]
     stop_at = time.monotonic() + seconds
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def client(n: int) -> None:
         rng = random.Random(n)
+        host, port = addresses[n % len(addresses)]
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         mine: list[float] = []
         errors: dict[str, int] = {}
@@ -130,7 +132,7 @@ def _drive(base: str, token: str, clients: int, seconds: float, create: bool, st
 
 @dataclass
 class Served:
-    base: str
+    bases: list[str]  # one per server process, each on its own port
     token: str
     streets: list[str]
     event_ids: list[int]
@@ -163,9 +165,16 @@ def serving(database_url: str, workers: int, *, seed_events: int = 0) -> Iterato
                 roles=[Role.grid_worker, Role.dispatcher],
                 unit_id=unit.id if unit else None,
             )
-    port = free_port()
-    server = start_server(database_url, port, workers)
-    base = f"http://127.0.0.1:{port}"
+    # N processes as docs/operations.md runs a cluster: each `cityops serve` on its own port, the clients
+    # spreading their requests over them as nginx's upstream does (one port shared by `--workers N` leaves
+    # the split of keep-alive connections to whichever process accepts first).
+    ports: list[int] = []
+    while len(ports) < workers:
+        if (port := free_port()) not in ports:
+            ports.append(port)
+    servers = [start_server(database_url, port) for port in ports]
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    base = bases[0]
     try:
         token = httpx.post(f"{base}/api/auth/login", json={"username": username, "password": password}).json()["token"]
         for i in range(seed_events):
@@ -176,10 +185,12 @@ def serving(database_url: str, workers: int, *, seed_events: int = 0) -> Iterato
             )
         with session_scope(session_factory(engine), write=False) as s:
             event_ids = list(s.scalars(select(Event.id).order_by(Event.id.desc()).limit(200)))
-        yield Served(base, token, streets, event_ids)
+        yield Served(bases, token, streets, event_ids)
     finally:
-        server.terminate()
-        server.wait(30)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(30)
         engine.dispose()
 
 
@@ -210,14 +221,15 @@ def run(database_url: str, *, clients: int = 50, seconds: int = 60, workers: int
     """Closed loop: `clients` clients each sending the next request when the last one answered."""
     with serving(database_url, workers) as srv:
         cpu = CpuMeter()
-        ours = _drive(srv.base, srv.token, clients, seconds, create=True, streets=srv.streets)
+        ours = _drive(srv.bases, srv.token, clients, seconds, create=True, streets=srv.streets)
         busy = cpu.busy()
-        baseline = _drive(srv.base, srv.token, clients, max(2, seconds // 4), create=False, streets=srv.streets)
+        baseline = _drive(srv.bases, srv.token, clients, max(2, seconds // 4), create=False, streets=srv.streets)
     errors = sum(ours.errors.values())
     return BenchResult(
         name=f"http: single-event create, closed loop, {workers} process(es), {_backend(database_url)}",
         what=(
-            f"POST /api/events, {clients} clients × {ours.seconds:.0f} s on loopback, {workers} server process(es); "
+            f"POST /api/events, {clients} clients × {ours.seconds:.0f} s on loopback, {workers} server process(es) "
+            "(each on its own port, the clients spread over them); "
             f"p50 {ours.pct(0.5):.1f} ms, p99 {ours.pct(0.99):.1f} ms, {len(ours.latencies_ms):,} created, "
             f"{errors} errors {ours.errors or ''}; the machine's CPUs {busy:.0%} busy (server, database and clients)"
         ),
@@ -243,7 +255,7 @@ def run_open(
 
         def offer(health_only: bool) -> http_open.Mix:
             return http_open.drive(
-                srv.base,
+                srv.bases,
                 srv.token,
                 create_rate=create_rate,
                 read_rate=read_rate,

@@ -54,7 +54,7 @@ def _schedule(create_rate: float, read_rate: float, seconds: float, seed: int = 
 
 
 def drive(
-    base: str,
+    bases: list[str],
     token: str,
     *,
     create_rate: float,
@@ -65,11 +65,12 @@ def drive(
     health_only: bool = False,
     pool: int = 64,
 ) -> Mix:
-    """Send the schedule through `pool` keep-alive connections; a request waits for a free connection
-    when all are busy, and that wait counts in its latency."""
+    """Send the schedule through `pool` workers with a keep-alive connection to each server process, taking
+    the processes in turn as nginx's upstream does; a request waits for a free worker when all are busy,
+    and that wait counts in its latency."""
     mix = Mix()
     lock = threading.Lock()
-    host, port = base.removeprefix("http://").split(":")
+    addresses = [b.removeprefix("http://").split(":") for b in bases]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     due: queue.Queue[tuple[float, str] | None] = queue.Queue()
 
@@ -92,21 +93,25 @@ def drive(
         response.read()
         return response.status
 
+    def connect(address: list[str]) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(address[0], int(address[1]), timeout=30)
+
     def worker(n: int) -> None:
         rng = random.Random(n)
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conns = [connect(a) for a in addresses]
         i = 0
         while (item := due.get()) is not None:
             at, kind = item
             i += 1
             key = "health" if health_only else kind
+            j = (n + i) % len(conns)
             try:
-                status = request(conn, kind, n * 1_000_000 + i, rng)
+                status = request(conns[j], kind, n * 1_000_000 + i, rng)
                 ok, reason = status < 300, str(status)
             except (OSError, http.client.HTTPException) as exc:
                 ok, reason = False, type(exc).__name__
-                conn.close()
-                conn = http.client.HTTPConnection(host, int(port), timeout=30)
+                conns[j].close()
+                conns[j] = connect(addresses[j])
             elapsed_ms = (time.perf_counter() - at) * 1000
             with lock:
                 part = mix.load(key)
@@ -114,7 +119,8 @@ def drive(
                     part.latencies_ms.append(elapsed_ms)
                 else:
                     part.errors[reason] = part.errors.get(reason, 0) + 1
-        conn.close()
+        for conn in conns:
+            conn.close()
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(pool)]
     for t in threads:
