@@ -53,6 +53,35 @@ def _schedule(create_rate: float, read_rate: float, seconds: float, seed: int = 
     return sorted(out)
 
 
+def _send(
+    conn: http.client.HTTPConnection,
+    kind: str,
+    n: int,
+    rng: random.Random,
+    headers: dict[str, str],
+    streets: list[str],
+    event_ids: list[int],
+) -> int:
+    """One request of `kind` (health, create, event, or a path to read); its HTTP status."""
+    if kind == "health":
+        conn.request("GET", "/api/health", headers=headers)
+    elif kind == "create":
+        body = {
+            "category": rng.choice(CATEGORIES),
+            "description": f"开环压测 第{n}条：路面问题",
+            "unit_code": rng.choice(streets),
+            "source": "grid_worker",
+        }
+        conn.request("POST", "/api/events", body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
+    elif kind == "event":
+        conn.request("GET", f"/api/events/{rng.choice(event_ids)}", headers=headers)
+    else:
+        conn.request("GET", kind, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
 def drive(
     bases: list[str],
     token: str,
@@ -75,23 +104,7 @@ def drive(
     due: queue.Queue[tuple[float, str] | None] = queue.Queue()
 
     def request(conn: http.client.HTTPConnection, kind: str, n: int, rng: random.Random) -> int:
-        if health_only:
-            conn.request("GET", "/api/health", headers=headers)
-        elif kind == "create":
-            body = {
-                "category": rng.choice(CATEGORIES),
-                "description": f"开环压测 第{n}条：路面问题",
-                "unit_code": rng.choice(streets),
-                "source": "grid_worker",
-            }
-            conn.request("POST", "/api/events", body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
-        elif kind == "event":
-            conn.request("GET", f"/api/events/{rng.choice(event_ids)}", headers=headers)
-        else:
-            conn.request("GET", kind, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status
+        return _send(conn, "health" if health_only else kind, n, rng, headers, streets, event_ids)
 
     def connect(address: list[str]) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(address[0], int(address[1]), timeout=30)
