@@ -94,7 +94,6 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), str: String(255)}  # noqa: RUF012
 
 
-SQLITE_BUSY_SECONDS = BUSY_SECONDS
 _HOLDS_WRITE_LOCK = "cityops.holds_write_lock"
 
 
@@ -107,7 +106,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
         # 32 MiB of page cache (the default is 2 MiB): a batch of readings dirties more pages than that,
         # and a spilled cache writes them to the WAL twice.
         cur.execute("PRAGMA cache_size=-32768")
@@ -243,7 +242,7 @@ def _fast_processor(type_: Any, dialect: Dialect) -> Any:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": BUSY_SECONDS})
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine

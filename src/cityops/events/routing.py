@@ -48,6 +48,7 @@ class RoutingContext:
     units: dict[int, UnitInfo] = field(default_factory=dict)
     departments: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)  # (unit, code) -> (id, name)
     codes: dict[str, int] = field(default_factory=dict)  # unit code -> id (units in force)
+    unit_names: dict[int, str] = field(default_factory=dict)
     department_names: dict[int, str] = field(default_factory=dict)
     _chains: dict[int, list[UnitInfo]] = field(default_factory=dict)
     _children: dict[int, list[UnitInfo]] | None = None
@@ -104,6 +105,7 @@ def _build(session: Session, sig: Hashable) -> RoutingContext:
     )
     for uid, name, level, path, code in rows:
         ctx.units[uid] = UnitInfo(uid, name, level, path, code or "")
+        ctx.unit_names[uid] = name
         if code:
             ctx.codes[code] = uid
     for did, unit_id, code, name in session.execute(

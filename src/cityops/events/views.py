@@ -3,6 +3,9 @@ an audited reveal asks for it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,17 +16,11 @@ from cityops.events.schemas import EventRead
 from cityops.org.models import Department, OrgUnit
 
 
-def _unit_names(session: Session, ctx: routing.RoutingContext, ids: set[int]) -> dict[int, str]:
-    names = {i: ctx.units[i].name for i in ids if i in ctx.units}
+def _names(session: Session, known: Mapping[int, str], ids: set[int], id_col: Any, name_col: Any) -> dict[int, str]:
+    """Names for `ids` from the per-process view, querying only for those it lacks."""
+    names = {i: known[i] for i in ids if i in known}
     if missing := ids - names.keys():
-        names.update(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_(missing))).tuples())
-    return names
-
-
-def _department_names(session: Session, ctx: routing.RoutingContext, ids: set[int]) -> dict[int, str]:
-    names = {i: ctx.department_names[i] for i in ids if i in ctx.department_names}
-    if missing := ids - names.keys():
-        names.update(session.execute(select(Department.id, Department.name).where(Department.id.in_(missing))).tuples())
+        names.update(session.execute(select(id_col, name_col).where(id_col.in_(missing))).tuples())
     return names
 
 
@@ -32,8 +29,10 @@ def read_events(session: Session, events: list[Event], *, reveal: bool = False) 
     a unit retired since, or one made by another process in the last seconds)."""
     cats = catalogue.view(session).by_id
     ctx = routing.context(session)
-    units = _unit_names(session, ctx, {e.unit_id for e in events} | {e.owner_unit_id for e in events})
-    depts = _department_names(session, ctx, {e.owner_department_id for e in events if e.owner_department_id})
+    unit_ids = {e.unit_id for e in events} | {e.owner_unit_id for e in events}
+    units = _names(session, ctx.unit_names, unit_ids, OrgUnit.id, OrgUnit.name)
+    dept_ids = {e.owner_department_id for e in events if e.owner_department_id}
+    depts = _names(session, ctx.department_names, dept_ids, Department.id, Department.name)
     out = []
     for e in events:
         r = EventRead.model_validate(e)
