@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, String, Text, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
 from cityops.core import cache, clock
 from cityops.core.hooks import HOOKS_KEY, Hooks
@@ -154,8 +154,11 @@ def _configure_sqlite(engine: Engine) -> None:
             turns.give_back()
 
 
+FEW_ROWS = 16  # up to this many rows, bulk_insert sends one multi-row INSERT instead of an executemany
+
+
 def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suffix: str = "") -> None:
-    """Hot-path batch insert: one DBAPI executemany, with each column's bind processing done once per value.
+    """Hot-path batch insert: one DBAPI call, with each column's bind processing done once per value.
 
     Every row must carry the same keys. Columns left out get their model's scalar Python-side default
     (`default=0`, `default=dict` …), else NULL or the database default, so a new column with a default
@@ -167,30 +170,60 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suf
         return
     table = model.__table__
     dialect = session.get_bind().dialect
-    given = list(rows[0])
-    defaults = _scalar_defaults(table, set(given))
-    cols = given + [c for c, _ in defaults]
-    procs = [(i, _fast_processor(table.c[c].type, dialect)) for i, c in enumerate(cols)]
-    memo_cols = {c for c in cols if isinstance(table.c[c].type, UTCDateTime)}
-    active = [(i, p) for i, p in procs if p is not None]
+    cols, data = _bound_rows(table, dialect, rows)
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     # Identifiers come from our own table metadata, quoted; values are bound parameters.
-    columns, marks = ", ".join(quote(c) for c in cols), ", ".join(mark for _ in cols)
-    sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks}) {suffix}"  # noqa: S608
+    columns, marks = ", ".join(quote(c) for c in cols), "(" + ", ".join(mark for _ in cols) + ")"
+    head = f"INSERT INTO {quote(table.name)} ({columns}) VALUES "  # noqa: S608
+    if len(data) > FEW_ROWS:
+        session.connection().exec_driver_sql(f"{head}{marks} {suffix}", data)
+        return
+    # A few rows (one request's) go as one statement of several VALUES: psycopg runs executemany in pipeline
+    # mode, a sync more per statement, which costs a single create more than the rows themselves.
+    flat = tuple(v for row in data for v in row)
+    session.connection().exec_driver_sql(f"{head}{', '.join([marks] * len(data))} {suffix}", flat)
+
+
+def _bound_rows(table: Any, dialect: Dialect, rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The columns to insert (the rows' keys, then the defaulted ones) and each row's bound values."""
+    given = list(rows[0])
+    defaults = _scalar_defaults(table, set(given))
+    cols = given + [c for c, _ in defaults]
+    processor = {i: p for i, c in enumerate(cols) if (p := _fast_processor(table.c[c].type, dialect)) is not None}
+    n = len(given)
+    made = [(n + k, v) for k, (_, v) in enumerate(defaults) if callable(v)]  # fresh per row (default=dict)
+    # A scalar default is the same for every row: bound-processed once here, not once per row.
+    extra = [v if callable(v) or n + k not in processor else processor[n + k](v) for k, (_, v) in enumerate(defaults)]
+    per_row = set(range(n)) | {i for i, _ in made}
+    memo_cols = {c for c in cols if isinstance(table.c[c].type, UTCDateTime)}
+    active = [(i, _memo(p) if cols[i] in memo_cols else p) for i, p in processor.items() if i in per_row]
     getter = itemgetter(*given)
-    extra = [value for _, value in defaults]
-    made = [(len(given) + k, v) for k, v in enumerate(extra) if callable(v)]  # fresh per row (default=dict)
-    active = [(i, _memo(p)) if cols[i] in memo_cols else (i, p) for i, p in active]
-    data: list[Any] = []
+    data: list[tuple[Any, ...]] = []
     for r in rows:
-        values = [*getter(r), *extra] if len(given) > 1 else [getter(r), *extra]
+        values = [*getter(r), *extra] if n > 1 else [getter(r), *extra]
         for i, factory in made:
             values[i] = factory()
         for i, proc in active:
             values[i] = proc(values[i])
         data.append(tuple(values))
-    session.connection().exec_driver_sql(sql, data)
+    return cols, data
+
+
+def adopt(session: Session, model: Any, row: dict[str, Any]) -> Any:
+    """The object of a row `bulk_insert` just wrote, made persistent in the session without reading it
+    back (a single report answers with its event: one round trip fewer). It carries the row's values and
+    the same Python-side defaults; a column filled by the database itself is loaded on first access."""
+    values = dict(row)
+    for column, default in _scalar_defaults(model.__table__, set(row)):
+        values[column] = default() if callable(default) else default
+    for column in model.__table__.columns:  # left out, no default of any kind: bulk_insert wrote NULL
+        if column.key not in values and column.server_default is None and not column.primary_key:
+            values[column.key] = None
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def _scalar_defaults(table: Any, given: set[str]) -> list[tuple[str, Any]]:

@@ -15,7 +15,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
-from cityops.core.db import Base, JSONText, bulk_insert
+from cityops.core.db import Base, JSONRaw, JSONText, bulk_insert
 from cityops.core.leases import LeasedMixin
 
 
@@ -33,22 +33,11 @@ def add(session: Session, topic: str, **payload: Any) -> None:
     session.add(OutboxMessage(topic=topic, payload=payload, created_at=now, available_at=now))
 
 
-def add_many(session: Session, topic: str, payloads: list[dict[str, Any]]) -> None:
+def add_many(session: Session, topic: str, payloads: list[dict[str, Any]] | list[JSONRaw]) -> None:
+    """Queue many messages of one topic; a payload may be given already serialized (`JSONRaw`)."""
     if not payloads:
         return
     now = clock.now()
-    bulk_insert(
-        session,
-        OutboxMessage,
-        [
-            {
-                "topic": topic,
-                "payload": p,
-                "created_at": now,
-                "available_at": now,
-                "status": "pending",
-                "attempts": 0,
-            }
-            for p in payloads
-        ],
-    )
+    # status and attempts take their column defaults (pending, 0) once for the whole batch.
+    rows = [{"topic": topic, "payload": p, "created_at": now, "available_at": now} for p in payloads]
+    bulk_insert(session, OutboxMessage, rows)

@@ -41,6 +41,8 @@ class IntakeResult:
     ref: str | None = None
     created: bool = False
     error: dict[str, Any] | None = None
+    # A single new report's event, already in the session (it holds the object: the identity map is weak).
+    event: Any = None
 
     @property
     def ok(self) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor
-from cityops.core.db import JSONRaw, bulk_insert, dumps
+from cityops.core.db import JSONRaw, adopt, bulk_insert, dumps
 from cityops.events import catalogue, metrics, routing, timeline
 from cityops.events.calendar import WorkCalendar, load_calendar
 from cityops.events.catalogue import CategoryView, stage_deadline
@@ -40,7 +40,7 @@ class _Batch:
     events: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
     routes: list[routing.Route] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[JSONRaw] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +101,8 @@ def write_events(
     for path, n in opened.items():
         metrics.gauge(session, path, open=n)
     bulk_insert(session, Event, batch.events)
+    if len(batch.events) == 1:  # a single report answers with its event: no need to read it back
+        results[todo[0][0]].event = adopt(session, Event, batch.events[0])
     bulk_insert(session, EventLog, batch.logs)
     _record_audit(session, actor, batch, todo)
     outbox.add_many(session, "event.received", batch.messages)
@@ -237,14 +239,5 @@ def _add_side_rows(
         }
     )
     batch.routes.append(route)
-    batch.messages.append(
-        {
-            "event_id": event_id,
-            "ref": ref,
-            "unit_path": unit.path,
-            "category": cat.name,
-            "severity": row["severity"],
-            "title": row["title"],
-            "drill": item.is_drill,
-        }
-    )
+    # Subscribers read the event itself; the message names it (the text `dumps` would give, built directly).
+    batch.messages.append(JSONRaw(f'{{"event_id": {event_id}, "ref": "{ref}"}}'))

@@ -108,11 +108,13 @@ def flush(session: Session) -> None:
         return
     shard = _SHARD_PICK.randrange(shard_count(session))
     if stats:
-        rows = [
-            {"unit_id": u, "day": d, "category_id": c, "shard": shard, **{f: 0 for f in STAT_FIELDS}, **vals}
-            for (u, d, c), vals in stats.items()
-        ]
-        upsert(session, EventStat, ["unit_id", "day", "category_id", "shard"], rows, list(STAT_FIELDS))
+        # One upsert per set of fields that moved (a bulk intake moves only `received`): rows carry and
+        # update just those; the other columns start at their default 0.
+        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for (u, d, c), vals in stats.items():
+            by_fields[tuple(sorted(vals))].append({"unit_id": u, "day": d, "category_id": c, "shard": shard, **vals})
+        for moved, stat_rows in by_fields.items():
+            upsert(session, EventStat, ["unit_id", "day", "category_id", "shard"], stat_rows, list(moved))
     if gauges:
         rows = [{"unit_id": u, "shard": shard, "open": o, "overdue": v} for u, (o, v) in gauges.items() if o or v]
         upsert(session, EventGauge, ["unit_id", "shard"], rows, ["open", "overdue"])
