@@ -50,6 +50,37 @@ def test_the_level_comes_from_the_matrix(street_duty: Login, client: TestClient,
     assert unknown.status_code == 422 and unknown.json()["code"] == "risk.unknown_category"
 
 
+def test_unknown_devices_and_plans_are_refused_by_name(
+    street_duty: Login, client: TestClient, session: Session
+) -> None:
+    body = {"name": "x", "category": "geohazard.rock", "unit_id": unit(session, STREET).id, "address": "x"}
+    body |= {"likelihood": 1, "consequence": 1}
+    r = client.post(
+        "/api/risks/points", headers=street_duty.headers, json=body | {"device_codes": ["nope-1", "nope-2"]}
+    )
+    assert r.status_code == 422 and r.json()["code"] == "risk.invalid_device_codes"
+    assert r.json()["detail"] == "设备不存在 / unknown device 'nope-1'"
+    assert r.json()["data"] == {"field": "device_codes", "missing": ["nope-1", "nope-2"]}
+    r = client.post("/api/risks/points", headers=street_duty.headers, json=body | {"plan_keys": ["no-such-plan"]})
+    assert r.status_code == 422 and r.json()["code"] == "risk.invalid_plan_keys"
+    assert r.json()["detail"] == "预案不存在 / unknown plan 'no-such-plan'"
+    assert r.json()["data"] == {"field": "plan_keys", "missing": ["no-such-plan"]}
+
+
+def test_the_search_box_finds_by_name_address_or_ref_and_takes_wildcards_literally(
+    street_duty: Login, client: TestClient, session: Session
+) -> None:
+    p = new_point(client, street_duty, session, name="沧白路危岩50%段", address="渝中区沧白路")
+    other = new_point(client, street_duty, session, name="别处", address="别处")
+
+    def found(q: str) -> set[int]:
+        r = client.get("/api/risks/points", headers=street_duty.headers, params={"q": q})
+        return {item["id"] for item in r.json()["items"]}
+
+    assert found("危岩50%") == {p["id"]} and found(" 沧白路 ") == {p["id"]} and found(p["ref"]) == {p["id"]}
+    assert found("%") == {p["id"]} and found("_") == set() and other["id"] in found("别处")
+
+
 def test_a_reassessment_by_hand_keeps_its_reasons(street_duty: Login, client: TestClient, session: Session) -> None:
     p = new_point(client, street_duty, session)
     r = client.post(

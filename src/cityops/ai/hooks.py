@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from cityops.ai import auto, jobs
 from cityops.ai.models import HotSpot
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
-
-
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, (HotSpot.unit_path,), (HotSpot.unit_id,))
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 
 
 def install(hooks: Hooks) -> None:
     hooks.subscribe("event.received", "ai.on_received", auto.on_received)
     hooks.every("ai.retrain", timedelta(hours=24), jobs.retrain_job)
-    hooks.on_unit_changed("ai.follow_units", follow_units)
+    hooks.on_unit_changed("ai.follow_units", following((HotSpot.unit_path,), (HotSpot.unit_id,)))

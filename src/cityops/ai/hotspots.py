@@ -101,9 +101,7 @@ def _form(session: Session, community: routing.UnitInfo, event: Event, members: 
         prompt_text=text,
         prompted_at=now,
     )
-    session.add(spot)
-    session.flush()
-    audit.record(session, AI, "ai.hotspot_prompt", spot, unit_id=community.id, category=cat.code if cat else None)
+    audit.add_new(session, AI, "ai.hotspot_prompt", spot, unit_id=community.id, category=cat.code if cat else None)
     outbox.add(session, "risk.prompt", source="ai.hotspot", hotspot_id=spot.id, unit_path=community.path, text=text)
     street = org.centre_units_on(session, community.path).get("street")
     if street is not None:  # the 风险提示 reaches the street centre's duty officers and leaders, in their inbox

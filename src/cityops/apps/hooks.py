@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from cityops.apps import figures, jobs, kinds
 from cityops.apps.models import AppDeployment
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
-
-
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, (AppDeployment.unit_path,), (AppDeployment.unit_id,))
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 
 
 def install(hooks: Hooks) -> None:
@@ -23,4 +16,4 @@ def install(hooks: Hooks) -> None:
         hooks.bundle_kind(kind)
     hooks.indicator_source("apps", figures.indicator_values)
     hooks.every("apps.derive_connected", timedelta(hours=1), jobs.derive_connected)
-    hooks.on_unit_changed("apps.follow_units", follow_units)
+    hooks.on_unit_changed("apps.follow_units", following((AppDeployment.unit_path,), (AppDeployment.unit_id,)))

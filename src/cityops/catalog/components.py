@@ -98,10 +98,7 @@ def register(session: Session, actor: Actor, data: ComponentIn, *, demo: bool = 
         is_demo=demo,
         created_at=clock.now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "catalog.component_registered", row, code=row.code)
-    return row
+    return audit.add_new(session, actor, "catalog.component_registered", row, code=row.code)
 
 
 def review(session: Session, actor: Actor, component: CapabilityComponent, data: ReviewIn) -> CapabilityComponent:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
 from cityops.catalog import jobs, metrics, notices
 from cityops.catalog import models as c
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 
 PATHS = (
     c.CatalogEntry.unit_path,
@@ -31,16 +28,12 @@ UNITS = (
 )
 
 
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, PATHS, UNITS)
-
-
 def install(hooks: Hooks) -> None:
     hooks.every("catalog.request_deadlines", timedelta(minutes=5), jobs.request_deadlines)
     hooks.indicator_source(
         "catalog", lambda s, ind, units, since, until: metrics.values(s, ind.source or {}, units, since, until)
     )
-    hooks.on_unit_changed("catalog.follow_units", follow_units)
+    hooks.on_unit_changed("catalog.follow_units", following(PATHS, UNITS))
     hooks.subscribe("catalog.request_submitted", "catalog.tell_provider", notices.on_submitted)
     hooks.subscribe("catalog.request_answered", "catalog.tell_requester", notices.on_answered)
     hooks.subscribe("catalog.request_overdue", "catalog.tell_centre_above", notices.on_overdue)

@@ -303,10 +303,7 @@ def file_correction(session: Session, actor: Actor, entry: CatalogEntry, field: 
         reply="",
         created_at=clock.now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "catalog.correction_filed", row, entry_id=entry.id, field=field)
-    return row
+    return audit.add_new(session, actor, "catalog.correction_filed", row, entry_id=entry.id, field=field)
 
 
 def corrections(session: Session, actor: Actor, entry: CatalogEntry) -> list[CatalogCorrection]:

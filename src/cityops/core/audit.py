@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Integer, String, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -29,6 +29,7 @@ from cityops.core.db import Base, bulk_insert, dumps
 from cityops.core.hooks import Hooks
 
 GENESIS = "0" * 64
+T = TypeVar("T")
 _PENDING = "audit_pending"
 
 
@@ -101,6 +102,14 @@ def entry(actor: Actor, action: str, subject: Any = None, *, at: datetime | None
 def record(session: Session, actor: Actor, action: str, subject: Any = None, **data: Any) -> None:
     """Write an audit entry in the caller's transaction ("<domain>.<verb>" actions)."""
     session.info.setdefault(_PENDING, []).append(entry(actor, action, subject, **data))
+
+
+def add_new(session: Session, actor: Actor, action: str, row: T, /, **data: Any) -> T:
+    """Store a new row and record its entry: the entry names the row's id, so the row is flushed first."""
+    session.add(row)
+    session.flush()
+    record(session, actor, action, row, **data)
+    return row
 
 
 def record_many(session: Session, entries: Iterable[dict[str, Any]]) -> None:

@@ -113,10 +113,9 @@ def create_user(
         failed_logins=0,
         is_active=True,
     )
-    session.add(user)
-    session.flush()
-    audit.record(session, actor, "auth.user_created", user, username=username, roles=user.roles, unit_id=unit_id)
-    return user
+    return audit.add_new(
+        session, actor, "auth.user_created", user, username=username, roles=user.roles, unit_id=unit_id
+    )
 
 
 def authenticate(session: Session, username: str, password: str) -> User:

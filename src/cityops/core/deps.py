@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.core import auth
 from cityops.core.actor import Actor, Role
-from cityops.core.errors import CityOpsError, Conflict, Forbidden, Unauthorized, Unavailable
+from cityops.core.errors import CityOpsError, Conflict, Forbidden, Invalid, Unauthorized, Unavailable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_COOKIE = "cityops_session"
@@ -234,3 +234,20 @@ def start_session(
 
 # Platform and application administrators (catalogue, categories, keys, settings).
 AdminDep = Annotated[Actor, Depends(require(Role.sysadmin, Role.app_admin))]
+
+
+async def limited_body(request: Request, *, max_mb: int, code: str) -> bytes:
+    """The raw request body, refused (422 under the route's `code`) when larger than `max_mb` MB."""
+    body = await request.body()
+    if len(body) > max_mb * 1024 * 1024:
+        raise Invalid(f"请求体超过{max_mb}MB / body larger than {max_mb} MB", field="body", code=code)
+    return body
+
+
+async def utf8_body(request: Request, *, max_mb: int, kind: str, code: str) -> str:
+    """The request body as text: `limited_body`, and refused as well when it is not UTF-8 `kind` (YAML …)."""
+    body = await limited_body(request, max_mb=max_mb, code=code)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid(f"须为UTF-8文本 / body must be UTF-8 {kind}", field="body", code=code) from None

@@ -219,10 +219,7 @@ def save_upload(
         uploaded_by=actor.user_id,
         uploaded_at=now,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "file.uploaded", row, size=row.size, type=row.content_type, gps=checked.gps)
-    return row
+    return audit.add_new(session, actor, "file.uploaded", row, size=row.size, type=row.content_type, gps=checked.gps)
 
 
 def own_files(session: Session, actor: Actor, file_ids: list[int]) -> list[StoredFile]:

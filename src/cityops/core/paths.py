@@ -3,6 +3,7 @@ each domain applies to its own cached paths when org units move or merge (see co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, update
@@ -47,3 +48,12 @@ def follow(session: Session, change: Any, paths: tuple[Any, ...], units: tuple[A
     for retired_id, successor_id, _ in change.merged:
         for unit_col in units:
             replace_unit(session, unit_col, retired_id, successor_id)
+
+
+def following(paths: tuple[Any, ...], units: tuple[Any, ...] = ()) -> Callable[[Session, Any, Any], None]:
+    """`follow` over these columns as a domain's unit-change hook (`hooks.on_unit_changed(name, ...)`)."""
+
+    def follow_units(session: Session, actor: Any, change: Any) -> None:
+        follow(session, change, paths, units)
+
+    return follow_units

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
-from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
+from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, limited_body
 from cityops.core.errors import CityOpsError, Invalid, NotFound
 from cityops.core.pagination import PageDep, paginate
 from cityops.events import catalogue, export, importer, intake, merge, metrics, routing, service
@@ -75,9 +75,7 @@ async def batch_intake(
 ) -> BatchResult:
     """Bulk intake: a JSON array, JSON lines (application/x-ndjson) or CSV (text/csv). Valid rows go in;
     invalid rows come back with their row number, field and reason."""
-    body = await request.body()
-    if len(body) > 50 * 1024 * 1024:
-        raise Invalid("请求体超过50MB / body larger than 50 MB", field="body", code="event.invalid_body")
+    body = await limited_body(request, max_mb=50, code="event.invalid_body")
     rows = importer.parse(body, request.headers.get("content-type", "application/json"))
     from starlette.concurrency import run_in_threadpool
 

@@ -14,6 +14,7 @@ from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound
 from cityops.core.hooks import HOOKS_KEY
+from cityops.core.search import text_or_ref
 from cityops.core.todo import TodoItem
 from cityops.events import catalogue, metrics
 from cityops.events.calendar import load_calendar
@@ -99,15 +100,7 @@ def list_events(session: Session, actor: Actor, f: EventFilter) -> AnySelect:
     if f.needs_review is not None:
         stmt = stmt.where(Event.needs_review.is_(f.needs_review))
     if f.q:
-        like = f.q.strip()
-        stmt = stmt.where(
-            or_(
-                Event.title.contains(like, autoescape=True),
-                Event.description.contains(like, autoescape=True),
-                Event.address.contains(like, autoescape=True),
-                Event.ref == like,
-            )
-        )
+        stmt = stmt.where(text_or_ref(f.q, (Event.title, Event.description, Event.address), Event.ref))
     return stmt.order_by(Event.received_at.desc(), Event.id.desc())
 
 

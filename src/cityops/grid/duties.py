@@ -258,10 +258,7 @@ def request_admission(session: Session, actor: Actor, data: ItemInput, reason: s
         status="pending",
         requested_at=clock.now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "duty.admission_requested", row, department=dept.code, name=row.name)
-    return row
+    return audit.add_new(session, actor, "duty.admission_requested", row, department=dept.code, name=row.name)
 
 
 def list_admissions(session: Session, actor: Actor) -> AnySelect:

@@ -128,10 +128,7 @@ def create_template(
         created_at=now,
         created_by=actor.username,
     )
-    session.add(template)
-    session.flush()
-    audit.record(session, actor, "form.template_created", template, reused=len(field_codes), new=len(created))
-    return template
+    return audit.add_new(session, actor, "form.template_created", template, reused=len(field_codes), new=len(created))
 
 
 def _new_fields(
@@ -220,10 +217,7 @@ def add_record(
         created_at=clock.now(),
         created_by=actor.username,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "form.record_added", row, kind=kind)
-    return row
+    return audit.add_new(session, actor, "form.record_added", row, kind=kind)
 
 
 def list_records(

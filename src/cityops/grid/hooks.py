@@ -5,11 +5,8 @@ the grid KPIs (`grid`) and aggregates of 一表通 fields (`form`)."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 from cityops.grid import bundle_kinds, figures
 from cityops.grid import form_models as forms
 from cityops.grid import models as g
@@ -33,12 +30,8 @@ FOLLOW_SUCCESSOR = (
 )
 
 
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, PATHS, FOLLOW_SUCCESSOR)
-
-
 def install(hooks: Hooks) -> None:
-    hooks.on_unit_changed("grid.follow_units", follow_units)
+    hooks.on_unit_changed("grid.follow_units", following(PATHS, FOLLOW_SUCCESSOR))
     hooks.indicator_source("grid", figures.grid_values)
     hooks.indicator_source("form", figures.form_values)
     for kind in bundle_kinds.kinds():

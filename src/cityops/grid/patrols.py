@@ -114,10 +114,7 @@ def create_plan(session: Session, actor: Actor, grid: OrgUnit, data: PlanInput) 
         created_at=clock.now(),
         created_by=actor.username,
     )
-    session.add(plan)
-    session.flush()
-    audit.record(session, actor, "grid.patrol_plan_created", plan, grid=grid.code, per_day=plan.per_day)
-    return plan
+    return audit.add_new(session, actor, "grid.patrol_plan_created", plan, grid=grid.code, per_day=plan.per_day)
 
 
 def update_plan(session: Session, actor: Actor, plan: PatrolPlan, data: PlanInput) -> PatrolPlan:
@@ -207,10 +204,7 @@ def start(session: Session, actor: Actor, plan: PatrolPlan) -> PatrolSession:
         ended_at=None,
         flagged=False,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "patrol.started", row, plan_id=plan.id)
-    return row
+    return audit.add_new(session, actor, "patrol.started", row, plan_id=plan.id)
 
 
 def list_sessions(session: Session, actor: Actor, *, mine: bool = False, flagged: bool | None = None) -> AnySelect:

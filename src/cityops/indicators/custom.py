@@ -67,10 +67,7 @@ def define_form_indicator(
         owner_unit_id=owner.id,
         drill_level=None,
     )
-    session.add(ind)
-    session.flush()
-    audit.record(session, actor, "indicators.defined", ind, source=clean, owner=owner.id)
-    return ind
+    return audit.add_new(session, actor, "indicators.defined", ind, source=clean, owner=owner.id)
 
 
 def _form_runway(session: Session) -> Runway:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 from cityops.muck import detect
 from cityops.muck import models as m
 
@@ -17,10 +14,6 @@ PATHS = (m.MuckSite.unit_path, m.Truck.unit_path, m.Violation.unit_path)
 UNITS = (m.MuckSite.unit_id, m.Truck.unit_id)
 
 
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, PATHS, UNITS)
-
-
 def install(hooks: Hooks) -> None:
     hooks.every("muck.scan", timedelta(minutes=2), detect.scan)
-    hooks.on_unit_changed("muck.follow_units", follow_units)
+    hooks.on_unit_changed("muck.follow_units", following(PATHS, UNITS))

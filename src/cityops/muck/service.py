@@ -113,10 +113,7 @@ def register_site(session: Session, actor: Actor, item: SiteInput) -> MuckSite:
         is_demo=item.is_demo,
         created_at=clock.now(),
     )
-    session.add(site)
-    session.flush()
-    audit.record(session, actor, "muck.site_registered", site, kind=item.kind)
-    return site
+    return audit.add_new(session, actor, "muck.site_registered", site, kind=item.kind)
 
 
 def _check_polygon(polygon: dict[str, Any]) -> None:
@@ -193,10 +190,7 @@ def register_truck(session: Session, actor: Actor, item: TruckInput) -> Truck:
         is_demo=item.is_demo,
         created_at=clock.now(),
     )
-    session.add(truck)
-    session.flush()
-    audit.record(session, actor, "muck.truck_registered", truck, plate=plate, channels=added)
-    return truck
+    return audit.add_new(session, actor, "muck.truck_registered", truck, plate=plate, channels=added)
 
 
 def _check_route(route: list[list[float]]) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute
+from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, utf8_body
 from cityops.core.errors import Invalid
 from cityops.core.pagination import PageDep, paginate
 from cityops.org import service as org
@@ -45,7 +45,7 @@ from cityops.plans.schemas import (
 )
 
 router = APIRouter(prefix="/api", tags=["plans"], route_class=TransactionalRoute)
-MAX_YAML = 2 * 1024 * 1024
+MAX_YAML_MB = 2
 
 
 # -- configurations ------------------------------------------------------------------------------------
@@ -106,13 +106,7 @@ def export_plans(
 )
 async def import_plans(request: Request, session: SessionDep, actor: ActorDep) -> ImportOut:
     """YAML `plans: [{key, unit, name, trigger, steps}]`; bad items come back by index with the reason."""
-    body = await request.body()
-    if len(body) > MAX_YAML:
-        raise Invalid("请求体超过2MB / body larger than 2 MB", field="body", code="plan.invalid_body")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid("须为UTF-8文本 / body must be UTF-8 YAML", field="body", code="plan.invalid_body") from None
+    text = await utf8_body(request, max_mb=MAX_YAML_MB, kind="YAML", code="plan.invalid_body")
     return ImportOut(**plans.import_items(session, actor, specs.load_yaml(text)))
 
 

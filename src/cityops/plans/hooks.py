@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 from cityops.plans import bundle_kinds, jobs, notify
 from cityops.plans.models import DirectReport, Notification, Plan, PlanRun, PlanStep, ReportNotice
 
-
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    # A merged-away unit's plan override keeps its unit id (plans are unique per key and unit).
-    paths = (Plan.unit_path, PlanRun.unit_path, PlanStep.unit_path, DirectReport.unit_path)
-    units = (PlanRun.unit_id, PlanStep.unit_id, DirectReport.unit_id, ReportNotice.unit_id, Notification.unit_id)
-    follow(session, change, paths, units)
+PATHS = (Plan.unit_path, PlanRun.unit_path, PlanStep.unit_path, DirectReport.unit_path)
+# A merged-away unit's plan override keeps its unit id (plans are unique per key and unit).
+UNITS = (PlanRun.unit_id, PlanStep.unit_id, DirectReport.unit_id, ReportNotice.unit_id, Notification.unit_id)
 
 
 def install(hooks: Hooks) -> None:
@@ -28,6 +22,6 @@ def install(hooks: Hooks) -> None:
     hooks.deliver_outside("notify.sms", "plans.deliver_sms", notify.deliver_sms)
     hooks.every("plans.sweep_tasks", timedelta(seconds=30), jobs.sweep_tasks)
     hooks.every("plans.remind_unacknowledged", timedelta(seconds=30), jobs.remind)
-    hooks.on_unit_changed("plans.follow_units", follow_units)
+    hooks.on_unit_changed("plans.follow_units", following(PATHS, UNITS))
     for kind in bundle_kinds.kinds():
         hooks.bundle_kind(kind)

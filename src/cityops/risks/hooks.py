@@ -9,9 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 from cityops.risks import bundle_kinds, figures, jobs, signals
 from cityops.risks import models as r
 
@@ -26,10 +25,6 @@ UNITS = (
 )
 
 
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, PATHS, UNITS)
-
-
 def _answer(fn: Any) -> Any:
     def deliver(session: Session, payload: dict[str, Any]) -> None:
         fn(session, payload)
@@ -42,6 +37,6 @@ def install(hooks: Hooks) -> None:
     hooks.subscribe("event.received", "risks.reassess", _answer(signals.on_event))
     hooks.every("risks.sweep_inspections", timedelta(minutes=1), jobs.sweep_inspections)
     hooks.indicator_source("risks", figures.indicator_values)
-    hooks.on_unit_changed("risks.follow_units", follow_units)
+    hooks.on_unit_changed("risks.follow_units", following(PATHS, UNITS))
     for kind in bundle_kinds.kinds():
         hooks.bundle_kind(kind)

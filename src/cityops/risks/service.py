@@ -4,6 +4,7 @@ reassessment of a point's level (initial, scheduled, after an alarm or an event,
 from __future__ import annotations
 
 import secrets
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from cityops.core import audit, clock, outbox
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Forbidden, Invalid, NotFound, one_or_raise
+from cityops.core.search import text_or_ref
 from cityops.org import geo
 from cityops.org import service as org
 from cityops.org.models import Department, OrgUnit
@@ -71,14 +73,7 @@ def list_points(session: Session, actor: Actor, f: PointFilter) -> AnySelect:
     if f.unit_id is not None:
         stmt = stmt.where(org.in_subtree(RiskPoint.unit_path, org.access_unit(session, actor, f.unit_id).path))
     if f.q:
-        like = f.q.strip()
-        stmt = stmt.where(
-            or_(
-                RiskPoint.name.contains(like, autoescape=True),
-                RiskPoint.address.contains(like, autoescape=True),
-                RiskPoint.ref == like,
-            )
-        )
+        stmt = stmt.where(text_or_ref(f.q, (RiskPoint.name, RiskPoint.address), RiskPoint.ref))
     if f.demo is not None:
         stmt = stmt.where(RiskPoint.is_demo.is_(f.demo))
     return stmt.order_by(RiskPoint.score.desc(), RiskPoint.id)
@@ -196,15 +191,17 @@ def _devices(session: Session, actor: Actor, codes: tuple[str, ...]) -> list[int
             )
         ).all()
     )
-    missing = [c for c in codes if c not in found]
+    _refuse_unknown(codes, found, "设备", "device", "device_codes")
+    return [int(found[c]) for c in codes]
+
+
+def _refuse_unknown(given: tuple[str, ...], known: Container[str], zh: str, en: str, field: str) -> None:
+    """422 naming the first of `given` that is not `known`; `missing` lists them all."""
+    missing = [g for g in given if g not in known]
     if missing:
         raise Invalid(
-            f"设备不存在 / unknown device {missing[0]!r}",
-            field="device_codes",
-            missing=missing,
-            code="risk.invalid_device_codes",
+            f"{zh}不存在 / unknown {en} {missing[0]!r}", field=field, missing=missing, code=f"risk.invalid_{field}"
         )
-    return [int(found[c]) for c in codes]
 
 
 def _department(session: Session, actor: Actor, department_id: int | None) -> int | None:
@@ -286,15 +283,7 @@ def create_point(session: Session, actor: Actor, item: PointInput, *, trigger: s
 def _plan_keys(session: Session, keys: tuple[str, ...]) -> list[str]:
     from cityops.plans import service as plans
 
-    known = set(plans.keys(session))
-    missing = [k for k in keys if k not in known]
-    if missing:
-        raise Invalid(
-            f"预案不存在 / unknown plan {missing[0]!r}",
-            field="plan_keys",
-            missing=missing,
-            code="risk.invalid_plan_keys",
-        )
+    _refuse_unknown(keys, set(plans.keys(session)), "预案", "plan", "plan_keys")
     return list(dict.fromkeys(keys))
 
 

@@ -126,9 +126,7 @@ def prompt(session: Session, point: RiskPoint, *, alarm_id: int | None, text: st
         status="open",
         created_at=clock.now(),
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, RISKS, "risk.prompt", row, point_id=point.id, alarm_id=alarm_id)
+    audit.add_new(session, RISKS, "risk.prompt", row, point_id=point.id, alarm_id=alarm_id)
     outbox.add(session, "risk.prompt", prompt_id=row.id, point_id=point.id, unit_path=point.unit_path, text=row.text)
     return row
 

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.core import clock
 from cityops.core.actor import Actor, Role
-from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
+from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require, utf8_body
 from cityops.core.errors import Invalid
 from cityops.core.pagination import PageDep, paginate
 from cityops.core.schemas import GEOJSON, FeatureCollection
@@ -38,22 +38,14 @@ from cityops.sensing.schemas import (
 
 router = APIRouter(prefix="/api", tags=["sensing"], route_class=TransactionalRoute)
 GatewayDep = Annotated[Actor, Depends(require(Role.data_admin, Role.sysadmin, Role.app_admin))]
-MAX_BODY = 20 * 1024 * 1024
+MAX_BODY_MB = 20
 
 
 @router.post("/readings", responses={422: {"description": "body too large or not text"}})
 async def post_readings(request: Request, session: SessionDep, _: GatewayDep) -> IngestOut:
     """Readings as JSON lines: {"device": "CQ-RD-0001", "ts": "2026-03-02T10:00:00+08:00", "value": 12.3}.
     Good lines are stored; bad ones come back with their line number and reason."""
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise Invalid("请求体超过20MB / body larger than 20 MB", field="body", code="sensing.invalid_body")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise Invalid(
-            "须为UTF-8文本 / body must be UTF-8 JSON lines", field="body", code="sensing.invalid_body"
-        ) from None
+    text = await utf8_body(request, max_mb=MAX_BODY_MB, kind="JSON lines", code="sensing.invalid_body")
     items, bad = ingest.parse_lines(text)
     result = await run_in_threadpool(ingest.ingest, session, items, source="http", rejects=bad)
     return IngestOut(

@@ -6,18 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 from cityops.sensing import bundle_kinds, jobs
 from cityops.sensing.models import Alarm, Device
 from cityops.sensing.registry import REGISTRY_KEY, Registry
-
-
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, (Device.unit_path, Alarm.unit_path), (Device.unit_id,))
 
 
 def install(hooks: Hooks) -> None:
@@ -25,6 +18,6 @@ def install(hooks: Hooks) -> None:
     hooks.every("sensing.detect_offline", timedelta(minutes=1), jobs.detect_offline)
     hooks.every("sensing.retention", timedelta(hours=1), jobs.retention)
     hooks.every("sensing.fold_rollups", timedelta(seconds=5), jobs.fold_rollups)
-    hooks.on_unit_changed("sensing.follow_units", follow_units)
+    hooks.on_unit_changed("sensing.follow_units", following((Device.unit_path, Alarm.unit_path), (Device.unit_id,)))
     for kind in bundle_kinds.kinds():
         hooks.bundle_kind(kind)

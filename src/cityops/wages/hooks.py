@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
-
-from cityops.core.actor import Actor
-from cityops.core.hooks import Hooks, UnitChanged
-from cityops.core.paths import follow
+from cityops.core.hooks import Hooks
+from cityops.core.paths import following
 from cityops.wages import cases, jobs
 from cityops.wages import models as w
 
@@ -17,12 +14,8 @@ PATHS = (w.Employer.unit_path, w.Project.unit_path, w.WageCase.unit_path)
 UNITS = (w.Employer.unit_id, w.Project.unit_id)
 
 
-def follow_units(session: Session, actor: Actor, change: UnitChanged) -> None:
-    follow(session, change, PATHS, UNITS)
-
-
 def install(hooks: Hooks) -> None:
     hooks.subscribe("event.received", "wages.case", cases.on_event_received)
     hooks.guard_action("close", "wages.recovery_required", cases.guard_close)
     hooks.every("wages.watch_accounts", timedelta(hours=1), jobs.watch_accounts)
-    hooks.on_unit_changed("wages.follow_units", follow_units)
+    hooks.on_unit_changed("wages.follow_units", following(PATHS, UNITS))

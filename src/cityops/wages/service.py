@@ -149,10 +149,7 @@ def register_employer(session: Session, actor: Actor, item: EmployerInput) -> Em
         created_at=clock.now(),
         created_by=actor.username,
     )
-    session.add(employer)
-    session.flush()
-    audit.record(session, actor, "wages.employer_registered", employer, credit_code=code)
-    return employer
+    return audit.add_new(session, actor, "wages.employer_registered", employer, credit_code=code)
 
 
 @dataclass
@@ -195,10 +192,7 @@ def register_project(session: Session, actor: Actor, item: ProjectInput) -> Proj
         created_at=clock.now(),
         created_by=actor.username,
     )
-    session.add(project)
-    session.flush()
-    audit.record(session, actor, "wages.project_registered", project, employer_id=employer.id)
-    return project
+    return audit.add_new(session, actor, "wages.project_registered", project, employer_id=employer.id)
 
 
 def _check_account(status: str, period: int) -> None:

@@ -85,10 +85,7 @@ def create_key(session: Session, actor: Actor, *, name: str, per_minute: int = 1
         created_at=clock.now(),
         created_by=actor.username,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, actor, "open311.key_created", row, name=name)
-    return row, plain
+    return audit.add_new(session, actor, "open311.key_created", row, name=name), plain
 
 
 def revoke_key(session: Session, actor: Actor, key_id: int) -> Open311Key:
