@@ -18,7 +18,7 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, Select, String, Text, T
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
-from cityops.core import cache, clock
+from cityops.core import cache, clock, idle_ping
 from cityops.core.hooks import HOOKS_KEY, Hooks
 from cityops.core.sqlite_turns import BUSY_SECONDS, WriterTurns
 
@@ -281,8 +281,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        idle_ping.install(engine)  # pinged after idling, not at every checkout
+    return engine
 
 
 def make_sessionmaker(engine: Engine, hooks: Hooks) -> sessionmaker[Session]:
