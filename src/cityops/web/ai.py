@@ -85,18 +85,22 @@ def accept_suggestion(
     )
 
 
+def _summary_page(request: Request, session: Session, material: tuple[str, list[str]]) -> HTMLResponse:
+    """The htmx fragment of a summary of `material` (a title and its lines), by the configured summarizer."""
+    title, lines = material
+    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+
+
 @router.get("/events/{event_id}/ai-summary", response_class=HTMLResponse)
 def event_summary(event_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
     event = events.access_event(session, actor, event_id)
-    title, lines = materials.event_material(session, event)
-    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+    return _summary_page(request, session, materials.event_material(session, event))
 
 
 @router.get("/ai/hotspots/{spot_id}/summary", response_class=HTMLResponse)
 def hotspot_summary(spot_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
     spot = hotspots.access_hotspot(session, actor, spot_id)
-    title, lines = materials.hotspot_material(session, spot)
-    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+    return _summary_page(request, session, materials.hotspot_material(session, spot))
 
 
 @router.get("/ai/streets/{unit_id}/summary", response_class=HTMLResponse)
@@ -106,8 +110,9 @@ def street_day_summary(unit_id: int, request: Request, session: SessionDep, acto
     from cityops.org import service as org
 
     street = org.access_unit(session, actor, unit_id)
-    title, lines = materials.street_day_material(session, actor, street, local_day(clock.now()))
-    return render(request, "ai_summary.html", summary=summary.summarize(hooks_of(session).settings, title, lines))
+    return _summary_page(
+        request, session, materials.street_day_material(session, actor, street, local_day(clock.now()))
+    )
 
 
 @router.get("/ai", response_class=HTMLResponse)

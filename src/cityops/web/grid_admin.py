@@ -5,7 +5,7 @@ Pages call the same services as the API; another street's grids are 404."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
-from cityops.events.calendar import CST
 from cityops.grid import grid_import, patrols
 from cityops.grid import service as grids
 from cityops.grid.models import KIND_NAMES
 from cityops.org import service as org
 from cityops.web import csrf
 from cityops.web.pages import PageActor, change_or_show, import_or_show, render
+from cityops.web.params import day_at
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_IMPORT = 20 * 1024 * 1024
@@ -110,14 +110,8 @@ def grid_page(grid_id: int, request: Request, session: SessionDep, actor: PageAc
 
 
 def _valid_from(day: str) -> datetime | None:
-    if not day.strip():
-        return None
-    try:
-        return datetime.combine(date.fromisoformat(day.strip()), time(0), CST)
-    except ValueError:
-        raise Invalid(
-            "日期格式应为 年-月-日 / a date looks like 2026-03-31", field="valid_from", code="page.invalid_date"
-        ) from None
+    """A new version takes effect from the start of the given day (China time)."""
+    return day_at(day, "valid_from", time(0))
 
 
 @router.post("/grid/grids/{grid_id}", response_class=HTMLResponse)

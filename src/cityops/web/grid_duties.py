@@ -145,14 +145,8 @@ def edit_item(
 ) -> Response:
     csrf.check(request, csrf_token)
     data = dataclasses.replace(fields, lead_department=lead_department)
-    return change_or_show(
-        session,
-        lambda: duty_edits.access_item(session, actor, item_id),
-        lambda item: duty_edits.edit_item(session, actor, item, data),
-        lambda item, error, status: _duties_page(
-            request, session, actor, status_code=status, error=error, editing=item
-        ),
-        "/grid/duties?saved=1",
+    return _on_item(
+        request, session, actor, item_id, lambda item: duty_edits.edit_item(session, actor, item, data), "saved=1", True
     )
 
 
@@ -166,12 +160,29 @@ def retire_item(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     csrf.check(request, csrf_token)
+    return _on_item(
+        request, session, actor, item_id, lambda item: duty_edits.retire_item(session, actor, item, reason), "retired=1"
+    )
+
+
+def _on_item(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    item_id: int,
+    change: Callable[[Any], object],
+    done: str,
+    editing: bool = False,
+) -> Response:
+    """A change to a duty item from the list: on to `/grid/duties?<done>`, or the list again with the reason
+    (and the item in its edit form when it was being edited)."""
+
+    def show(item: Any, error: str, status: int) -> Response:
+        extra = {"editing": item} if editing else {}
+        return _duties_page(request, session, actor, status_code=status, error=error, **extra)
+
     return change_or_show(
-        session,
-        lambda: duty_edits.access_item(session, actor, item_id),
-        lambda item: duty_edits.retire_item(session, actor, item, reason),
-        lambda _, error, status: _duties_page(request, session, actor, status_code=status, error=error),
-        "/grid/duties?retired=1",
+        session, lambda: duty_edits.access_item(session, actor, item_id), change, show, f"/grid/duties?{done}"
     )
 
 

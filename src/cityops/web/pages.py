@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
@@ -34,6 +33,7 @@ from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
 from cityops.web.i18n import ACTIONS, NAMES, STATUS, countdown, duration_label, label, lang_of, translator
+from cityops.web.params import page_of, query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -300,20 +300,13 @@ def events_page(
         q=q or None,
         unit_id=unit_id,
     )
-    size = 25
-    stmt = events.list_events(session, actor, f)
-    rows = list(session.scalars(stmt.limit(size + 1).offset((page - 1) * size)))
-    more = len(rows) > size
-    query = "&".join(
-        f"{k}={quote(str(v))}"
-        for k, v in {"status": status, "overdue": overdue, "q": q, "unit_id": unit_id or ""}.items()
-        if v
-    )
+    rows, more = page_of(session, events.list_events(session, actor, f), page, 25)
+    query = query_string({"status": status, "overdue": overdue, "q": q, "unit_id": unit_id or ""})
     return render(
         request,
         "events.html",
         actor=actor,
-        items=read_events(session, rows[:size]),
+        items=read_events(session, rows),
         page=page,
         more=more,
         status=status,

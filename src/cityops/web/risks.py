@@ -4,26 +4,26 @@ Pages call the same services as the API and show only the user's subtree."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Invalid
-from cityops.events.calendar import CST
+from cityops.core.errors import Invalid
 from cityops.risks import hazard_events, hazards, inspections, matrix
 from cityops.risks import service as points
 from cityops.risks.models import Hazard, PointPrompt, RiskPoint
 from cityops.risks.views import read_points
 from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.object_pages import ObjectPage
+from cityops.web.pages import PageActor, render
+from cityops.web.params import day_at, page_of, query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 50
@@ -62,17 +62,15 @@ def register_page(
         category=category if category in {c.code for c in points.categories(session)} else None,
         q=q or None,
     )
-    stmt = points.list_points(session, actor, f)
-    rows = list(session.scalars(stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    query = "&".join(f"{k}={quote(v)}" for k, v in {"level": level, "category": category, "q": q}.items() if v)
+    rows, more = page_of(session, points.list_points(session, actor, f), page, PAGE_SIZE)
     return render(
         request,
         "risks.html",
         actor=actor,
-        items=read_points(session, rows[:PAGE_SIZE]),
-        more=len(rows) > PAGE_SIZE,
+        items=read_points(session, rows),
+        more=more,
         page=page,
-        query=query,
+        query=query_string({"level": level, "category": category, "q": q}),
         level=level,
         category=category,
         q=q,
@@ -107,33 +105,18 @@ def _point_page(
     )
 
 
+# A change on the point returns where to go next (else the point again).
+POINT = ObjectPage(points.access_point, _point_page, "/risks/points/{id}")
+
+
 @router.get("/risks/points/{point_id}", response_class=HTMLResponse)
 def point_page(point_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    return _point_page(request, session, actor, points.access_point(session, actor, point_id))
+    return POINT.show(request, session, actor, point_id)
 
 
 def _deadline(day: str, field: str) -> datetime | None:
     """A date from a form (China time): due by the end of that day."""
-    if not day.strip():
-        return None
-    try:
-        d = date.fromisoformat(day.strip())
-    except ValueError:
-        raise Invalid(
-            "日期格式应为 年-月-日 / a date looks like 2026-03-31", field=field, code="page.invalid_date"
-        ) from None
-    return datetime.combine(d, time(23, 59), tzinfo=CST)
-
-
-def _on_point(request: Request, session: Session, actor: Actor, point_id: int, change: Any) -> Response:
-    """Run a change on the point (it returns where to go next); on a business error show the point again."""
-    return change_or_show(
-        session,
-        lambda: points.access_point(session, actor, point_id),
-        change,
-        lambda p, error, status: _point_page(request, session, actor, p, error=error, status_code=status),
-        f"/risks/points/{point_id}",
-    )
+    return day_at(day, field, time(23, 59))
 
 
 @router.post("/risks/points/{point_id}/hazards", response_class=HTMLResponse)
@@ -156,7 +139,7 @@ def register_hazard(
         )
         return f"/risks/hazards/{hazards.register(session, actor, point, item).id}"
 
-    return _on_point(request, session, actor, point_id, change)
+    return POINT.change(request, session, actor, point_id, change)
 
 
 @router.post("/risks/points/{point_id}/reassess", response_class=HTMLResponse)
@@ -178,7 +161,7 @@ def reassess(
         )
         return f"/risks/points/{point_id}"
 
-    return _on_point(request, session, actor, point_id, change)
+    return POINT.change(request, session, actor, point_id, change)
 
 
 # -- hazards ---------------------------------------------------------------------------------------------
@@ -206,21 +189,13 @@ def _hazard_page(
     )
 
 
+# A change on the hazard shows it again: what it returns (an event, an inspection) is no str, not a next page.
+HAZARD = ObjectPage(hazards.access_hazard, _hazard_page, "/risks/hazards/{id}")
+
+
 @router.get("/risks/hazards/{hazard_id}", response_class=HTMLResponse)
 def hazard_page(hazard_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    return _hazard_page(request, session, actor, hazards.access_hazard(session, actor, hazard_id))
-
-
-def _on_hazard(request: Request, session: Session, actor: Actor, hazard_id: int, change: Any) -> Response:
-    """Run a change on the hazard, then show it again (what the change returns — an event, an inspection — is
-    not where to go next); on a business error, with the reason."""
-    return change_or_show(
-        session,
-        lambda: hazards.access_hazard(session, actor, hazard_id),
-        change,
-        lambda h, error, status: _hazard_page(request, session, actor, h, error=error, status_code=status),
-        f"/risks/hazards/{hazard_id}",
-    )
+    return HAZARD.show(request, session, actor, hazard_id)
 
 
 @router.post("/risks/hazards/{hazard_id}/act", response_class=HTMLResponse)
@@ -246,7 +221,7 @@ def hazard_act(
             version_seen = version
         hazards.act(session, actor, h, action, note=note, version=version_seen)
 
-    return _on_hazard(request, session, actor, hazard_id, change)
+    return HAZARD.change(request, session, actor, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/plan", response_class=HTMLResponse)
@@ -276,7 +251,7 @@ def hazard_plan(
         }
         hazards.set_plan(session, actor, h, plan)
 
-    return _on_hazard(request, session, actor, hazard_id, change)
+    return HAZARD.change(request, session, actor, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/reinspect", response_class=HTMLResponse)
@@ -294,7 +269,7 @@ def hazard_reinspect(
     def change(h: Hazard) -> object:
         return hazards.reinspect(session, actor, h, passed=result == "pass", note=note)
 
-    return _on_hazard(request, session, actor, hazard_id, change)
+    return HAZARD.change(request, session, actor, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/event", response_class=HTMLResponse)
@@ -311,7 +286,7 @@ def hazard_event(
     def change(h: Hazard) -> object:
         return hazard_events.to_event(session, actor, h, category=None, note=note)
 
-    return _on_hazard(request, session, actor, hazard_id, change)
+    return HAZARD.change(request, session, actor, hazard_id, change)
 
 
 # -- inspections -----------------------------------------------------------------------------------------
@@ -334,9 +309,12 @@ def _inspection_page(
     )
 
 
+INSPECTION = ObjectPage(inspections.access_inspection, _inspection_page, "/risks/inspections/{id}")
+
+
 @router.get("/risks/inspections/{inspection_id}", response_class=HTMLResponse)
 def inspection_page(inspection_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    return _inspection_page(request, session, actor, inspections.access_inspection(session, actor, inspection_id))
+    return INSPECTION.show(request, session, actor, inspection_id)
 
 
 @router.post("/risks/inspections/{inspection_id}", response_class=HTMLResponse)
@@ -352,27 +330,20 @@ async def inspection_submit(inspection_id: int, request: Request, session: Sessi
             data = await upload.read(inspections.MAX_PHOTO + 1)
             photos.append(inspections.Photo(upload.filename, upload.content_type or "", data))
 
-    def submit() -> Response:
-        row = inspections.access_inspection(session, actor, inspection_id)
+    def record(row: Any) -> None:
         point = points.access_point(session, actor, row.point_id)
         checklist = points.checklist_of(session, point)
         checks = [
             (str(form.get(f"ok_{i}", "")) == "ok", str(form.get(f"note_{i}", ""))[:300]) for i in range(len(checklist))
         ]
-        try:
-            missing = [i + 1 for i in range(len(checklist)) if str(form.get(f"ok_{i}", "")) not in ("ok", "fail")]
-            if missing:
-                raise Invalid(
-                    f"请逐项填写检查结果（第 {missing[0]} 项未填）/ answer every item",
-                    field=f"checks.{missing[0] - 1}",
-                    code="page.checklist_incomplete",
-                )
-            body = inspections.ResultInput(checks=checks, note=str(form.get("note", ""))[:1000], photos=tuple(photos))
-            inspections.record(session, actor, row, checklist, body)
-        except CityOpsError as exc:
-            session.rollback()
-            row = inspections.access_inspection(session, actor, inspection_id)
-            return _inspection_page(request, session, actor, row, error=exc.detail, status_code=exc.status_code)
-        return RedirectResponse(f"/risks/inspections/{inspection_id}", status_code=303)
+        missing = [i + 1 for i in range(len(checklist)) if str(form.get(f"ok_{i}", "")) not in ("ok", "fail")]
+        if missing:
+            raise Invalid(
+                f"请逐项填写检查结果（第 {missing[0]} 项未填）/ answer every item",
+                field=f"checks.{missing[0] - 1}",
+                code="page.checklist_incomplete",
+            )
+        body = inspections.ResultInput(checks=checks, note=str(form.get("note", ""))[:1000], photos=tuple(photos))
+        inspections.record(session, actor, row, checklist, body)
 
-    return await run_in_threadpool(submit)
+    return await run_in_threadpool(INSPECTION.change, request, session, actor, inspection_id, record)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,6 +16,7 @@ from cityops.sensing.models import Alarm, AlarmStatus
 from cityops.web import csrf
 from cityops.web.i18n import lang_of
 from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.params import query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 NAMES = {"severity": views.SEVERITY_NAME, "status": views.STATUS_NAME, "ranges": views.RANGES}
@@ -33,8 +33,7 @@ def _list_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     rows, more = views.alarm_list(session, actor, f, page)
-    given = {"severity": f.severity, "type": f.type, "sector": f.sector, "status": f.status}
-    query = "&".join(f"{k}={quote(v)}" for k, v in given.items() if v)
+    query = query_string({"severity": f.severity, "type": f.type, "sector": f.sector, "status": f.status})
     return render(
         request,
         "sensing_alarms.html",

@@ -5,8 +5,7 @@ page, linked both ways). Pages call the same services as the API and show only t
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from cityops.core import clock
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import Invalid
 from cityops.events import service as events
 from cityops.events.calendar import CST
 from cityops.events.views import read_events
@@ -25,7 +23,9 @@ from cityops.wages import cases, kpis, service
 from cityops.wages.models import Employer, Project, WageCase
 from cityops.wages.views import read_cases, read_payment, read_project
 from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.object_pages import ObjectPage
+from cityops.web.pages import PageActor, render
+from cityops.web.params import form_date, form_number
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 NAMES = {
@@ -41,22 +41,6 @@ NAMES = {
     "kinds": {"complaint": "投诉", "warning": "专户预警"},
     "kinds_en": {"complaint": "Complaint", "warning": "Account warning"},
 }
-
-
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise Invalid(
-            "日期格式应为 年-月-日 / a date looks like 2026-03-31", field=field, code="page.invalid_date"
-        ) from None
-
-
-def _number(text: str, field: str) -> float:
-    try:
-        return float(text.strip().replace(",", ""))
-    except ValueError:
-        raise Invalid("请填写数字 / a number is needed", field=field, code="page.invalid_number") from None
 
 
 @router.get("/wages", response_class=HTMLResponse)
@@ -105,27 +89,23 @@ def _employer_page(
     )
 
 
+EMPLOYER = ObjectPage(service.access_employer, _employer_page, "/wages/employers/{id}")
+
+
 @router.get("/wages/employers/{employer_id}", response_class=HTMLResponse)
 def employer_page(employer_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    return _employer_page(request, session, actor, service.access_employer(session, actor, employer_id))
+    return EMPLOYER.show(request, session, actor, employer_id)
 
 
-def _on_project(request: Request, session: Session, actor: Actor, project_id: int, change: Any) -> Response:
-    """A change to a project (it returns where to go next); refused, its employer's page with the reason."""
-    return change_or_show(
-        session,
-        lambda: service.access_project(session, actor, project_id),
-        change,
-        lambda p, error, status: _employer_page(
-            request,
-            session,
-            actor,
-            service.access_employer(session, actor, p.employer_id),
-            error=error,
-            status_code=status,
-        ),
-        "/wages",  # not reached: every change names its page
-    )
+def _project_page(
+    request: Request, session: Session, actor: Actor, project: Project, error: str = "", status_code: int = 200
+) -> HTMLResponse:
+    """A project is shown on its employer's page."""
+    return EMPLOYER.show(request, session, actor, project.employer_id, error, status_code)
+
+
+# A change to a project returns where to go next ("/wages" is not reached: every change names its page).
+PROJECT = ObjectPage(service.access_project, _project_page, "/wages")
 
 
 @router.post("/wages/projects/{project_id}/payments", response_class=HTMLResponse)
@@ -147,14 +127,14 @@ def add_payment(
             session,
             actor,
             project,
-            paid_on=_day(paid_on, "paid_on"),
-            amount_yuan=_number(amount_yuan, "amount_yuan"),
-            workers=int(_number(workers, "workers")),
+            paid_on=form_date(paid_on, "paid_on"),
+            amount_yuan=form_number(amount_yuan, "amount_yuan"),
+            workers=int(form_number(workers, "workers")),
             wage_month=wage_month.strip(),
         )
         return f"/wages/employers/{project.employer_id}#project-{project.id}"
 
-    return _on_project(request, session, actor, project_id, change)
+    return PROJECT.change(request, session, actor, project_id, change)
 
 
 @router.post("/wages/projects/{project_id}/complaints", response_class=HTMLResponse)
@@ -177,8 +157,8 @@ def add_complaint(
     def change(project: Project) -> str:
         item = cases.ComplaintInput(
             description=description,
-            workers=int(_number(workers, "workers")),
-            amount_owed_yuan=_number(amount_owed_yuan, "amount_owed_yuan"),
+            workers=int(form_number(workers, "workers")),
+            amount_owed_yuan=form_number(amount_owed_yuan, "amount_owed_yuan"),
             channel=channel,
             project_id=project.id,
             reporter_name=reporter_name,
@@ -187,7 +167,7 @@ def add_complaint(
         )
         return f"/wages/cases/{cases.file_complaint(session, actor, item).event_id}"
 
-    return _on_project(request, session, actor, project_id, change)
+    return PROJECT.change(request, session, actor, project_id, change)
 
 
 def _case_page(
@@ -212,9 +192,12 @@ def _case_page(
     )
 
 
+CASE = ObjectPage(cases.access_case, _case_page, "/wages/cases/{id}")
+
+
 @router.get("/wages/cases/{event_id}", response_class=HTMLResponse)
 def case_page(event_id: int, request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
-    return _case_page(request, session, actor, cases.access_case(session, actor, event_id))
+    return CASE.show(request, session, actor, event_id)
 
 
 @router.post("/wages/cases/{event_id}/recovery", response_class=HTMLResponse)
@@ -236,16 +219,10 @@ def record_recovery(
             session,
             actor,
             case,
-            recovered_yuan=_number(amount_recovered_yuan, "amount_recovered_yuan"),
-            paid_on=_day(paid_on, "paid_on"),
-            workers_paid=int(_number(workers_paid, "workers_paid")) if workers_paid.strip() else None,
+            recovered_yuan=form_number(amount_recovered_yuan, "amount_recovered_yuan"),
+            paid_on=form_date(paid_on, "paid_on"),
+            workers_paid=int(form_number(workers_paid, "workers_paid")) if workers_paid.strip() else None,
             note=note,
         )
 
-    return change_or_show(
-        session,
-        lambda: cases.access_case(session, actor, event_id),
-        change,
-        lambda case, error, status: _case_page(request, session, actor, case, error=error, status_code=status),
-        f"/wages/cases/{event_id}",
-    )
+    return CASE.change(request, session, actor, event_id, change)

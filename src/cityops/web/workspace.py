@@ -33,6 +33,7 @@ from cityops.risks import todo as risks_todo
 from cityops.web import csrf
 from cityops.web.i18n import NOTIFICATION_KIND, countdown, lang_of
 from cityops.web.pages import PageActor, local_url, render
+from cityops.web.params import page_of
 
 TodoSource = Callable[[Session, Actor, datetime], list[TodoItem]]
 TODO_SOURCES: tuple[TodoSource, ...] = (
@@ -159,12 +160,11 @@ def notifications_page(
     kind: Annotated[str, Query(max_length=24)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> HTMLResponse:
-    size = 30
     unread = {"unread": True, "read": False}.get(show)
     stmt = notify.inbox(actor, unread=unread, kind=kind if kind in NOTIFICATION_KIND else None)
-    rows = list(session.scalars(stmt.limit(size + 1).offset((page - 1) * size)))
-    read = notify.read_ids(session, actor, [n.id for n in rows[:size]])
-    items = [(n, n.id in read) for n in rows[:size]]
+    rows, more = page_of(session, stmt, page, 30)
+    read = notify.read_ids(session, actor, [n.id for n in rows])
+    items = [(n, n.id in read) for n in rows]
     return render(
         request,
         "notifications.html",
@@ -173,7 +173,7 @@ def notifications_page(
         show=show,
         kind=kind,
         page=page,
-        more=len(rows) > size,
+        more=more,
         kinds=NOTIFICATION_KIND,
     )
 
