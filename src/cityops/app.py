@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import cityops
-from cityops.core.db import make_engine
+from cityops.core.db import make_engine, open_pool
 from cityops.core.errors import CityOpsError, error_body
 from cityops.core.settings import Settings
 from cityops.runtime import session_factory
@@ -161,12 +161,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 def serve_app() -> FastAPI:
     """What `cityops serve` runs in each process: the app, with the per-process caches built before the
     first request instead of inside it, and everything built so far (modules, caches, the geo index)
-    frozen out of the garbage collector's passes, which would otherwise walk it again and again."""
+    frozen out of the garbage collector's passes, which would otherwise walk it again and again; on PostgreSQL
+    the connection pool is opened too."""
     from cityops.events.intake import warm_up
 
     app = create_app()
     with app.state.sessionmaker() as session:
         warm_up(session)
+    open_pool(app.state.engine)
     gc.collect()
     gc.freeze()
     return app

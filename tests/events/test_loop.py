@@ -287,3 +287,19 @@ def test_supervise_only_from_above(client: TestClient, cast: Cast) -> None:
     act(client, cast.leader.headers, ev["id"], "urge")
     out = act(client, cast.city_leader.headers, ev["id"], "supervise", note="市中心督办")
     assert out["supervised_by_unit_id"] is not None
+
+
+def test_a_create_answers_what_a_read_of_the_event_gives(client: TestClient, cast: Cast) -> None:
+    """A single report's answer is built from the row just written (it is not read back): every field it
+    carries must be what a later read of the event returns, including the columns filled by defaults."""
+    created = report(client, cast.citizen.headers, source="citizen", attributes={"楼层": "3"})
+    detail = client.get(f"/api/events/{created['id']}", headers=cast.citizen.headers).json()
+    assert created.pop("created") is True
+    shared = set(created) - {"allowed_actions"}  # the detail adds the timeline and the caller's actions
+    assert len(shared) > 30
+    assert {k: created[k] for k in shared} == {k: detail[k] for k in shared}
+    body = {"category": "municipal.streetlight_fault", "description": "重复提交", "address": "渝中区解放碑街道"}
+    headers = {**cast.citizen.headers, "Idempotency-Key": "same-report"}
+    first, repeat = (client.post("/api/events", headers=headers, json=body) for _ in range(2))
+    assert first.status_code == 201 and repeat.status_code == 200  # the repeat is read back
+    assert repeat.json()["id"] == first.json()["id"] and repeat.json()["created"] is False

@@ -287,6 +287,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+def open_pool(engine: Engine) -> int:
+    """Open the pool's connections before the first request (a server's warm-up): otherwise the first
+    requests after a start each wait for a new PostgreSQL session, a visible spike. How many were opened."""
+    size = getattr(engine.pool, "size", lambda: 0)()
+    held = [engine.connect() for _ in range(size)] if engine.dialect.name == "postgresql" else []
+    for conn in held:
+        conn.close()
+    return len(held)
+
+
 def make_sessionmaker(engine: Engine, hooks: Hooks) -> sessionmaker[Session]:
     """Sessions for one app, worker or command: every session carries the hooks and runs their commit
     hooks (audit chaining, counter folding). Use `cityops.runtime.session_factory`, which builds them."""

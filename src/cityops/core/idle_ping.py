@@ -29,7 +29,11 @@ def install(engine: Engine) -> None:
         if since is None or time.monotonic() - since < IDLE_SECONDS:
             return  # fresh from connect, or back in the pool a moment ago
         try:
-            with dbapi_conn.cursor() as cur:
-                cur.execute("SELECT 1")
+            ping(dbapi_conn)
         except Exception as e:  # the pool drops this connection and tries another (or a new one)
             raise exc.DisconnectionError(f"idle connection failed its ping: {e}") from e
+
+
+def ping(dbapi_conn: Any) -> None:
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SELECT 1")
