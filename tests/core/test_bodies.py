@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -10,6 +11,12 @@ from starlette.requests import Request
 
 from cityops.core.deps import limited_body, utf8_body
 from cityops.core.errors import Invalid
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine on its own thread's loop: the browser tests leave a loop running on the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _request(body: bytes) -> Request:
@@ -20,17 +27,17 @@ def _request(body: bytes) -> Request:
 
 
 def test_a_body_within_the_limit_is_read_and_decoded() -> None:
-    assert asyncio.run(limited_body(_request(b"\xff" * 10), max_mb=1, code="x.invalid_body")) == b"\xff" * 10
-    assert asyncio.run(utf8_body(_request("预案".encode()), max_mb=1, kind="YAML", code="x.invalid_body")) == "预案"
+    assert _run(limited_body(_request(b"\xff" * 10), max_mb=1, code="x.invalid_body")) == b"\xff" * 10
+    assert _run(utf8_body(_request("预案".encode()), max_mb=1, kind="YAML", code="x.invalid_body")) == "预案"
 
 
 def test_too_large_or_not_utf8_is_refused_under_the_routes_code() -> None:
     big = _request(b"a" * (2 * 1024 * 1024 + 1))
     with pytest.raises(Invalid) as too_large:
-        asyncio.run(utf8_body(big, max_mb=2, kind="YAML", code="plan.invalid_body"))
+        _run(utf8_body(big, max_mb=2, kind="YAML", code="plan.invalid_body"))
     assert too_large.value.detail == "请求体超过2MB / body larger than 2 MB"
     assert (too_large.value.code, too_large.value.data) == ("plan.invalid_body", {"field": "body"})
     with pytest.raises(Invalid) as not_text:
-        asyncio.run(utf8_body(_request(b"\xff\xfe"), max_mb=20, kind="JSON lines", code="sensing.invalid_body"))
+        _run(utf8_body(_request(b"\xff\xfe"), max_mb=20, kind="JSON lines", code="sensing.invalid_body"))
     assert not_text.value.detail == "须为UTF-8文本 / body must be UTF-8 JSON lines"
     assert (not_text.value.code, not_text.value.data) == ("sensing.invalid_body", {"field": "body"})
