@@ -159,16 +159,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 
 def serve_app() -> FastAPI:
-    """What `cityops serve` runs in each process: the app, with the per-process caches built before the
-    first request instead of inside it, and everything built so far (modules, caches, the geo index)
-    frozen out of the garbage collector's passes, which would otherwise walk it again and again; on PostgreSQL
-    the connection pool is opened too."""
-    from cityops.events.intake import warm_up
+    """What `cityops serve` runs in each process: the app, with its PostgreSQL pool opened and the hot paths
+    run once on every pooled connection before the first request instead of inside it (`cityops.warm`), then
+    everything built so far (modules, caches, the geo index) frozen out of the garbage collector's passes,
+    which would otherwise walk it again and again."""
+    from cityops import warm
 
     app = create_app()
-    with app.state.sessionmaker() as session:
-        warm_up(session)
-    open_pool(app.state.engine)
+    opened = open_pool(app.state.engine)
+    warm.warm_up(app, connections=opened or 1)
     gc.collect()
     gc.freeze()
     return app

@@ -246,14 +246,23 @@ def run(database_url: str, *, clients: int = 50, seconds: int = 60, workers: int
 
 
 def run_open(
-    database_url: str, *, create_rate: float = 100, read_rate: float = 100, seconds: int = 30, workers: int = 1
+    database_url: str,
+    *,
+    create_rate: float = 100,
+    read_rate: float = 100,
+    seconds: int = 30,
+    workers: int = 1,
+    warmup: int = 5,
 ) -> BenchResult:
-    """Open loop at a fixed offered rate of creates and reads; the baseline is /api/health at the same rate."""
+    """Open loop at a fixed offered rate of creates and reads; the baseline is /api/health at the same rate.
+    The first `warmup` seconds after the servers start are offered the same load but reported apart: a fresh
+    process (and each fresh PostgreSQL session) does about twice the work per request until its caches fill,
+    which is the figure after a restart, not the one traffic sees for the rest of the day."""
     from cityops.bench import http_open
 
     with serving(database_url, workers, seed_events=50) as srv:
 
-        def offer(health_only: bool) -> http_open.Mix:
+        def offer(health_only: bool) -> tuple[http_open.Mix, http_open.Mix]:
             return http_open.drive(
                 srv.bases,
                 srv.token,
@@ -263,23 +272,33 @@ def run_open(
                 streets=srv.streets,
                 event_ids=srv.event_ids,
                 health_only=health_only,
+                warmup=warmup,
             )
 
         cpu = CpuMeter()
-        ours = offer(False)
+        ours, cold = offer(False)
         busy = cpu.busy()
-        base = offer(True)
+        base, _ = offer(True)
     everything, health = ours.all, base.all
-    errors = sum(everything.errors.values())
+    errors = sum(everything.errors.values()) + sum(cold.all.errors.values())
     p99 = everything.pct(0.99)
+    warm_up = (
+        f"; the first {warmup} s after the start, offered the same and counted apart: {http_open.describe(cold)}"
+        if warmup
+        else ""
+    )
     return BenchResult(
         name=f"http: open loop {create_rate:g} creates/s + {read_rate:g} reads/s, {workers} process(es), "
         f"{_backend(database_url)}",
-        what=f"{seconds} s offered on loopback; {http_open.describe(ours)}; the machine's CPUs {busy:.0%} busy",
+        what=(
+            f"{seconds} s offered on loopback after {warmup} s of warm-up; {http_open.describe(ours)}; "
+            f"the machine's CPUs {busy:.0%} busy{warm_up}"
+        ),
         ours=p99,
         baseline=health.pct(0.99),
         unit="ms p99 (lower is better)",
         baseline_what=f"GET /api/health offered at the same total rate: {http_open.describe(base)}",
         target="p99 < 50 ms, 0 errors",
-        notes=f"p99 {'met' if p99 < 50 and not errors else 'NOT met'}: {p99:.1f} ms, {errors} errors",
+        notes=f"p99 {'met' if p99 < 50 and not errors else 'NOT met'}: {p99:.1f} ms, {errors} errors "
+        "(the warm-up's counted too)",
     )

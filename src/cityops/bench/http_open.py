@@ -92,12 +92,14 @@ def drive(
     streets: list[str],
     event_ids: list[int],
     health_only: bool = False,
+    warmup: float = 0.0,
     pool: int = 64,
-) -> Mix:
+) -> tuple[Mix, Mix]:
     """Send the schedule through `pool` workers with a keep-alive connection to each server process, taking
     the processes in turn as nginx's upstream does; a request waits for a free worker when all are busy,
-    and that wait counts in its latency."""
-    mix = Mix()
+    and that wait counts in its latency. The first `warmup` seconds of the schedule are offered like the
+    rest but counted apart: (the measured mix, the warm-up's mix)."""
+    mix, cold = Mix(), Mix()
     lock = threading.Lock()
     addresses = [b.removeprefix("http://").split(":") for b in bases]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -127,7 +129,7 @@ def drive(
                 conns[j] = connect(addresses[j])
             elapsed_ms = (time.perf_counter() - at) * 1000
             with lock:
-                part = mix.load(key)
+                part = (cold if at - start < warmup else mix).load(key)
                 if ok:
                     part.latencies_ms.append(elapsed_ms)
                 else:
@@ -139,7 +141,7 @@ def drive(
     for t in threads:
         t.start()
     start = time.perf_counter()
-    for offset, kind in _schedule(create_rate, read_rate, seconds):
+    for offset, kind in _schedule(create_rate, read_rate, warmup + seconds):
         wait = start + offset - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
@@ -148,10 +150,12 @@ def drive(
         due.put(None)
     for t in threads:
         t.join(60)
-    mix.seconds = time.perf_counter() - start
-    for part in mix.loads.values():
-        part.seconds = mix.seconds
-    return mix
+    cold.seconds = min(warmup, time.perf_counter() - start)
+    mix.seconds = time.perf_counter() - start - cold.seconds
+    for measured in (mix, cold):
+        for part in measured.loads.values():
+            part.seconds = measured.seconds
+    return mix, cold
 
 
 def describe(mix: Mix) -> str:

@@ -155,6 +155,9 @@ def bench_http(
     workers: Annotated[list[int] | None, typer.Option(help="server processes; repeat to compare (1 and 2)")] = None,
     rate: Annotated[float, typer.Option(help="open loop: offered creates/s (0: closed loop)", min=0, max=2000)] = 0,
     read_rate: Annotated[float, typer.Option(help="open loop: offered reads/s", min=0, max=2000)] = 0,
+    warmup: Annotated[
+        int, typer.Option(help="open loop: seconds offered after the start and reported apart", min=0, max=60)
+    ] = 5,
     database_url: Annotated[
         str | None, typer.Option(help="use this prepared database instead of a fresh SQLite")
     ] = None,
@@ -177,7 +180,9 @@ def bench_http(
         for n in counts:
             if rate or read_rate:
                 results.append(
-                    http.run_open(database_url, create_rate=rate, read_rate=read_rate, seconds=seconds, workers=n)
+                    http.run_open(
+                        database_url, create_rate=rate, read_rate=read_rate, seconds=seconds, workers=n, warmup=warmup
+                    )
                 )
             else:
                 results.append(http.run(database_url, clients=clients, seconds=seconds, workers=n))
