@@ -95,6 +95,13 @@ def entry_page(entry_id: int, request: Request, session: SessionDep, actor: Page
     return render(request, "catalog_entry.html", **_entry_context(session, actor, entry))
 
 
+def _entry_again(form: PageFormContext, entry: CatalogEntry, status_code: int, /, **extra: Any) -> HTMLResponse:
+    """The entry's page again after one of its forms was refused, with what `extra` says beside that form (its
+    `form`: the values entered)."""
+    ctx = _entry_context(form.session, form.actor, entry, **extra)
+    return render(form.request, "catalog_entry.html", status_code=status_code, **ctx)
+
+
 @router.post("/catalog/entries/{entry_id}/request", response_class=HTMLResponse)
 def request_from_page(
     entry_id: int,
@@ -112,16 +119,9 @@ def request_from_page(
         )
         row = requests.submit(form.session, form.actor, data)
     except ValidationError as exc:
-        error = _plain_error(exc)
-        return render(
-            form.request,
-            "catalog_entry.html",
-            status_code=422,
-            **_entry_context(form.session, form.actor, entry, form=entered, error=error),
-        )
+        return _entry_again(form, entry, 422, form=entered, error=_plain_error(exc))
     except CityOpsError as exc:
-        ctx = _entry_context(form.session, form.actor, entry, form=entered, error=exc.detail)
-        return render(form.request, "catalog_entry.html", status_code=exc.status_code, **ctx)
+        return _entry_again(form, entry, exc.status_code, form=entered, error=exc.detail)
     return RedirectResponse(f"/catalog/requests/{row.id}", status_code=303)
 
 
@@ -147,10 +147,7 @@ def correction_from_page(
     """纠错 from the entry page: what is wrong, and where."""
     entry = service.access_entry(form.session, form.actor, entry_id)
     if len(text.strip()) < 2 or not field.strip():
-        ctx = _entry_context(
-            form.session, form.actor, entry, correction_error="请写明纠错内容 / describe what is wrong"
-        )
-        return render(form.request, "catalog_entry.html", status_code=422, **ctx)
+        return _entry_again(form, entry, 422, correction_error="请写明纠错内容 / describe what is wrong")
     service.file_correction(form.session, form.actor, entry, field.strip(), text.strip())
     return RedirectResponse(f"/catalog/entries/{entry.id}?corrected=1", status_code=303)
 

@@ -1,10 +1,10 @@
 """What page routes depend on: the signed-in actor (without one, a redirect to /login) and — for every form
 a page posts — its CSRF token checked in one place, before anything else of the form is looked at.
 
-A form route takes `form: PageForm` (staff), `SessionForm` (login, logout) or the citizen pages' own
-`CitizenForm` instead of the request, the session, the actor and a `csrf_token` field of its own: a route
-cannot take the session of a posted form without the check having passed. The test walking every page
-POST route (tests/web/test_csrf_routes.py) keeps it so.
+A form's route takes `form: PageForm` (staff), `SessionForm` (login, logout) or the citizen pages'
+`CitizenForm` in place of the request, the session, the actor and a `csrf_token` field of its own; the
+templates still send that field. tests/web/test_csrf_routes.py posts without a token to every page route that
+changes something, so a route that takes its session some other way fails there.
 """
 
 from __future__ import annotations
