@@ -71,7 +71,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": str(exc.data["retry_after"])} if "retry_after" in exc.data else None
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
-    from cityops.web.pages import LoginRequired
+    from cityops.web.deps import LoginRequired
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _: LoginRequired) -> Response:

@@ -48,6 +48,12 @@ def test_bad_form_input_is_explained_in_chinese(client: TestClient, world: World
         },
     )
     assert wrong_field.status_code == 422 and "不予共享" in wrong_field.text
+    kept = re.search(r'name="purpose"[^>]*>([^<]*)<', wrong_field.text)
+    assert kept is not None and kept.group(1).strip() == "街道研判使用"  # what was typed stays in the form
+    blank = client.post(
+        f"/catalog/entries/{world.entry_id}/corrections", data={"field": "day", "text": " ", "csrf_token": token}
+    )
+    assert blank.status_code == 422 and "请写明纠错内容" in blank.text
     assert client.get(f"/catalog/entries/{world.entry_id}?lang=en").text.count("Request this data") == 1
 
     r = client.post("/api/catalog/requests", headers=world.street.headers, json=request_body(world.entry_id, ["day"]))

@@ -21,8 +21,8 @@ from cityops.core.pii import mask_text
 from cityops.events import catalogue
 from cityops.events import service as events
 from cityops.org import geo
-from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.deps import PageActor, PageForm
+from cityops.web.pages import change_or_show, render
 from cityops.web.public import _limit as limit_public
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -68,18 +68,14 @@ def _float(text: str) -> float | None:
 @router.post("/events/{event_id}/ai-accept")
 def accept_suggestion(
     event_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     code: Annotated[str, Form(max_length=64)],
-    csrf_token: Annotated[str, Form()] = "",
     version: Annotated[int | None, Form()] = None,
 ) -> Response:
-    csrf.check(request, csrf_token)
     return change_or_show(
-        session,
-        lambda: events.access_event(session, actor, event_id),
-        lambda event: assist.accept(session, actor, event, code, version=version),
+        form.session,
+        lambda: events.access_event(form.session, form.actor, event_id),
+        lambda event: assist.accept(form.session, form.actor, event, code, version=version),
         lambda _, error, __: RedirectResponse(f"/events/{event_id}?ai_error={quote(error)}", status_code=303),
         f"/events/{event_id}",
     )
@@ -145,39 +141,26 @@ def _on_admin(session: Session, change: Callable[[], object]) -> Response:
 
 
 @router.post("/ai/train")
-def admin_train(
-    request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    csrf.check(request, csrf_token)
+def admin_train(form: PageForm) -> Response:
 
     def change() -> None:
-        service.require_admin(actor)
-        training.train_version(session, actor, note="管理员手动训练 / on demand")
+        service.require_admin(form.actor)
+        training.train_version(form.session, form.actor, note="管理员手动训练 / on demand")
 
-    return _on_admin(session, change)
+    return _on_admin(form.session, change)
 
 
 @router.post("/ai/models/{model_id}/activate")
-def admin_activate(
-    model_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    csrf.check(request, csrf_token)
-    service.require_admin(actor)
-    service.activate(session, actor, service.access_model(session, model_id))
+def admin_activate(model_id: int, form: PageForm) -> Response:
+    service.require_admin(form.actor)
+    service.activate(form.session, form.actor, service.access_model(form.session, model_id))
     return _back()
 
 
 @router.post("/ai/thresholds")
 def admin_threshold(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    category: Annotated[str, Form(max_length=64)],
-    threshold: Annotated[str, Form(max_length=8)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    form: PageForm, category: Annotated[str, Form(max_length=64)], threshold: Annotated[str, Form(max_length=8)] = ""
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change() -> None:
         try:
             value = float(threshold) if threshold.strip() else None
@@ -185,6 +168,6 @@ def admin_threshold(
             raise Invalid(
                 "阈值须为 0.5 到 1 之间的数 / a number between 0.5 and 1", field="threshold", code="page.not_a_number"
             ) from None
-        service.set_threshold(session, actor, category, value)
+        service.set_threshold(form.session, form.actor, category, value)
 
-    return _on_admin(session, change)
+    return _on_admin(form.session, change)

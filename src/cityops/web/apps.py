@@ -4,20 +4,21 @@ that move its status with a reason and add or remove deployments). Same services
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cityops.apps import bundles, ledger, usage, views
 from cityops.apps.models import App
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import CityOpsError, Invalid
+from cityops.core.errors import Invalid
 from cityops.org import service as org
-from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.deps import PageActor, PageForm, PageFormContext
+from cityops.web.pages import change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -75,68 +76,45 @@ def app_page(app_id: int, request: Request, session: SessionDep, actor: PageActo
     return _app_page(request, session, actor, ledger.access_app(session, actor, app_id))
 
 
-def _on_app(request: Request, session: Session, actor: Actor, app_id: int, change: object) -> Response:
-    app = ledger.access_app(session, actor, app_id)
-    try:
-        change(app)  # type: ignore[operator]
-    except CityOpsError as exc:
-        session.rollback()
-        app = ledger.access_app(session, actor, app_id)
-        return _app_page(request, session, actor, app, error=exc.detail, status_code=exc.status_code)
-    return RedirectResponse(f"/apps/{app_id}", status_code=303)
+def _on_app(form: PageFormContext, app_id: int, change: Callable[[App], object]) -> Response:
+    """A change from an application's page: on to the page, or — refused — the page again with the reason."""
+    return change_or_show(
+        form.session,
+        lambda: ledger.access_app(form.session, form.actor, app_id),
+        change,
+        lambda app, error, status: _app_page(form.request, form.session, form.actor, app, error, status),
+        f"/apps/{app_id}",
+    )
 
 
 @router.post("/apps/{app_id}/status", response_class=HTMLResponse)
 def move_status(
     app_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     action: Annotated[str, Form(max_length=16)] = "",
     reason: Annotated[str, Form(max_length=400)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(app: App) -> None:
-        connected = action == "connect" and usage.usage(session, app).connected
-        ledger.move(session, actor, app, action, reason, connected=connected)
+        connected = action == "connect" and usage.usage(form.session, app).connected
+        ledger.move(form.session, form.actor, app, action, reason, connected=connected)
 
-    return _on_app(request, session, actor, app_id, change)
+    return _on_app(form, app_id, change)
 
 
 @router.post("/apps/{app_id}/deployments", response_class=HTMLResponse)
-def deploy(
-    app_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    unit_code: Annotated[str, Form(max_length=24)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-
+def deploy(app_id: int, form: PageForm, unit_code: Annotated[str, Form(max_length=24)] = "") -> Response:
     def change(app: App) -> None:
-        unit = org.get_by_code(session, unit_code.strip())
-        if unit is None or not actor.sees_path(unit.path):
+        unit = org.get_by_code(form.session, unit_code.strip())
+        if unit is None or not form.actor.sees_path(unit.path):
             raise Invalid("单位代码不存在 / unknown unit code", field="unit_code", code="apps.unknown_unit")
-        ledger.deploy(session, actor, app, unit.id)
+        ledger.deploy(form.session, form.actor, app, unit.id)
 
-    return _on_app(request, session, actor, app_id, change)
+    return _on_app(form, app_id, change)
 
 
 @router.post("/apps/{app_id}/deployments/{deployment_id}/delete", response_class=HTMLResponse)
-def undeploy(
-    app_id: int,
-    deployment_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-
+def undeploy(app_id: int, deployment_id: int, form: PageForm) -> Response:
     def change(app: App) -> None:
-        ledger.undeploy(session, actor, app, deployment_id)
+        ledger.undeploy(form.session, form.actor, app, deployment_id)
 
-    return _on_app(request, session, actor, app_id, change)
+    return _on_app(form, app_id, change)

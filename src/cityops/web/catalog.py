@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from cityops.catalog import components, grants, requests, service, sources
 from cityops.catalog.models import CatalogEntry, DataRequest, EntryState, RequestState
@@ -25,13 +24,12 @@ from cityops.catalog.vocab import (
     STATE_LABELS,
 )
 from cityops.core import clock
-from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError, Conflict, Invalid
 from cityops.core.pagination import PageParams, paginate
 from cityops.events.calendar import CST
-from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.deps import PageActor, PageForm, PageFormContext
+from cityops.web.pages import change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 LABELS = {
@@ -97,37 +95,33 @@ def entry_page(entry_id: int, request: Request, session: SessionDep, actor: Page
     return render(request, "catalog_entry.html", **_entry_context(session, actor, entry))
 
 
+def _entry_again(form: PageFormContext, entry: CatalogEntry, status_code: int, /, **extra: Any) -> HTMLResponse:
+    """The entry's page again after one of its forms was refused, with what `extra` says beside that form (its
+    `form`: the values entered)."""
+    ctx = _entry_context(form.session, form.actor, entry, **extra)
+    return render(form.request, "catalog_entry.html", status_code=status_code, **ctx)
+
+
 @router.post("/catalog/entries/{entry_id}/request", response_class=HTMLResponse)
 def request_from_page(
     entry_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     purpose: Annotated[str, Form(max_length=2000)] = "",
     fields: Annotated[list[str] | None, Form()] = None,
     use_from: Annotated[str, Form(max_length=10)] = "",
     use_until: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-    entry = service.access_entry(session, actor, entry_id)
-    form = {"purpose": purpose, "fields": fields or [], "use_from": use_from, "use_until": use_until}
+    entry = service.access_entry(form.session, form.actor, entry_id)
+    entered = {"purpose": purpose, "fields": fields or [], "use_from": use_from, "use_until": use_until}
     try:
         data = RequestIn(
             entry_id=entry.id, purpose=purpose, fields=fields or [], use_from=use_from, use_until=use_until
         )
-        row = requests.submit(session, actor, data)
+        row = requests.submit(form.session, form.actor, data)
     except ValidationError as exc:
-        error = _plain_error(exc)
-        return render(
-            request,
-            "catalog_entry.html",
-            status_code=422,
-            **_entry_context(session, actor, entry, form=form, error=error),
-        )
+        return _entry_again(form, entry, 422, form=entered, error=_plain_error(exc))
     except CityOpsError as exc:
-        ctx = _entry_context(session, actor, entry, form=form, error=exc.detail)
-        return render(request, "catalog_entry.html", status_code=exc.status_code, **ctx)
+        return _entry_again(form, entry, exc.status_code, form=entered, error=exc.detail)
     return RedirectResponse(f"/catalog/requests/{row.id}", status_code=303)
 
 
@@ -146,20 +140,15 @@ def _plain_error(exc: ValidationError) -> str:
 @router.post("/catalog/entries/{entry_id}/corrections", response_class=HTMLResponse)
 def correction_from_page(
     entry_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     field: Annotated[str, Form(max_length=40)] = "",
     text: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """纠错 from the entry page: what is wrong, and where."""
-    csrf.check(request, csrf_token)
-    entry = service.access_entry(session, actor, entry_id)
+    entry = service.access_entry(form.session, form.actor, entry_id)
     if len(text.strip()) < 2 or not field.strip():
-        ctx = _entry_context(session, actor, entry, correction_error="请写明纠错内容 / describe what is wrong")
-        return render(request, "catalog_entry.html", status_code=422, **ctx)
-    service.file_correction(session, actor, entry, field.strip(), text.strip())
+        return _entry_again(form, entry, 422, correction_error="请写明纠错内容 / describe what is wrong")
+    service.file_correction(form.session, form.actor, entry, field.strip(), text.strip())
     return RedirectResponse(f"/catalog/entries/{entry.id}?corrected=1", status_code=303)
 
 
@@ -214,62 +203,47 @@ def request_page(request_id: int, request: Request, session: SessionDep, actor: 
 @router.post("/catalog/requests/{request_id}/answer", response_class=HTMLResponse)
 def answer_from_page(
     request_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     decision: Annotated[str, Form(pattern="^(approve|approve_with_conditions|refuse)$")],
     fields: Annotated[list[str] | None, Form()] = None,
     conditions: Annotated[str, Form(max_length=2000)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(row: Any) -> None:
         data = AnswerIn(
             decision=decision, fields=fields if decision != "refuse" else None, conditions=conditions, reason=reason
         )
-        requests.answer(session, actor, row, data)
+        requests.answer(form.session, form.actor, row, data)
 
-    return _on_request(request, session, actor, request_id, change, "error")
+    return _on_request(form, request_id, change, "error")
 
 
 @router.post("/catalog/requests/{request_id}/revoke", response_class=HTMLResponse)
-def revoke_from_page(
-    request_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    reason: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
+def revoke_from_page(request_id: int, form: PageForm, reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     """The provider withdraws a grant (e.g. the data is used beyond the stated purpose)."""
-    csrf.check(request, csrf_token)
 
     def change(row: Any) -> None:
-        grant = requests.grant_of(session, row)
+        grant = requests.grant_of(form.session, row)
         if grant is None:
             raise Conflict("该申请没有授权 / no grant to revoke", code="catalog.no_grant")
         if len(reason.strip()) < 2:
             raise Invalid("请写明撤销理由 / a reason is required", field="reason", code="catalog.reason_required")
-        grants.revoke(session, actor, grant, reason.strip())
+        grants.revoke(form.session, form.actor, grant, reason.strip())
 
-    return _on_request(request, session, actor, request_id, change, "revoke_error")
+    return _on_request(form, request_id, change, "revoke_error")
 
 
-def _on_request(
-    request: Request, session: Session, actor: Actor, request_id: int, change: Callable[[Any], None], error_key: str
-) -> Response:
+def _on_request(form: PageFormContext, request_id: int, change: Callable[[Any], None], error_key: str) -> Response:
     """A change on a data request from its page: on to the request, or its page again with the reason under
     `error_key` (the answer form's or the revoke form's)."""
 
     def show(row: Any, error: str, status: int) -> Response:
-        ctx = _request_context(session, actor, row, **{error_key: error})
-        return render(request, "catalog_request.html", status_code=status, **ctx)
+        ctx = _request_context(form.session, form.actor, row, **{error_key: error})
+        return render(form.request, "catalog_request.html", status_code=status, **ctx)
 
     return change_or_show(
-        session,
-        lambda: requests.access_request(session, actor, request_id),
+        form.session,
+        lambda: requests.access_request(form.session, form.actor, request_id),
         change,
         show,
         f"/catalog/requests/{request_id}",

@@ -13,8 +13,8 @@ from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
 from cityops.events import catalogue
 from cityops.plans import direct, runs
-from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, local_url, render
+from cityops.web.deps import PageActor, PageForm
+from cityops.web.pages import change_or_show, local_url, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -33,18 +33,14 @@ def report_form(request: Request, session: SessionDep, actor: PageActor) -> HTML
 
 @router.post("/direct-report", response_class=HTMLResponse)
 def file_report(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     category: Annotated[str, Form(max_length=64)],
     title: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=4000)],
     address: Annotated[str, Form(max_length=300)] = "",
     drill: Annotated[str, Form(max_length=4)] = "",
     idempotency_key: Annotated[str, Form(max_length=120)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     data = direct.ReportIn(
         category=category,
         title=title.strip(),
@@ -59,37 +55,29 @@ def file_report(
             raise Invalid(
                 "请填写标题和情况描述 / title and description are required", field="title", code="page.invalid_title"
             )
-        report, _ = direct.file_report(session, actor, data)
+        report, _ = direct.file_report(form.session, form.actor, data)
         return f"/events/{report.event_id}"
 
     def show(_: None, error: str, status: int) -> Response:
-        categories = _urgent_categories(session)
+        categories = _urgent_categories(form.session)
         return render(
-            request,
+            form.request,
             "direct_report.html",
             status_code=status,
-            actor=actor,
+            actor=form.actor,
             error=error,
             categories=categories,
             form=data.__dict__,
         )
 
-    return change_or_show(session, lambda: None, change, show, "/direct-report")
+    return change_or_show(form.session, lambda: None, change, show, "/direct-report")
 
 
 @router.post("/direct-reports/{report_id}/ack")
-def acknowledge(
-    report_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    next: Annotated[str, Form(max_length=300)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> RedirectResponse:
+def acknowledge(report_id: int, form: PageForm, next: Annotated[str, Form(max_length=300)] = "") -> RedirectResponse:
     """确认收到, from the event page or from the banner on any page (which returns to that page)."""
-    csrf.check(request, csrf_token)
-    report = direct.access(session, actor, report_id)
-    direct.acknowledge(session, actor, report)
+    report = direct.access(form.session, form.actor, report_id)
+    direct.acknowledge(form.session, form.actor, report)
     return RedirectResponse(local_url(next, f"/events/{report.event_id}"), status_code=303)
 
 
@@ -97,15 +85,11 @@ def acknowledge(
 def finish_step(
     run_id: int,
     step_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     action: Annotated[str, Form(pattern="^(done|skip)$")],
     note: Annotated[str, Form(max_length=400)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """A plan task completed or skipped from the event page."""
-    csrf.check(request, csrf_token)
-    run = runs.access_run(session, actor, run_id)
-    runs.finish_step(session, actor, run, step_id, action=action, note=note, checklist=None)
+    run = runs.access_run(form.session, form.actor, run_id)
+    runs.finish_step(form.session, form.actor, run, step_id, action=action, note=note, checklist=None)
     return RedirectResponse(f"/events/{run.event_id}" if run.event_id else "/cockpit", status_code=303)

@@ -21,8 +21,8 @@ from cityops.events.models import Event
 from cityops.events.views import read_events
 from cityops.org import service as org
 from cityops.org.models import OrgLevel, OrgUnit, UnitGeometry
-from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.deps import PageActor, PageForm
+from cityops.web.pages import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 # Actions with a field of their own besides the note; the rest are one button each.
@@ -166,11 +166,8 @@ def _direct_reports(session: Any, actor: Actor, event: Event) -> list[dict[str, 
 @router.post("/events/{event_id}/act", response_class=HTMLResponse)
 def event_act(
     event_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     action: Annotated[str, Form(max_length=24)],
-    csrf_token: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
     version: Annotated[int | None, Form()] = None,
     department_id: Annotated[str, Form()] = "",
@@ -179,8 +176,7 @@ def event_act(
     master_id: Annotated[str, Form(max_length=24)] = "",
     category: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-    event = events.access_event(session, actor, event_id)
+    event = events.access_event(form.session, form.actor, event_id)
     try:
         body = events.ActionInput(
             note=note,
@@ -188,14 +184,16 @@ def event_act(
             duration=duration or None,
             rating=rating or None,
             department_id=int(department_id) if department_id.isdigit() else None,
-            master_id=_master_id(session, actor, master_id) if action == "merge" else None,
+            master_id=_master_id(form.session, form.actor, master_id) if action == "merge" else None,
             category=category or None,
         )
-        events.act(session, actor, event, action, body)
+        events.act(form.session, form.actor, event, action, body)
     except CityOpsError as exc:
-        session.rollback()
-        event = events.access_event(session, actor, event_id)
-        return _event_detail(request, session, actor, event, error=exc.detail, status_code=exc.status_code)
-    if request.headers.get("HX-Request") == "true":
-        return _event_detail(request, session, actor, event)
+        form.session.rollback()
+        event = events.access_event(form.session, form.actor, event_id)
+        return _event_detail(
+            form.request, form.session, form.actor, event, error=exc.detail, status_code=exc.status_code
+        )
+    if form.request.headers.get("HX-Request") == "true":
+        return _event_detail(form.request, form.session, form.actor, event)
     return RedirectResponse(f"/events/{event_id}", status_code=303)

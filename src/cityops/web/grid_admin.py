@@ -19,8 +19,8 @@ from cityops.grid import grid_import, patrols
 from cityops.grid import service as grids
 from cityops.grid.models import KIND_NAMES
 from cityops.org import service as org
-from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, import_or_show, render
+from cityops.web.deps import PageActor, PageForm, PageFormContext
+from cityops.web.pages import change_or_show, import_or_show, render
 from cityops.web.params import day_at
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -60,30 +60,24 @@ def grids_page(request: Request, session: SessionDep, actor: PageActor) -> HTMLR
 
 
 @router.post("/grid/grids/import", response_class=HTMLResponse)
-def import_page(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    file: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form()] = "",
-) -> HTMLResponse:
+def import_page(form: PageForm, file: Annotated[UploadFile, File()]) -> HTMLResponse:
     """The same import as the API; the page lists what was saved and every refused row with its reason."""
-    csrf.check(request, csrf_token)
-    grids.require_admin(actor)
+    grids.require_admin(form.actor)
 
     def run(raw: bytes) -> dict[str, Any]:
         text = raw.decode("utf-8-sig", errors="replace")
         is_json = (file.filename or "").lower().endswith((".geojson", ".json")) or text.lstrip().startswith("{")
-        saved, errors = (grid_import.import_geojson if is_json else grid_import.import_csv)(session, actor, text)
+        importer = grid_import.import_geojson if is_json else grid_import.import_csv
+        saved, errors = importer(form.session, form.actor, text)
         return {"saved": saved, "errors": errors, "name": file.filename}
 
     return import_or_show(
-        session,
+        form.session,
         file,
         MAX_IMPORT,
         "导入文件过大 / the import file is too large",
         run,
-        lambda **shown: _grids_page(request, session, actor, **shown),
+        lambda **shown: _grids_page(form.request, form.session, form.actor, **shown),
     )
 
 
@@ -117,18 +111,14 @@ def _valid_from(day: str) -> datetime | None:
 @router.post("/grid/grids/{grid_id}", response_class=HTMLResponse)
 def edit_grid(
     grid_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     name: Annotated[str, Form(max_length=80)] = "",
     kind: Annotated[str, Form(max_length=16)] = "comprehensive",
     dedicated_type: Annotated[str, Form(max_length=40)] = "",
     valid_from: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """A new version of the grid's record (the boundary stays), effective from the given day."""
-    csrf.check(request, csrf_token)
-    grids.require_admin(actor)
+    grids.require_admin(form.actor)
 
     def change(unit: Any) -> None:
         code = unit.code or ""
@@ -138,13 +128,14 @@ def edit_grid(
         data = grids.GridInput(
             community, int(seq), name, kind, dedicated_type, source="edit", valid_from=_valid_from(valid_from)
         )
-        grids.upsert_grid(session, actor, data)
+        grids.upsert_grid(form.session, form.actor, data)
 
     return change_or_show(
-        session,
-        lambda: grids.access_grid(session, actor, grid_id),
+        form.session,
+        lambda: grids.access_grid(form.session, form.actor, grid_id),
         change,
-        lambda _, error, __: _grid_page(request, session, actor, grid_id, error=error),  # shown with 200, as ever
+        # A refusal is shown with 200, as ever.
+        lambda _, error, __: _grid_page(form.request, form.session, form.actor, grid_id, error=error),
         f"/grid/grids/{grid_id}?saved=1",
     )
 
@@ -191,9 +182,7 @@ PlanFields = Annotated[patrols.PlanInput, Depends(_plan_form)]
 
 
 def _on_plans(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    form: PageFormContext,
     plan_id: int | None,
     change: Callable[[Any], object],
     done_url: str = "/grid/plans?saved=1",
@@ -203,52 +192,31 @@ def _on_plans(
     reason (and the plan being edited)."""
 
     def load() -> Any:
-        return None if plan_id is None else patrols.access_plan(session, actor, plan_id)
+        return None if plan_id is None else patrols.access_plan(form.session, form.actor, plan_id)
 
     def show(obj: Any, error: str, status: int) -> Response:
         extra = {"editing": obj} if editing else {}
-        return _plans_page(request, session, actor, status_code=status, error=error, **extra)
+        return _plans_page(form.request, form.session, form.actor, status_code=status, error=error, **extra)
 
-    return change_or_show(session, load, change, show, done_url)
+    return change_or_show(form.session, load, change, show, done_url)
 
 
 @router.post("/grid/plans", response_class=HTMLResponse)
-def create_plan(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    grid_id: Annotated[int, Form(ge=1)],
-    plan: PlanFields,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-
+def create_plan(form: PageForm, grid_id: Annotated[int, Form(ge=1)], plan: PlanFields) -> Response:
     def change(_: None) -> object:
-        return patrols.create_plan(session, actor, grids.access_grid(session, actor, grid_id), plan)
+        grid = grids.access_grid(form.session, form.actor, grid_id)
+        return patrols.create_plan(form.session, form.actor, grid, plan)
 
-    return _on_plans(request, session, actor, None, change)
+    return _on_plans(form, None, change)
 
 
 @router.post("/grid/plans/{plan_id}", response_class=HTMLResponse)
-def edit_plan(
-    plan_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    plan: PlanFields,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-    return _on_plans(
-        request, session, actor, plan_id, lambda row: patrols.update_plan(session, actor, row, plan), editing=True
-    )
+def edit_plan(plan_id: int, form: PageForm, plan: PlanFields) -> Response:
+    return _on_plans(form, plan_id, lambda row: patrols.update_plan(form.session, form.actor, row, plan), editing=True)
 
 
 @router.post("/grid/plans/{plan_id}/retire", response_class=HTMLResponse)
-def retire_plan(
-    plan_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    csrf.check(request, csrf_token)
+def retire_plan(plan_id: int, form: PageForm) -> Response:
     return _on_plans(
-        request, session, actor, plan_id, lambda row: patrols.retire_plan(session, actor, row), "/grid/plans?retired=1"
+        form, plan_id, lambda row: patrols.retire_plan(form.session, form.actor, row), "/grid/plans?retired=1"
     )

@@ -20,8 +20,8 @@ from cityops.events.models import Category
 from cityops.grid import duties, duty_edits
 from cityops.grid.models import DUTY_LEVEL_NAMES, DUTY_LIST_NAMES, DutyItem
 from cityops.org.models import Department, OrgLevel
-from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, import_or_show, render
+from cityops.web.deps import PageActor, PageForm, PageFormContext
+from cityops.web.pages import change_or_show, import_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 MAX_XLSX = 5 * 1024 * 1024
@@ -91,26 +91,18 @@ def duties_page(
 
 
 @router.post("/grid/duties/import", response_class=HTMLResponse)
-def import_duties(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    file: Annotated[UploadFile, File()],
-    csrf_token: Annotated[str, Form()] = "",
-) -> HTMLResponse:
-    csrf.check(request, csrf_token)
-
+def import_duties(form: PageForm, file: Annotated[UploadFile, File()]) -> HTMLResponse:
     def run(data: bytes) -> dict[str, Any]:
-        added, errors = duties.import_xlsx(session, actor, data)
+        added, errors = duties.import_xlsx(form.session, form.actor, data)
         return {"added": added, "errors": errors}
 
     return import_or_show(
-        session,
+        form.session,
         file,
         MAX_XLSX,
         "文件过大 / the file is too large",
         run,
-        lambda **shown: _duties_page(request, session, actor, **shown),
+        lambda **shown: _duties_page(form.request, form.session, form.actor, **shown),
     )
 
 
@@ -135,55 +127,35 @@ ItemFields = Annotated[duties.ItemInput, Depends(_item_form)]
 
 @router.post("/grid/duties/{item_id}", response_class=HTMLResponse)
 def edit_item(
-    item_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    fields: ItemFields,
-    lead_department: Annotated[str, Form(max_length=32)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    item_id: int, form: PageForm, fields: ItemFields, lead_department: Annotated[str, Form(max_length=32)] = ""
 ) -> Response:
-    csrf.check(request, csrf_token)
     data = dataclasses.replace(fields, lead_department=lead_department)
     return _on_item(
-        request, session, actor, item_id, lambda item: duty_edits.edit_item(session, actor, item, data), "saved=1", True
+        form, item_id, lambda item: duty_edits.edit_item(form.session, form.actor, item, data), "saved=1", True
     )
 
 
 @router.post("/grid/duties/{item_id}/retire", response_class=HTMLResponse)
-def retire_item(
-    item_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    reason: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
+def retire_item(item_id: int, form: PageForm, reason: Annotated[str, Form(max_length=500)] = "") -> Response:
     return _on_item(
-        request, session, actor, item_id, lambda item: duty_edits.retire_item(session, actor, item, reason), "retired=1"
+        form, item_id, lambda item: duty_edits.retire_item(form.session, form.actor, item, reason), "retired=1"
     )
 
 
 def _on_item(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    item_id: int,
-    change: Callable[[Any], object],
-    done: str,
-    editing: bool = False,
+    form: PageFormContext, item_id: int, change: Callable[[Any], object], done: str, editing: bool = False
 ) -> Response:
     """A change to a duty item from the list: on to `/grid/duties?<done>`, or the list again with the reason
     (and the item in its edit form when it was being edited)."""
 
     def show(item: Any, error: str, status: int) -> Response:
         extra = {"editing": item} if editing else {}
-        return _duties_page(request, session, actor, status_code=status, error=error, **extra)
+        return _duties_page(form.request, form.session, form.actor, status_code=status, error=error, **extra)
 
-    return change_or_show(
-        session, lambda: duty_edits.access_item(session, actor, item_id), change, show, f"/grid/duties?{done}"
-    )
+    def load() -> Any:
+        return duty_edits.access_item(form.session, form.actor, item_id)
+
+    return change_or_show(form.session, load, change, show, f"/grid/duties?{done}")
 
 
 # -- 职责准入 ---------------------------------------------------------------------------------------------------
@@ -213,66 +185,30 @@ def admissions_page(request: Request, session: SessionDep, actor: PageActor) -> 
 
 
 @router.post("/grid/admissions", response_class=HTMLResponse)
-def request_admission(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    item: ItemFields,
-    reason: ItemText = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
+def request_admission(form: PageForm, item: ItemFields, reason: ItemText = "") -> Response:
     return _on_admissions(
-        request,
-        session,
-        actor,
-        lambda: None,
-        lambda _: duties.request_admission(session, actor, item, reason),
-        "sent=1",
+        form, lambda: None, lambda _: duties.request_admission(form.session, form.actor, item, reason), "sent=1"
     )
 
 
 @router.post("/grid/admissions/{admission_id}/{decision}", response_class=HTMLResponse)
-def decide(
-    admission_id: int,
-    decision: str,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    note: ItemText = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-
+def decide(admission_id: int, decision: str, form: PageForm, note: ItemText = "") -> Response:
     def change(row: Any) -> None:
         if decision not in ("approve", "reject"):
             raise Invalid("未知操作 / unknown decision", field="decision", code="page.invalid_decision")
-        duties.decide(session, actor, row, approve=decision == "approve", note=note)
+        duties.decide(form.session, form.actor, row, approve=decision == "approve", note=note)
 
     return _on_admissions(
-        request,
-        session,
-        actor,
-        lambda: duties.access_admission(session, actor, admission_id),
-        change,
-        f"decided={admission_id}",
+        form, lambda: duties.access_admission(form.session, form.actor, admission_id), change, f"decided={admission_id}"
     )
 
 
 def _on_admissions(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    load: Callable[[], Any],
-    change: Callable[[Any], object],
-    done: str,
+    form: PageFormContext, load: Callable[[], Any], change: Callable[[Any], object], done: str
 ) -> Response:
     """A change from the admissions page: on to `/grid/admissions?<done>`, or the page again with the reason."""
 
-    return change_or_show(
-        session,
-        load,
-        change,
-        lambda _, error, status: _admissions_page(request, session, actor, status_code=status, error=error),
-        f"/grid/admissions?{done}",
-    )
+    def show(_: Any, error: str, status: int) -> Response:
+        return _admissions_page(form.request, form.session, form.actor, status_code=status, error=error)
+
+    return change_or_show(form.session, load, change, show, f"/grid/admissions?{done}")

@@ -17,8 +17,8 @@ from cityops.grid import forms
 from cityops.grid.figures import AGGREGATES
 from cityops.grid.form_models import RECORD_KINDS
 from cityops.indicators import custom
-from cityops.web import csrf
-from cityops.web.pages import PageActor, render
+from cityops.web.deps import PageActor, PageForm
+from cityops.web.pages import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PERIOD_NAMES = {
@@ -57,24 +57,22 @@ def forms_page(request: Request, session: SessionDep, actor: PageActor) -> HTMLR
 @router.post("/grid/forms/{template_id}/indicators", response_class=HTMLResponse)
 def define_indicator(
     template_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     name: Annotated[str, Form(max_length=80)] = "",
     field: Annotated[str, Form(max_length=64)] = "",
     agg: Annotated[str, Form(max_length=10)] = "count",
     equals: Annotated[str, Form(max_length=80)] = "",
     period: Annotated[str, Form(max_length=8)] = "now",
     unit: Annotated[str, Form(max_length=16)] = "个",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
     try:
         if period not in PERIOD_NAMES:
             raise Invalid("统计期无效 / unknown period", field="period", code="page.invalid_period")
         source = {"template": template_id, "field": field, "agg": agg, "equals": equals}
-        ind = custom.define_form_indicator(session, actor, name=name, source=source, period=period, unit=unit)
+        ind = custom.define_form_indicator(form.session, form.actor, name=name, source=source, period=period, unit=unit)
     except CityOpsError as exc:
-        session.rollback()
-        return _page(request, session, actor, status_code=exc.status_code, error=exc.detail, failed=template_id)
+        form.session.rollback()
+        return _page(
+            form.request, form.session, form.actor, status_code=exc.status_code, error=exc.detail, failed=template_id
+        )
     return RedirectResponse(f"/indicators/{ind.id}", status_code=303)

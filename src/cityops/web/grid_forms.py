@@ -7,15 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import CityOpsError
 from cityops.grid import forms
 from cityops.grid.form_models import RECORD_KINDS
-from cityops.web import csrf
+from cityops.web.deps import PageActor, PageForm
 from cityops.web.grid_mobile import _worker
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -56,20 +55,11 @@ def form_page(
 
 
 @router.post("/m/forms/{template_id}/records/{record_id}", response_class=HTMLResponse)
-async def form_submit(
-    template_id: int, record_id: int, request: Request, session: SessionDep, actor: PageActor
-) -> Response:
+def form_submit(template_id: int, record_id: int, form: PageForm) -> Response:
     """Save the facts of one record (the field names are the template's, so the form is read as a whole)."""
-    form = await request.form()
-    csrf.check(request, str(form.get("csrf_token", "")))
-    values = {k[2:]: str(v) for k, v in form.items() if k.startswith("f_") and isinstance(v, str)}
-    return await run_in_threadpool(_save, request, session, actor, template_id, record_id, values)
-
-
-def _save(
-    request: Request, session: Any, actor: Any, template_id: int, record_id: int, values: dict[str, str]
-) -> Response:
+    session, actor = form.session, form.actor
     _worker(actor)
+    values = {k[2:]: str(v) for k, v in form.fields.items() if k.startswith("f_") and isinstance(v, str)}
     try:
         template = forms.access_template(session, actor, template_id)
         allowed = {f.code for f in forms.fields_of(session, template)}
@@ -78,6 +68,6 @@ def _save(
     except CityOpsError as exc:
         session.rollback()
         return _form_page(
-            request, session, actor, template_id, record_id, error=exc.detail, status_code=exc.status_code
+            form.request, session, actor, template_id, record_id, error=exc.detail, status_code=exc.status_code
         )
     return RedirectResponse(f"/m/forms/{template_id}/records/{record_id}?saved=1", status_code=303)

@@ -20,8 +20,8 @@ from cityops.events import catalogue
 from cityops.grid import patrols, reports
 from cityops.grid import service as grids
 from cityops.grid.models import POSITION_NAMES
-from cityops.web import csrf
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.deps import PageActor, PageForm, PageFormContext
+from cityops.web.pages import change_or_show, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -61,68 +61,51 @@ def today(request: Request, session: SessionDep, actor: PageActor, error: str = 
 
 
 def _on_today(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    change: Callable[[Any], object],
-    load: Callable[[], Any] | None = None,
+    form: PageFormContext, change: Callable[[Any], object], load: Callable[[], Any] | None = None
 ) -> Response:
     """A grid worker's patrol change from 今日巡查 (on the loaded patrol, if any): back to the page, or — refused
     — the page again with the reason."""
+    session, actor = form.session, form.actor
     _worker(actor)
 
     def show(_: Any, error: str, status: int) -> Response:
-        return render(request, "m_today.html", status_code=status, actor=actor, error=error, **_today(session, actor))
+        return render(
+            form.request, "m_today.html", status_code=status, actor=actor, error=error, **_today(session, actor)
+        )
 
     return change_or_show(session, load or (lambda: None), change, show, "/m")
 
 
 @router.post("/m/patrols/start", response_class=HTMLResponse)
-def start(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    plan_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-    return _on_today(
-        request, session, actor, lambda _: patrols.start(session, actor, patrols.access_plan(session, actor, plan_id))
-    )
+def start(form: PageForm, plan_id: Annotated[int, Form(ge=1, le=2**31 - 1)]) -> Response:
+    def change(_: None) -> object:
+        return patrols.start(form.session, form.actor, patrols.access_plan(form.session, form.actor, plan_id))
+
+    return _on_today(form, change)
 
 
 @router.post("/m/patrols/{patrol_id}/checkin", response_class=HTMLResponse)
 def check_in(
     patrol_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     lon: Annotated[str, Form(max_length=20)] = "",
     lat: Annotated[str, Form(max_length=20)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
     checkpoint: Annotated[str, Form(max_length=80)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(row: Any) -> object:
         data = patrols.CheckInInput(_number(lon, "lon"), _number(lat, "lat"), address, checkpoint)
-        return patrols.check_in(session, actor, row, data)
+        return patrols.check_in(form.session, form.actor, row, data)
 
-    return _on_today(request, session, actor, change, lambda: patrols.access_session(session, actor, patrol_id))
+    return _on_today(form, change, lambda: patrols.access_session(form.session, form.actor, patrol_id))
 
 
 @router.post("/m/patrols/{patrol_id}/end", response_class=HTMLResponse)
-def end(
-    patrol_id: int, request: Request, session: SessionDep, actor: PageActor, csrf_token: Annotated[str, Form()] = ""
-) -> Response:
-    csrf.check(request, csrf_token)
-    return _on_today(
-        request,
-        session,
-        actor,
-        lambda _: patrols.end(session, actor, patrols.access_session(session, actor, patrol_id)),
-    )
+def end(patrol_id: int, form: PageForm) -> Response:
+    def change(_: None) -> object:
+        return patrols.end(form.session, form.actor, patrols.access_session(form.session, form.actor, patrol_id))
+
+    return _on_today(form, change)
 
 
 def _categories(session: Session) -> list[tuple[str, str, str]]:
@@ -153,14 +136,15 @@ def report_form(request: Request, session: SessionDep, actor: PageActor) -> HTML
     return _report_form(request, session, actor, {"idempotency_key": secrets.token_urlsafe(16)})
 
 
-def _save_photos(request: Request, session: Session, actor: Actor, uploads: list[UploadFile]) -> list[int]:
+def _save_photos(form: PageFormContext, uploads: list[UploadFile]) -> list[int]:
+    request = form.request
     limit = int(request.app.state.settings.upload_max_bytes)
     ids = []
     for up in uploads:
         if not up.filename:  # an empty file input still sends a part
             continue
         row = files.save_upload(
-            session, actor, store_of(request), read_upload(request, up), name=up.filename, max_bytes=limit
+            form.session, form.actor, store_of(request), read_upload(request, up), name=up.filename, max_bytes=limit
         )
         ids.append(row.id)
     return ids
@@ -168,9 +152,7 @@ def _save_photos(request: Request, session: Session, actor: Actor, uploads: list
 
 @router.post("/m/report", response_class=HTMLResponse)
 def file_report(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     category: Annotated[str, Form(max_length=64)],
     description: Annotated[str, Form(max_length=4000)],
     grid_id: Annotated[str, Form(max_length=12)] = "",
@@ -182,11 +164,9 @@ def file_report(
     idempotency_key: Annotated[str, Form(max_length=120)] = "",
     photos: Annotated[list[UploadFile] | None, File()] = None,
     after_photos: Annotated[list[UploadFile] | None, File()] = None,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-    _worker(actor)
-    form = {
+    _worker(form.actor)
+    entered = {
         "category": category,
         "description": description,
         "grid_id": grid_id,
@@ -206,21 +186,21 @@ def file_report(
             lon=_number(lon, "lon"),
             lat=_number(lat, "lat"),
             address=address,
-            photo_ids=_save_photos(request, session, actor, photos or []),
-            after_photo_ids=_save_photos(request, session, actor, after_photos or []),
+            photo_ids=_save_photos(form, photos or []),
+            after_photo_ids=_save_photos(form, after_photos or []),
             on_spot=on_spot == "on",
             note=note,
             idempotency_key=idempotency_key or None,
         )
         if not description.strip():
             raise Invalid("请描述问题 / description is required", field="description", code="page.invalid_description")
-        reports.report(session, actor, data)
+        reports.report(form.session, form.actor, data)
 
     return change_or_show(
-        session,
+        form.session,
         lambda: None,
         change,
-        lambda _, error, status: _report_form(request, session, actor, form, error=error, status=status),
+        lambda _, error, status: _report_form(form.request, form.session, form.actor, entered, error, status),
         "/m/reports",
     )
 

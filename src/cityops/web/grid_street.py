@@ -16,7 +16,8 @@ from cityops.grid import kpis, patrols
 from cityops.grid import service as grids
 from cityops.org import service as org
 from cityops.org.models import OrgUnit
-from cityops.web.pages import PageActor, render
+from cityops.web.deps import PageActor
+from cityops.web.pages import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

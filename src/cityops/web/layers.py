@@ -27,7 +27,7 @@ from cityops.risks.matrix import LEVEL_NAME
 from cityops.risks.models import RiskPoint
 from cityops.risks.service import PointFilter
 from cityops.risks.service import list_points as risk_points_of
-from cityops.web.pages import PageActor
+from cityops.web.deps import PageActor
 
 MAX_POINTS = 3000
 Points = Callable[[Session, Actor, OrgUnit], list[dict[str, Any]]]

@@ -17,7 +17,8 @@ from cityops.events.calendar import CST
 from cityops.muck import kpis, service
 from cityops.muck.defaults import KIND_NAME, KIND_NAME_EN
 from cityops.muck.models import MuckSite, Truck
-from cityops.web.pages import PageActor, render
+from cityops.web.deps import PageActor
+from cityops.web.pages import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from cityops.core.actor import Actor
+from cityops.web.deps import PageFormContext
 from cityops.web.pages import change_or_show
 
 T = TypeVar("T")
@@ -45,10 +46,9 @@ class ObjectPage(Generic[T]):
     ) -> HTMLResponse:
         return self.page(request, session, actor, self.access(session, actor, obj_id), error, status_code)
 
-    def change(
-        self, request: Request, session: Session, actor: Actor, obj_id: int, change: Callable[[T], object]
-    ) -> Response:
+    def change(self, form: PageFormContext, obj_id: int, change: Callable[[T], object]) -> Response:
         """Run `change` on the object: on to the URL it returns (a str), else to `url`; refused, the page again."""
+        request, session, actor = form.request, form.session, form.actor
         return change_or_show(
             session,
             lambda: self.access(session, actor, obj_id),

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cityops.core import auth, clock
 from cityops.core.actor import Actor
-from cityops.core.deps import SESSION_COOKIE, OptionalActorDep, SessionDep, TransactionalRoute, start_session
+from cityops.core.deps import SESSION_COOKIE, SessionDep, TransactionalRoute, start_session
 from cityops.core.errors import CityOpsError, Invalid
 from cityops.events import service as events
 from cityops.events.calendar import CST
@@ -32,6 +32,7 @@ from cityops.indicators.boards import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
+from cityops.web.deps import PageActor, SessionForm
 from cityops.web.i18n import ACTIONS, NAMES, STATUS, countdown, duration_label, label, lang_of, translator
 from cityops.web.params import page_of, query_string
 
@@ -48,19 +49,6 @@ def _local(value: datetime | str | None, fmt: str = "%m-%d %H:%M") -> str:
 
 templates.env.filters["local"] = _local
 FEED_ACTIONS = ("receive", "overdue", "escalate", "return", "close", "supervise", "alarm")
-
-
-class LoginRequired(Exception):
-    """Raised by page dependencies; the app turns it into a redirect to /login."""
-
-
-async def page_actor(actor: OptionalActorDep) -> Actor:
-    if actor is None:
-        raise LoginRequired()
-    return actor
-
-
-PageActor = Annotated[Actor, Depends(page_actor)]
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -118,30 +106,26 @@ def login_page(request: Request, next: str = "/cockpit") -> HTMLResponse:
 
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
-    request: Request,
-    session: SessionDep,
+    form: SessionForm,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
-    csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/cockpit",
 ) -> Response:
-    csrf.check(request, csrf_token)
     try:
-        user = auth.authenticate(session, username, password)
+        user = auth.authenticate(form.session, username, password)
     except auth.LoginFailed:
-        request.state.keep_changes = True
-        return render(request, "login.html", status_code=401, next=next, failed=True)
+        form.request.state.keep_changes = True
+        return render(form.request, "login.html", status_code=401, next=next, failed=True)
     response = RedirectResponse(next if next.startswith("/") else "/cockpit", status_code=303)
-    start_session(request, response, session, user, via="web")
+    start_session(form.request, response, form.session, user, via="web")
     return response
 
 
 @router.post("/logout", response_class=RedirectResponse)
-def logout(request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
-    csrf.check(request, csrf_token)
-    token = request.cookies.get(SESSION_COOKIE)
+def logout(form: SessionForm) -> RedirectResponse:
+    token = form.request.cookies.get(SESSION_COOKIE)
     if token:
-        auth.revoke_token(session, token)
+        auth.revoke_token(form.session, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

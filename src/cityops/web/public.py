@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from cityops.events import service as events
 from cityops.events.intake import IntakeItem, intake_one
 from cityops.events.models import Category, Event, EventLog, Source
 from cityops.org.models import OrgUnit, UnitGeometry
-from cityops.web import csrf
+from cityops.web.deps import FormContext, checked_form
 from cityops.web.pages import render
 from cityops.web.public_forms import FIELDS, FormError, check_form, number, plain
 
@@ -45,10 +45,13 @@ def _limit(request: Request) -> None:
     limiter.check(f"ip:{request.client.host if request.client else 'unknown'}")
 
 
-def _admit(request: Request, csrf_token: str) -> None:
+async def citizen_form(request: Request, session: SessionDep) -> FormContext:
     """A citizen's form: rate-limited per address, then its CSRF token checked."""
     _limit(request)
-    csrf.check(request, csrf_token)
+    return FormContext(request, session, await checked_form(request))
+
+
+CitizenForm = Annotated[FormContext, Depends(citizen_form)]
 
 
 def _categories(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -71,8 +74,7 @@ def report_form(request: Request, session: SessionDep) -> HTMLResponse:
 
 @router.post("/report", response_class=HTMLResponse)
 def report_submit(
-    request: Request,
-    session: SessionDep,
+    form: CitizenForm,
     category: Annotated[str, Form(max_length=64)] = "",
     description: Annotated[str, Form(max_length=2000)] = "",
     address: Annotated[str, Form(max_length=300)] = "",
@@ -83,10 +85,8 @@ def report_submit(
     photo_name: Annotated[str, Form(max_length=200)] = "",
     photo_size: Annotated[str, Form(max_length=12)] = "",
     website: Annotated[str, Form(max_length=200)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    _admit(request, csrf_token)
-    form = {
+    entered = {
         "category": category,
         "description": description,
         "address": address,
@@ -96,10 +96,12 @@ def report_submit(
         "phone": phone,
     }
     if website:  # the honeypot: people never see this field, bots fill it
-        return _form_again(request, session, form, FormError("提交未被接受。", field=""), 400)
+        return _form_again(form.request, form.session, entered, FormError("提交未被接受。", field=""), 400)
     try:
         point = (number(lon), number(lat))
-        check_form(session, category=category, description=description, lon=point[0], lat=point[1], address=address)
+        check_form(
+            form.session, category=category, description=description, lon=point[0], lat=point[1], address=address
+        )
         item = IntakeItem(
             category=category,
             description=description,
@@ -111,15 +113,17 @@ def report_submit(
             reporter_phone=phone.strip(),
             attachments=[{"name": photo_name[:200], "size": photo_size[:12]}] if photo_name else [],
         )
-        result = intake_one(session, PUBLIC_ACTOR, item)
+        result = intake_one(form.session, PUBLIC_ACTOR, item)
     except FormError as exc:
-        return _form_again(request, session, form, exc, 422)
+        return _form_again(form.request, form.session, entered, exc, 422)
     except CityOpsError as exc:
-        return _form_again(request, session, form, plain(exc), 422)
-    event = session.get(Event, result.event_id)
+        return _form_again(form.request, form.session, entered, plain(exc), 422)
+    event = form.session.get(Event, result.event_id)
     assert event is not None
     code = tracking.issue_code(event) if not event.reporter_phone else ""
-    return render(request, "public_receipt.html", event=event, phone=events.mask_phone(event.reporter_phone), code=code)
+    return render(
+        form.request, "public_receipt.html", event=event, phone=events.mask_phone(event.reporter_phone), code=code
+    )
 
 
 def _form_again(request: Request, session: Session, form: dict[str, str], exc: FormError, status: int) -> HTMLResponse:
@@ -193,41 +197,33 @@ def track_form(request: Request, ref: str = "") -> HTMLResponse:
 
 @router.post("/track", response_class=HTMLResponse)
 def track(
-    request: Request,
-    session: SessionDep,
-    ref: Annotated[str, Form(max_length=24)] = "",
-    digits: Annotated[str, Form(max_length=12)] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    form: CitizenForm, ref: Annotated[str, Form(max_length=24)] = "", digits: Annotated[str, Form(max_length=12)] = ""
 ) -> Response:
-    _admit(request, csrf_token)
     try:
-        event = _find(session, ref, digits)
+        event = _find(form.session, ref, digits)
     except TrackFailed as exc:
-        return render(request, "public_track_form.html", status_code=404, ref=ref, error=exc.detail)
-    return _track_page(request, session, event, digits)
+        return render(form.request, "public_track_form.html", status_code=404, ref=ref, error=exc.detail)
+    return _track_page(form.request, form.session, event, digits)
 
 
 @router.post("/track/act", response_class=HTMLResponse)
 def track_act(
-    request: Request,
-    session: SessionDep,
+    form: CitizenForm,
     ref: Annotated[str, Form(max_length=24)] = "",
     digits: Annotated[str, Form(max_length=12)] = "",
     action: Annotated[str, Form(max_length=12)] = "",
     rating: Annotated[str, Form(max_length=24)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    _admit(request, csrf_token)
-    event = _find(session, ref, digits)
+    event = _find(form.session, ref, digits)
     if action not in ("rate", "reopen"):
         raise Invalid("只能评价或申请重新办理。", field="action", code="page.invalid_action")
     try:
-        events.act(session, _reporter(event), event, action, events.ActionInput(rating=rating or None, note=note))
+        events.act(form.session, _reporter(event), event, action, events.ActionInput(rating=rating or None, note=note))
     except CityOpsError as exc:
-        session.rollback()
-        event = _find(session, ref, digits)
+        form.session.rollback()
+        event = _find(form.session, ref, digits)
         message = exc.detail.split(" / ")[0]  # the citizen reads Chinese, without the English half
-        return _track_page(request, session, event, digits, message=message, status_code=exc.status_code)
+        return _track_page(form.request, form.session, event, digits, message=message, status_code=exc.status_code)
     message = "感谢您的评价。" if action == "rate" else "已重新受理，我们会尽快办理。"
-    return _track_page(request, session, event, digits, message=message)
+    return _track_page(form.request, form.session, event, digits, message=message)

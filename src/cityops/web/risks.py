@@ -20,9 +20,9 @@ from cityops.risks import hazard_events, hazards, inspections, matrix
 from cityops.risks import service as points
 from cityops.risks.models import Hazard, PointPrompt, RiskPoint
 from cityops.risks.views import read_points
-from cityops.web import csrf
+from cityops.web.deps import PageActor, PageForm
 from cityops.web.object_pages import ObjectPage
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import render
 from cityops.web.params import day_at, page_of, query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -122,46 +122,42 @@ def _deadline(day: str, field: str) -> datetime | None:
 @router.post("/risks/points/{point_id}/hazards", response_class=HTMLResponse)
 def register_hazard(
     point_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     title: Annotated[str, Form(max_length=200)] = "",
     grade: Annotated[str, Form(max_length=8)] = "general",
     description: Annotated[str, Form(max_length=4000)] = "",
     deadline: Annotated[str, Form(max_length=10)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(point: RiskPoint) -> str:
         item = hazards.HazardInput(
             title=title, grade=grade, description=description, deadline=_deadline(deadline, "deadline")
         )
-        return f"/risks/hazards/{hazards.register(session, actor, point, item).id}"
+        return f"/risks/hazards/{hazards.register(form.session, form.actor, point, item).id}"
 
-    return POINT.change(request, session, actor, point_id, change)
+    return POINT.change(form, point_id, change)
 
 
 @router.post("/risks/points/{point_id}/reassess", response_class=HTMLResponse)
 def reassess(
     point_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     likelihood: Annotated[int, Form(ge=1, le=5)],
     consequence: Annotated[int, Form(ge=1, le=5)],
     reasons: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(point: RiskPoint) -> str:
         points.reassess(
-            session, actor, point, likelihood=likelihood, consequence=consequence, trigger="manual", reasons=reasons
+            form.session,
+            form.actor,
+            point,
+            likelihood=likelihood,
+            consequence=consequence,
+            trigger="manual",
+            reasons=reasons,
         )
         return f"/risks/points/{point_id}"
 
-    return POINT.change(request, session, actor, point_id, change)
+    return POINT.change(form, point_id, change)
 
 
 # -- hazards ---------------------------------------------------------------------------------------------
@@ -201,45 +197,35 @@ def hazard_page(hazard_id: int, request: Request, session: SessionDep, actor: Pa
 @router.post("/risks/hazards/{hazard_id}/act", response_class=HTMLResponse)
 def hazard_act(
     hazard_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     action: Annotated[str, Form(max_length=24)],
     note: Annotated[str, Form(max_length=1000)] = "",
     deadline: Annotated[str, Form(max_length=10)] = "",
     version: Annotated[int | None, Form()] = None,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(h: Hazard) -> None:
         due = _deadline(deadline, "deadline")
         if due is not None:
-            hazards.set_deadline(session, actor, h, due)
+            hazards.set_deadline(form.session, form.actor, h, due)
             version_seen = None
         else:
             version_seen = version
-        hazards.act(session, actor, h, action, note=note, version=version_seen)
+        hazards.act(form.session, form.actor, h, action, note=note, version=version_seen)
 
-    return HAZARD.change(request, session, actor, hazard_id, change)
+    return HAZARD.change(form, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/plan", response_class=HTMLResponse)
 def hazard_plan(
     hazard_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     measures: Annotated[str, Form(max_length=4000)] = "",
     funds: Annotated[str, Form(max_length=200)] = "",
     unit: Annotated[str, Form(max_length=200)] = "",
     person: Annotated[str, Form(max_length=40)] = "",
     deadline: Annotated[str, Form(max_length=10)] = "",
     interim_measures: Annotated[str, Form(max_length=4000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(h: Hazard) -> None:
         plan = {
             "measures": measures,
@@ -249,44 +235,30 @@ def hazard_plan(
             "deadline": _deadline(deadline, "plan.deadline") or "",
             "interim_measures": interim_measures,
         }
-        hazards.set_plan(session, actor, h, plan)
+        hazards.set_plan(form.session, form.actor, h, plan)
 
-    return HAZARD.change(request, session, actor, hazard_id, change)
+    return HAZARD.change(form, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/reinspect", response_class=HTMLResponse)
 def hazard_reinspect(
     hazard_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     result: Annotated[str, Form(pattern="^(pass|fail)$")],
     note: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(h: Hazard) -> object:
-        return hazards.reinspect(session, actor, h, passed=result == "pass", note=note)
+        return hazards.reinspect(form.session, form.actor, h, passed=result == "pass", note=note)
 
-    return HAZARD.change(request, session, actor, hazard_id, change)
+    return HAZARD.change(form, hazard_id, change)
 
 
 @router.post("/risks/hazards/{hazard_id}/event", response_class=HTMLResponse)
-def hazard_event(
-    hazard_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    note: Annotated[str, Form(max_length=2000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    csrf.check(request, csrf_token)
-
+def hazard_event(hazard_id: int, form: PageForm, note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     def change(h: Hazard) -> object:
-        return hazard_events.to_event(session, actor, h, category=None, note=note)
+        return hazard_events.to_event(form.session, form.actor, h, category=None, note=note)
 
-    return HAZARD.change(request, session, actor, hazard_id, change)
+    return HAZARD.change(form, hazard_id, change)
 
 
 # -- inspections -----------------------------------------------------------------------------------------
@@ -318,32 +290,32 @@ def inspection_page(inspection_id: int, request: Request, session: SessionDep, a
 
 
 @router.post("/risks/inspections/{inspection_id}", response_class=HTMLResponse)
-async def inspection_submit(inspection_id: int, request: Request, session: SessionDep, actor: PageActor) -> Response:
+async def inspection_submit(inspection_id: int, form: PageForm) -> Response:
     """The form: for item i, `ok_i` (ok | fail) and `note_i`; a general `note`; any number of `photos`."""
     from starlette.concurrency import run_in_threadpool
 
-    form = await request.form()
-    csrf.check(request, str(form.get("csrf_token", "")))
+    fields = form.fields
     photos = []
-    for upload in form.getlist("photos"):
+    for upload in fields.getlist("photos"):
         if isinstance(upload, UploadFile) and upload.filename:
             data = await upload.read(inspections.MAX_PHOTO + 1)
             photos.append(inspections.Photo(upload.filename, upload.content_type or "", data))
 
     def record(row: Any) -> None:
-        point = points.access_point(session, actor, row.point_id)
-        checklist = points.checklist_of(session, point)
+        point = points.access_point(form.session, form.actor, row.point_id)
+        checklist = points.checklist_of(form.session, point)
         checks = [
-            (str(form.get(f"ok_{i}", "")) == "ok", str(form.get(f"note_{i}", ""))[:300]) for i in range(len(checklist))
+            (str(fields.get(f"ok_{i}", "")) == "ok", str(fields.get(f"note_{i}", ""))[:300])
+            for i in range(len(checklist))
         ]
-        missing = [i + 1 for i in range(len(checklist)) if str(form.get(f"ok_{i}", "")) not in ("ok", "fail")]
+        missing = [i + 1 for i in range(len(checklist)) if str(fields.get(f"ok_{i}", "")) not in ("ok", "fail")]
         if missing:
             raise Invalid(
                 f"请逐项填写检查结果（第 {missing[0]} 项未填）/ answer every item",
                 field=f"checks.{missing[0] - 1}",
                 code="page.checklist_incomplete",
             )
-        body = inspections.ResultInput(checks=checks, note=str(form.get("note", ""))[:1000], photos=tuple(photos))
-        inspections.record(session, actor, row, checklist, body)
+        body = inspections.ResultInput(checks=checks, note=str(fields.get("note", ""))[:1000], photos=tuple(photos))
+        inspections.record(form.session, form.actor, row, checklist, body)
 
-    return await run_in_threadpool(INSPECTION.change, request, session, actor, inspection_id, record)
+    return await run_in_threadpool(INSPECTION.change, form, inspection_id, record)

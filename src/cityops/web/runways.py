@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.indicators.boards import boards_for, indicator_detail
 from cityops.org import service as org
+from cityops.web.deps import PageActor
 from cityops.web.i18n import lang_of
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

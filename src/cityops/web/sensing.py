@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.sensing import alarms, service, views
 from cityops.sensing.models import Alarm, AlarmStatus
-from cityops.web import csrf
+from cityops.web.deps import PageActor, PageForm
 from cityops.web.i18n import lang_of
-from cityops.web.pages import PageActor, change_or_show, render
+from cityops.web.pages import change_or_show, render
 from cityops.web.params import query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -82,27 +82,23 @@ def _back(back: str) -> str:
 def work_alarm(
     alarm_id: int,
     action: str,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     note: Annotated[str, Form(max_length=alarms.MAX_NOTE)] = "",
     back: Annotated[str, Form(max_length=500)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """确认 (acknowledge) or 清除 (clear) one alarm with an optional note, then back to the list; a refused
     action shows the list again with the reason."""
-    csrf.check(request, csrf_token)
 
     def change(alarm: Alarm) -> None:
         if action in alarms.ACTIONS:  # any other path segment just goes back to the list
-            alarms.act(session, actor, alarm, action, note)
+            alarms.act(form.session, form.actor, alarm, action, note)
 
     return change_or_show(
-        session,
-        lambda: service.access_alarm(session, actor, alarm_id),
+        form.session,
+        lambda: service.access_alarm(form.session, form.actor, alarm_id),
         change,
         lambda _, error, status: _list_page(
-            request, session, actor, views.AlarmFilter(), 1, error=error, status_code=status
+            form.request, form.session, form.actor, views.AlarmFilter(), 1, error=error, status_code=status
         ),
         _back(back),
     )

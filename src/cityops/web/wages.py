@@ -22,9 +22,9 @@ from cityops.org.models import OrgUnit
 from cityops.wages import cases, kpis, service
 from cityops.wages.models import Employer, Project, WageCase
 from cityops.wages.views import read_cases, read_payment, read_project
-from cityops.web import csrf
+from cityops.web.deps import PageActor, PageForm
 from cityops.web.object_pages import ObjectPage
-from cityops.web.pages import PageActor, render
+from cityops.web.pages import render
 from cityops.web.params import form_date, form_number
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -111,21 +111,16 @@ PROJECT = ObjectPage(service.access_project, _project_page, "/wages")
 @router.post("/wages/projects/{project_id}/payments", response_class=HTMLResponse)
 def add_payment(
     project_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     paid_on: Annotated[str, Form(max_length=10)] = "",
     amount_yuan: Annotated[str, Form(max_length=20)] = "",
     workers: Annotated[str, Form(max_length=8)] = "",
     wage_month: Annotated[str, Form(max_length=7)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(project: Project) -> str:
         service.record_payment(
-            session,
-            actor,
+            form.session,
+            form.actor,
             project,
             paid_on=form_date(paid_on, "paid_on"),
             amount_yuan=form_number(amount_yuan, "amount_yuan"),
@@ -134,25 +129,21 @@ def add_payment(
         )
         return f"/wages/employers/{project.employer_id}#project-{project.id}"
 
-    return PROJECT.change(request, session, actor, project_id, change)
+    return PROJECT.change(form, project_id, change)
 
 
 @router.post("/wages/projects/{project_id}/complaints", response_class=HTMLResponse)
 def add_complaint(
     project_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     channel: Annotated[str, Form(max_length=16)] = "hotline",
     workers: Annotated[str, Form(max_length=8)] = "",
     amount_owed_yuan: Annotated[str, Form(max_length=20)] = "",
     description: Annotated[str, Form(max_length=4000)] = "",
     reporter_name: Annotated[str, Form(max_length=40)] = "",
     reporter_phone: Annotated[str, Form(max_length=20)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """A complaint taken at the desk or on the 12345 line, about this project."""
-    csrf.check(request, csrf_token)
 
     def change(project: Project) -> str:
         item = cases.ComplaintInput(
@@ -165,9 +156,9 @@ def add_complaint(
             reporter_phone=reporter_phone,
             is_demo=project.is_demo,
         )
-        return f"/wages/cases/{cases.file_complaint(session, actor, item).event_id}"
+        return f"/wages/cases/{cases.file_complaint(form.session, form.actor, item).event_id}"
 
-    return PROJECT.change(request, session, actor, project_id, change)
+    return PROJECT.change(form, project_id, change)
 
 
 def _case_page(
@@ -203,21 +194,16 @@ def case_page(event_id: int, request: Request, session: SessionDep, actor: PageA
 @router.post("/wages/cases/{event_id}/recovery", response_class=HTMLResponse)
 def record_recovery(
     event_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     amount_recovered_yuan: Annotated[str, Form(max_length=20)] = "",
     paid_on: Annotated[str, Form(max_length=10)] = "",
     workers_paid: Annotated[str, Form(max_length=8)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    csrf.check(request, csrf_token)
-
     def change(case: WageCase) -> None:
         cases.record_recovery(
-            session,
-            actor,
+            form.session,
+            form.actor,
             case,
             recovered_yuan=form_number(amount_recovered_yuan, "amount_recovered_yuan"),
             paid_on=form_date(paid_on, "paid_on"),
@@ -225,4 +211,4 @@ def record_recovery(
             note=note,
         )
 
-    return CASE.change(request, session, actor, event_id, change)
+    return CASE.change(form, event_id, change)

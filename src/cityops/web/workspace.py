@@ -30,9 +30,9 @@ from cityops.plans import direct, notify
 from cityops.plans import service as plans
 from cityops.plans.models import DirectReport, Notification, PlanRun, PlanStep
 from cityops.risks import todo as risks_todo
-from cityops.web import csrf
+from cityops.web.deps import PageActor, PageForm
 from cityops.web.i18n import NOTIFICATION_KIND, countdown, lang_of
-from cityops.web.pages import PageActor, local_url, render
+from cityops.web.pages import local_url, render
 from cityops.web.params import page_of
 
 TodoSource = Callable[[Session, Actor, datetime], list[TodoItem]]
@@ -181,29 +181,20 @@ def notifications_page(
 @router.post("/notifications/{notification_id}/read")
 def notification_read(
     notification_id: int,
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
+    form: PageForm,
     go: Annotated[str, Form(max_length=4)] = "",
     next: Annotated[str, Form(max_length=300)] = "/notifications",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
     """Mark read for this user; with `go`, go on to the page where the matter is worked on."""
-    csrf.check(request, csrf_token)
-    n = notify.access_notification(session, actor, notification_id)
-    notify.mark_read(session, actor, [n])
-    target = subject_url(session, n) if go else local_url(next, "/notifications")
+    n = notify.access_notification(form.session, form.actor, notification_id)
+    notify.mark_read(form.session, form.actor, [n])
+    target = subject_url(form.session, n) if go else local_url(next, "/notifications")
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/notifications/read-all")
 def notifications_read_all(
-    request: Request,
-    session: SessionDep,
-    actor: PageActor,
-    next: Annotated[str, Form(max_length=300)] = "/notifications",
-    csrf_token: Annotated[str, Form()] = "",
+    form: PageForm, next: Annotated[str, Form(max_length=300)] = "/notifications"
 ) -> RedirectResponse:
-    csrf.check(request, csrf_token)
-    notify.mark_all_read(session, actor)
+    notify.mark_all_read(form.session, form.actor)
     return RedirectResponse(local_url(next, "/notifications"), status_code=303)
