@@ -48,39 +48,50 @@ def _rolled_back_create(session: Session, actor: Actor, street: str) -> None:
     """A create's statements, commit hooks included, in a transaction that is then rolled back: nothing is
     kept (an event id from the sequence is spent, as any failed create spends one)."""
     item = IntakeItem(
-        category="municipal.drain_blocked", description="服务启动预热（回滚，不保存）", source="grid_worker"
+        category="municipal.drain_blocked",
+        description="服务启动预热（回滚，不保存）",
+        source="grid_worker",
+        unit_code=street,
+        received_at=clock.now(),
     )
-    item.unit_code = street
-    item.received_at = clock.now()
     intake.intake_one(session, actor, item)
     session.flush()
     hooks_of(session).run_before_commit(session)
     session.rollback()
 
 
-def _get_in_process(app: FastAPI, paths: list[str]) -> None:
-    """GET each path through the app in process, in order, on a thread of its own: `cityops serve` builds
-    the app inside uvicorn's running event loop, where another loop cannot run."""
+def _get_in_process(app: FastAPI, paths: list[str]) -> int:
+    """GET each path through the app in process, in order, on a thread of its own (`cityops serve` builds
+    the app inside uvicorn's running event loop, where another loop cannot run); how many answered 200."""
+    answered: list[int] = []
 
     async def get_all() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://warm-up") as client:
             for path in paths:
-                await client.get(path)
+                answered.append((await client.get(path)).status_code)
+
+    def run() -> None:
+        try:
+            asyncio.run(get_all())
+        except Exception:  # an optimisation: the server still starts, and says why it is cold
+            log.exception("warm-up reads skipped")
 
     quiet = logging.getLogger("httpx")
     level, quiet.level = quiet.level, logging.WARNING  # not a line per warm-up request in the server's log
     try:
-        worker = threading.Thread(target=asyncio.run, args=(get_all(),), name="warm-up")
+        worker = threading.Thread(target=run, name="warm-up")
         worker.start()
         worker.join()
     finally:
         quiet.setLevel(level)
+    return answered.count(200)
 
 
 def warm_up(app: FastAPI, connections: int) -> int:
     """Run the hot paths `connections` times (the pool hands its connections out in turn, so each is used);
-    how many requests were made. Never fails a start: a warm-up that cannot run is logged and skipped."""
+    how many of its requests succeeded. A warm-up request that fails is logged and the rest skipped: the server
+    still starts."""
     factory: Any = app.state.sessionmaker
     with factory() as session:
         intake.warm_up(session)
@@ -95,8 +106,7 @@ def warm_up(app: FastAPI, connections: int) -> int:
     reads += [f"/api/events/{event_id}"] if event_id is not None else []
     made = 0
     try:
-        _get_in_process(app, reads * max(1, connections))
-        made += len(reads) * max(1, connections)
+        made += _get_in_process(app, reads * max(1, connections))
         for _ in range(max(1, connections) if street else 0):
             with factory() as session:
                 _rolled_back_create(session, actor, str(street))

@@ -32,7 +32,7 @@ def test_warm_up_runs_the_hot_paths_and_keeps_nothing(client: TestClient, factor
 
     made = warm.warm_up(client.app, connections=3)  # type: ignore[arg-type]
 
-    assert made == 3 * 3 + 3  # three reads on each of three connections, and a rolled-back create on each
+    assert made == 3 * 3 + 3  # three reads answered on each of three connections, and a rolled-back create on each
     assert _counts(factory) == before
     assert client.get("/api/events").status_code == 401  # the warm-up's reader does not outlive it
     listed = client.get("/api/events", headers={"Authorization": f"Bearer {who.token}"})
