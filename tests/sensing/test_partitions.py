@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cityops.core import clock
 from cityops.core.db import bulk_insert, session_scope
 from cityops.sensing import jobs, partitions
-from cityops.sensing.models import Reading
+from cityops.sensing.models import Reading, Rollup
 
 
 def test_retention_drops_old_days_and_keeps_recent_rows(factory: sessionmaker[Session], session: Session) -> None:
@@ -38,3 +38,24 @@ def test_retention_drops_old_days_and_keeps_recent_rows(factory: sessionmaker[Se
     with session_scope(factory, write=False) as s:
         assert s.execute(text("SELECT count(*) FROM reading_default")).scalar_one() == 0  # all moved to their day
         assert s.scalar(select(func.count()).select_from(Reading)) == len(kept)
+
+
+def test_retention_deletes_old_minute_rollups_and_keeps_hours(factory: sessionmaker[Session]) -> None:
+    """Minute rollups past `minute_rollup_retention_days` (30) go; hour rollups and recent minutes stay, and
+    a second run finds nothing more to delete."""
+    now = clock.now().replace(second=0, microsecond=0)
+    stats = {"n": 1, "total": 1.0, "min_value": 1.0, "max_value": 1.0, "last_value": 1.0}
+    rows = [
+        {"device_id": 1, "period": period, "bucket": now - timedelta(days=days), "last_ts": now, **stats}
+        for period in ("m", "h")
+        for days in (1, 29, 31, 90)
+    ]
+    with session_scope(factory) as s:
+        bulk_insert(s, Rollup, rows)
+        jobs.retention(s, now)
+    with session_scope(factory) as s:
+        left = sorted(
+            (p, round((now - b).total_seconds() / 86400)) for p, b in s.execute(select(Rollup.period, Rollup.bucket))
+        )
+        assert jobs.prune_minute_rollups(s, now - timedelta(days=30)) == 0
+    assert left == [("h", 1), ("h", 29), ("h", 31), ("h", 90), ("m", 1), ("m", 29)]

@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     # Open311: the jurisdiction_id this endpoint answers to, and public rate limits per client address.
     open311_jurisdiction: str = "chongqing"
     public_per_minute: int = 120
-    # Raw sensor readings are kept this long; minute and hour rollups are kept.
+    # Raw sensor readings are kept this long, minute rollups this long (0 = for ever); hour rollups are kept.
     reading_retention_days: int = 7
+    minute_rollup_retention_days: int = 30
     # Plans and direct reports: webhook URLs (comma-separated) told of every real (non-drill) notice,
     # the SMS adapter ("log", or "package.module:attribute" naming an object with send(phone, text)),
     # and how many minutes a centre has to acknowledge a direct report before it is told again.
