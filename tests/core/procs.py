@@ -24,7 +24,7 @@ def start_server(db_url: str, port: int, **extra: str) -> subprocess.Popen[bytes
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a start imports the app and warms its pool (≈ 10 s on a busy machine)
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
