@@ -23,6 +23,7 @@ from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
+from cityops.grid import service as grids
 from cityops.grid.form_models import RECORD_KINDS, VALUE_TYPES, BaseRecord, FormField, RecordFact, ReportTemplate
 from cityops.org import service as org
 from cityops.org.models import Department, OrgLevel, OrgUnit
@@ -232,10 +233,7 @@ def list_records(
 
 
 def access_record(session: Session, actor: Actor, record_id: int) -> BaseRecord:
-    row = session.get(BaseRecord, record_id)
-    if row is None or not actor.sees_path(row.unit_path):
-        raise RecordNotFound(record_id=record_id)
-    return row
+    return grids.get_in_subtree(session, actor, BaseRecord, record_id, RecordNotFound(record_id=record_id))
 
 
 def facts_of(session: Session, record_ids: list[int]) -> dict[tuple[int, int], RecordFact]:

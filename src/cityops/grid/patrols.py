@@ -149,10 +149,7 @@ def list_plans(session: Session, actor: Actor, *, grid: OrgUnit | None = None) -
 
 
 def access_plan(session: Session, actor: Actor, plan_id: int) -> PatrolPlan:
-    plan = session.get(PatrolPlan, plan_id)
-    if plan is None or not actor.sees_path(plan.unit_path):
-        raise PlanNotFound(plan_id=plan_id)
-    return plan
+    return grids.get_in_subtree(session, actor, PatrolPlan, plan_id, PlanNotFound(plan_id=plan_id))
 
 
 def plans_for_worker(session: Session, actor: Actor) -> list[PatrolPlan]:

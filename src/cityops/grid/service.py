@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from shapely.geometry import shape
 from sqlalchemy import and_, func, select
@@ -29,6 +29,23 @@ EMPLOYMENT_BY_LABEL = {**{v: k for k, v in EMPLOYMENT_NAMES.items()}, **{k: k fo
 
 class GridNotFound(NotFound):
     message = "网格不存在 / Grid not found."
+
+
+class _Placed(Protocol):
+    @property
+    def unit_path(self) -> str: ...
+
+
+PlacedRow = TypeVar("PlacedRow", bound=_Placed)
+
+
+def get_in_subtree(session: Session, actor: Actor, model: type[PlacedRow], row_id: int, missing: NotFound) -> PlacedRow:
+    """The row of `model` with this id if its `unit_path` lies in the actor's subtree; else `missing` is
+    raised, so a row that is absent and one the actor may not see get the same 404."""
+    row = session.get(model, row_id)
+    if row is None or not actor.sees_path(row.unit_path):
+        raise missing
+    return row
 
 
 def require_admin(actor: Actor) -> None:
@@ -261,10 +278,9 @@ def assign_worker(session: Session, actor: Actor, grid: OrgUnit, data: Assignmen
 
 
 def access_assignment(session: Session, actor: Actor, assignment_id: int) -> GridAssignment:
-    row = session.get(GridAssignment, assignment_id)
-    if row is None or not actor.sees_path(row.unit_path):
-        raise AssignmentNotFound(assignment_id=assignment_id)
-    return row
+    return get_in_subtree(
+        session, actor, GridAssignment, assignment_id, AssignmentNotFound(assignment_id=assignment_id)
+    )
 
 
 def end_assignment(session: Session, actor: Actor, row: GridAssignment) -> GridAssignment:
