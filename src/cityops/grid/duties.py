@@ -262,10 +262,8 @@ def request_admission(session: Session, actor: Actor, data: ItemInput, reason: s
 
 
 def list_admissions(session: Session, actor: Actor) -> AnySelect:
-    clauses = org.in_subtree(DutyAdmission.unit_path, actor.unit_path)
-    if actor.department_id is not None:
-        clauses = clauses | (DutyAdmission.department_id == actor.department_id)
-    return select(DutyAdmission).where(clauses).order_by(DutyAdmission.requested_at.desc(), DutyAdmission.id.desc())
+    seen = org.in_subtree_or_department(DutyAdmission.unit_path, DutyAdmission.department_id, actor)
+    return select(DutyAdmission).where(seen).order_by(DutyAdmission.requested_at.desc(), DutyAdmission.id.desc())
 
 
 def access_admission(session: Session, actor: Actor, admission_id: int) -> DutyAdmission:

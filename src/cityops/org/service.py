@@ -30,6 +30,15 @@ def scoped(stmt: AnySelect, path_col: Any, actor: Actor) -> AnySelect:
     return stmt.where(in_subtree(path_col, actor.unit_path))
 
 
+def in_subtree_or_department(path_col: Any, department_col: Any, actor: Actor) -> Any:
+    """Rows the actor sees by place (`path_col` in the actor's subtree) or, for a department's staff, by
+    owner (`department_col` is the actor's department), wherever they lie."""
+    clauses = [in_subtree(path_col, actor.unit_path)]
+    if actor.department_id is not None:
+        clauses.append(department_col == actor.department_id)
+    return or_(*clauses)
+
+
 def access_unit(session: Session, actor: Actor, unit_id: int) -> OrgUnit:
     """The unit if it lies in the actor's subtree; 404 otherwise (same answer for absent and not yours)."""
     unit = session.get(OrgUnit, unit_id)

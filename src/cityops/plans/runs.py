@@ -46,10 +46,9 @@ def run_visible(actor: Actor) -> Any:
     """A run is seen by the units over its place and by anyone holding one of its steps."""
     from sqlalchemy import exists, or_
 
-    step_clauses = [org.in_subtree(PlanStep.unit_path, actor.unit_path)]
-    if actor.department_id is not None:
-        step_clauses.append(PlanStep.department_id == actor.department_id)
-    holds_step = exists().where(PlanStep.run_id == PlanRun.id, or_(*step_clauses))
+    holds_step = exists().where(
+        PlanStep.run_id == PlanRun.id, org.in_subtree_or_department(PlanStep.unit_path, PlanStep.department_id, actor)
+    )
     return or_(org.in_subtree(PlanRun.unit_path, actor.unit_path), holds_step)
 
 

@@ -35,10 +35,7 @@ class PointNotFound(NotFound):
 # -- access and listing -------------------------------------------------------------------------------
 def visible(actor: Actor) -> Any:
     """A point is seen by the units over its place and by its owner department's staff."""
-    clauses = [org.in_subtree(RiskPoint.unit_path, actor.unit_path)]
-    if actor.department_id is not None:
-        clauses.append(RiskPoint.owner_department_id == actor.department_id)
-    return or_(*clauses)
+    return org.in_subtree_or_department(RiskPoint.unit_path, RiskPoint.owner_department_id, actor)
 
 
 def visible_through_point(path_col: Any, point_col: Any, actor: Actor) -> Any:
