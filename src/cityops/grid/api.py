@@ -8,14 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import Field
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require
 from cityops.core.errors import Invalid
-from cityops.core.pagination import PageDep, paginate
+from cityops.core.pagination import PageDep, count_rows, paginate
 from cityops.core.schemas import InSchema
 from cityops.events.models import Event
 from cityops.grid import grid_import, kpis, patrols, reports
@@ -62,10 +61,10 @@ def list_grids(
 ) -> GridPage:
     """Grids in your subtree (or under `unit_id`), with their current record; generated ones say so."""
     stmt = grids.list_grids(session, actor, within=_within(session, actor, unit_id))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    total = count_rows(session, stmt)
     rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
     items = [GridOut(**grids.grid_view(u, r)) for u, r in rows]
-    return GridPage.of(items, int(total), page)
+    return GridPage.of(items, total, page)
 
 
 @router.get("/grids/{grid_id}")

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, utf8_body
 from cityops.core.errors import Invalid
-from cityops.core.pagination import PageDep, paginate
+from cityops.core.pagination import PageDep, count_rows, paginate
 from cityops.org import service as org
 from cityops.plans import activation, direct, notify, runs
 from cityops.plans import service as plans
@@ -192,7 +192,7 @@ def close_run(run_id: int, body: CloseIn, session: SessionDep, actor: ActorDep) 
 def my_tasks(session: SessionDep, actor: ActorDep, page: PageDep) -> TaskPage:
     """Open plan tasks for the actor's department (or its own centre), earliest deadline first."""
     stmt = runs.my_tasks(actor)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    total = count_rows(session, stmt)
     rows = session.execute(stmt.limit(page.limit).offset(page.offset)).all()
     items = [
         TaskRead(
@@ -204,7 +204,7 @@ def my_tasks(session: SessionDep, actor: ActorDep, page: PageDep) -> TaskPage:
         )
         for s, r in rows
     ]
-    return TaskPage.of(items, int(total or 0), page)
+    return TaskPage.of(items, total, page)
 
 
 # -- direct reports ------------------------------------------------------------------------------------
