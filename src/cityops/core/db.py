@@ -296,7 +296,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg prepares a statement after 5 runs and PostgreSQL may then keep a generic plan, made without the
     # parameters' values. For a subtree test (`unit_path >= :a AND unit_path < :b`) that plan guesses a narrow
     # range and scans two indexes, even when the subtree is the whole city: the city's capped event count took
-    # 14–23 ms so against 5 ms planned for its values. Planning each run costs ≈ 0.1–0.5 ms on simple reads.
+    # 14–23 ms against 5 ms planned for its values. Planning each run costs ≈ 0.1–0.5 ms on simple reads.
     if "options" not in make_url(url).query:  # an operator's own `?options=` in the URL is left as given
         kwargs.setdefault("connect_args", {}).setdefault("options", "-c plan_cache_mode=force_custom_plan")
     engine = create_engine(url, **kwargs)
