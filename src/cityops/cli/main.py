@@ -75,6 +75,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        timeout_keep_alive=settings.keepalive_seconds,
         log_level="warning",
     )
 

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     host: str = "127.0.0.1"
     port: int = 8000
+    # An idle keep-alive connection is closed after this long. Longer than a reverse proxy's own idle timeout
+    # (nginx keeps upstream connections 60 s), so the proxy never sends a request on a connection the server
+    # is closing at that moment (the request would fail: nginx answers 502 and does not retry a POST).
+    keepalive_seconds: int = Field(75, ge=1, le=3600)
     # Sessions and API tokens live this long.
     token_ttl_hours: int = 12
     # The web session cookie is marked Secure in production (served over HTTPS there).
