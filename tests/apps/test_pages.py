@@ -1,15 +1,19 @@
 """应用台账 in Chromium: the ledger list filters; an application's page moves its status with a reason
 (上线), refuses 贯通实战 without use at three levels and says which level is missing, adds and removes a
-deployment, and shows the history with who moved it and why."""
+deployment, and shows the history with who moved it and why; a city admin previews a bundle's change, confirms
+it (archive, install again, uninstall) and is told why one is refused."""
 
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.apps.models import BundleItem, InstalledBundle
 from cityops.core.actor import Role
+from cityops.core.db import session_scope
 from tests.factories import PASSWORD, login, make_user, report
 from tests.web.conftest import log_in, shot
 
@@ -70,3 +74,60 @@ def test_the_ledger_page_filters_and_moves_an_application(
     page.locator("#app-deployments tr[data-unit=解放碑街道] button").click()
     expect(page.locator("#app-deployments")).to_contain_text("尚未登记部署单位")
     shot(page, "app-ledger.png")
+
+
+def test_a_bundle_is_previewed_then_archived_installed_again_and_uninstalled_from_the_ledger_page(
+    factory: sessionmaker[Session], live_url: str, page: Page
+) -> None:
+    make_user(factory, "bndp_admin", [Role.app_admin], unit_code="500000")
+    log_in(page, live_url, "bndp_admin", PASSWORD)
+    page.goto(f"{live_url}/apps")
+    wages = page.locator("#bundle-list tr[data-bundle=wages] td:nth-child(2)")
+    expect(wages).to_have_text("v1")
+
+    # Uninstall keeping the content: the preview lists every item as kept, and nothing happens until confirmed.
+    page.check("#bundle-list tr[data-bundle=wages] .bundle-uninstall input[name=archive]")
+    page.click("#bundle-list tr[data-bundle=wages] .bundle-uninstall button")
+    expect(page.locator("#bundle-preview h3")).to_have_text("预览：卸载 根治欠薪")
+    expect(page.locator("#bundle-changes tr[data-action=retain]").first).to_contain_text("保留（仍在使用）")
+    expect(page.locator("#bundle-changes tr[data-action=remove]")).to_have_count(0)
+    expect(wages).to_have_text("v1")
+    with session_scope(factory) as s:
+        assert s.get(InstalledBundle, "wages").status == "installed"
+    page.click("#bundle-confirm button")
+    expect(page.locator("#bundle-notice")).to_have_text("根治欠薪：已卸载")
+    expect(wages).to_have_text("未安装 (已归档 v1)")
+    with session_scope(factory) as s:
+        assert s.get(InstalledBundle, "wages").status == "archived"
+
+    # Installed again from the archive.
+    page.click("#bundle-list tr[data-bundle=wages] .bundle-install button")
+    expect(page.locator("#bundle-preview h3")).to_have_text("预览：安装 根治欠薪 v1")
+    page.click("#bundle-confirm button")
+    expect(page.locator("#bundle-notice")).to_have_text("根治欠薪：已安装")
+    expect(wages).to_have_text("v1")
+
+    # Uninstalled for good: the preview says what goes; afterwards the bundle and its content are gone.
+    economy = page.locator("#bundle-list tr[data-bundle=economy] td:nth-child(2)")
+    page.click("#bundle-list tr[data-bundle=economy] .bundle-uninstall button")
+    removed = page.locator("#bundle-changes tr[data-action=remove]")
+    expect(removed.first).to_contain_text("移除")
+    with session_scope(factory) as s:
+        items = s.scalar(select(func.count()).select_from(BundleItem).where(BundleItem.bundle_key == "economy")) or 0
+    expect(page.locator("#bundle-preview p").first).to_have_text(f"移除 {items}")
+    expect(removed).to_have_count(min(items, 200))  # a long diff lists its first 200 and says how many more
+    if items > 200:
+        expect(page.locator("#bundle-preview")).to_contain_text(f"另有 {items - 200} 条未列出")
+    page.click("#bundle-confirm button")
+    expect(page.locator("#bundle-notice")).to_have_text("经济运行监测：已卸载")
+    expect(economy).to_have_text("未安装")
+    with session_scope(factory) as s:
+        assert s.get(InstalledBundle, "economy") is None
+        assert s.scalar(select(func.count()).select_from(BundleItem).where(BundleItem.bundle_key == "economy")) == 0
+
+    # Refused with the reason beside the list: other installed bundles require 民呼我为.
+    page.click("#bundle-list tr[data-bundle=minhu] .bundle-uninstall button")
+    expect(page.locator("#bundle-error")).to_contain_text("民呼我为：突发事件直报快响、高楼消防")
+    expect(page.locator("#bundle-error")).to_contain_text("依赖民呼我为，请先卸载它们")
+    expect(page.locator("#bundle-preview")).to_have_count(0)
+    shot(page, "app-bundles.png")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from cityops.apps import bundles, ledger, usage, views
-from cityops.apps.bundle_files import BundleNotFound, load, shipped_keys
+from cityops.apps.bundle_files import load_shipped
 from cityops.apps.schemas import (
     AppCreate,
     AppDetail,
@@ -92,21 +92,15 @@ def list_bundles(session: SessionDep, actor: ActorDep) -> list[BundleRead]:
     return [BundleRead.model_validate(b) for b in bundles.status(session)]
 
 
-def _shipped(key: str) -> str:
-    if key not in shipped_keys():
-        raise BundleNotFound(f"没有内置应用包 {key!r} / no shipped bundle {key!r}", field="key")
-    return key
-
-
 @router.post("/bundles/{key}/install", response_model=BundleReport)
 def install(key: str, session: SessionDep, actor: ActorDep, dry_run: DryRun = False) -> BundleReport:
-    report = bundles.apply(session, actor, load(_shipped(key)), dry_run=dry_run)
+    report = bundles.apply(session, actor, load_shipped(key), dry_run=dry_run)
     return BundleReport.model_validate(report.as_dict())
 
 
 @router.post("/bundles/{key}/upgrade", response_model=BundleReport)
 def upgrade(key: str, session: SessionDep, actor: ActorDep, dry_run: DryRun = False) -> BundleReport:
-    report = bundles.apply(session, actor, load(_shipped(key)), upgrade=True, dry_run=dry_run)
+    report = bundles.apply(session, actor, load_shipped(key), upgrade=True, dry_run=dry_run)
     return BundleReport.model_validate(report.as_dict())
 
 

@@ -67,6 +67,13 @@ def shipped_keys() -> list[str]:
     return sorted(p.name for p in shipped_root().iterdir() if p.is_dir() and (p / "bundle.yaml").is_file())
 
 
+def load_shipped(key: str) -> Bundle:
+    """A bundle shipped with cityops, by key (not a path: what an API or a page names cannot reach the disk)."""
+    if key not in shipped_keys():
+        raise BundleNotFound(f"没有内置应用包 {key!r} / no shipped bundle {key!r}", field="key")
+    return load(key)
+
+
 def _folder(source: str) -> Traversable:
     if KEY.match(source) and (shipped_root() / source / "bundle.yaml").is_file():
         return shipped_root() / source

@@ -125,24 +125,34 @@ def _snapshots(session: Session, key: str) -> dict[tuple[str, str], BundleItem]:
 
 def _check_versions(installed: InstalledBundle | None, bundle: Bundle, upgrade: bool) -> None:
     if upgrade and installed is None:
-        raise Conflict(f"应用包 {bundle.key} 尚未安装 / not installed; install it first", code="apps.not_installed")
+        raise Conflict(
+            f"应用包{bundle.name}尚未安装 / {bundle.key} is not installed; install it first", code="apps.not_installed"
+        )
     if installed is None or installed.status == "archived":
         return
     if not upgrade and installed.version != bundle.version:
         raise Conflict(
-            f"已安装 {bundle.key} v{installed.version}，请用升级 / v{installed.version} is installed; upgrade instead",
+            f"已安装{bundle.name} v{installed.version}，请用升级 / v{installed.version} is installed; upgrade instead",
             code="apps.use_upgrade",
         )
     if upgrade and bundle.version < installed.version:
         raise Conflict(f"不能降级 v{installed.version} → v{bundle.version} / no downgrades", code="apps.no_downgrade")
 
 
+def _shipped_name(key: str) -> str:
+    try:
+        return load(key).name
+    except BundleNotFound:
+        return key
+
+
 def _check_requires(session: Session, bundle: Bundle) -> None:
     have = set(session.scalars(select(InstalledBundle.key).where(InstalledBundle.status == "installed")))
     missing = [r for r in bundle.requires if r not in have]
     if missing:
+        names = "、".join(_shipped_name(r) for r in missing)
         raise Conflict(
-            f"请先安装 {', '.join(missing)} / install {', '.join(missing)} first",
+            f"请先安装{names} / install {', '.join(missing)} first",
             code="apps.requires_missing",
             missing=missing,
         )
@@ -267,18 +277,20 @@ def uninstall(session: Session, actor: Actor, key: str, *, archive: bool = False
     require_admin(session, actor)
     installed = session.get(InstalledBundle, key)
     if installed is None or installed.status != "installed":
-        raise BundleNotFound(f"应用包 {key} 未安装 / bundle {key} is not installed", field="bundle")
+        raise BundleNotFound(f"应用包{_shipped_name(key)}未安装 / bundle {key} is not installed", field="bundle")
     needed_by = _installed_requiring(session, key)
     if needed_by:
+        names = "、".join(b.name or b.key for b in needed_by)
+        keys = [b.key for b in needed_by]
         raise Conflict(
-            f"应用包 {', '.join(needed_by)} 依赖 {key} / required by {', '.join(needed_by)}",
+            f"{names} 依赖{installed.name or key}，请先卸载它们 / required by {', '.join(keys)}",
             code="apps.required_by",
-            required_by=needed_by,
+            required_by=keys,
         )
     in_use = dependents(session, key)
     if in_use and not archive:
         raise Conflict(
-            f"仍有数据依赖应用包 {key}，不能卸载（可先处理或选择归档）：{'；'.join(in_use[:5])}"
+            f"仍有数据依赖应用包{installed.name or key}，不能卸载（可先处理或选择归档）：{'；'.join(in_use[:5])}"
             f" / live data depends on bundle {key}",
             code="apps.bundle_in_use",
             dependents=in_use,
@@ -307,9 +319,9 @@ def uninstall(session: Session, actor: Actor, key: str, *, archive: bool = False
     return report
 
 
-def _installed_requiring(session: Session, key: str) -> list[str]:
+def _installed_requiring(session: Session, key: str) -> list[InstalledBundle]:
     rows = session.scalars(select(InstalledBundle).where(InstalledBundle.status == "installed"))
-    return sorted(row.key for row in rows if key in (row.requires or []))
+    return sorted((row for row in rows if key in (row.requires or [])), key=lambda row: row.key)
 
 
 def install_all(session: Session, actor: Actor, keys: list[str] | None = None) -> list[Report]:

@@ -5,17 +5,18 @@ that move its status with a reason and add or remove deployments). Same services
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from cityops.apps import bundles, ledger, usage, views
+from cityops.apps.bundle_files import load_shipped
 from cityops.apps.models import App
 from cityops.core.actor import Actor
 from cityops.core.deps import SessionDep, TransactionalRoute
-from cityops.core.errors import Invalid
+from cityops.core.errors import CityOpsError, Invalid
 from cityops.org import service as org
 from cityops.web.deps import PageActor, PageForm, PageFormContext
 from cityops.web.pages import change_or_show, render
@@ -32,28 +33,101 @@ def ledger_page(
     status: Annotated[str, Query(max_length=16)] = "",
     level: Annotated[str, Query(max_length=12)] = "",
     q: Annotated[str, Query(max_length=100)] = "",
+    bundle: Annotated[str, Query(max_length=40)] = "",
+    done: Annotated[str, Query(max_length=16)] = "",
 ) -> HTMLResponse:
-    ledger.require_reader(actor)
-    f = ledger.AppFilter(
-        family=family if family in ledger.FAMILIES or family == "none" else None,
-        status=status if status in ledger.STATUSES else None,
-        level=level if level in ledger.LEVELS else None,
-        q=q or None,
+    notice = {"bundle": bundle, "action": done} if done in BUNDLE_ACTIONS else None
+    return _ledger_page(
+        request,
+        session,
+        actor,
+        ledger.AppFilter(
+            family=family if family in ledger.FAMILIES or family == "none" else None,
+            status=status if status in ledger.STATUSES else None,
+            level=level if level in ledger.LEVELS else None,
+            q=q or None,
+        ),
+        notice=notice,
     )
+
+
+def _ledger_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    f: ledger.AppFilter,
+    *,
+    notice: dict[str, str] | None = None,
+    preview: dict[str, Any] | None = None,
+    refused: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The ledger; for a city-level admin also the bundles, with a dry run's diff (`preview`) awaiting its
+    confirmation, the bundle just changed (`notice`) or why a change was refused (`refused`)."""
+    ledger.require_reader(actor)
     apps = [views.read_app(a) for a in session.scalars(ledger.list_apps(f).limit(500))]
     return render(
         request,
         "apps.html",
+        status_code=status_code,
         actor=actor,
         apps=apps,
         figures=views.ledger_figures(session),
         bundles=bundles.status(session) if ledger.is_city_editor(session, actor) else [],
-        family=family,
-        status=status,
-        level=level,
-        q=q,
+        family=f.family or "",
+        status=f.status or "",
+        level=f.level or "",
+        q=f.q or "",
+        notice=notice,
+        preview=preview,
+        refused=refused,
+        change_names=bundles.ACTION_NAMES,
+        action_names=BUNDLE_ACTIONS,
+        done_names=BUNDLE_DONE,
         names=views.names(session),
     )
+
+
+# What a bundle's buttons do, and how the page names it (Chinese, English).
+BUNDLE_ACTIONS = {"install": ("安装", "install"), "upgrade": ("升级", "upgrade"), "uninstall": ("卸载", "uninstall")}
+BUNDLE_DONE = {
+    "install": ("已安装", "installed"),
+    "upgrade": ("已升级", "upgraded"),
+    "uninstall": ("已卸载", "uninstalled"),
+}
+
+
+@router.post("/apps/bundles/{key}", response_class=HTMLResponse)
+def bundle_action(
+    key: str,
+    form: PageForm,
+    action: Annotated[str, Form(max_length=16)] = "",
+    archive: Annotated[bool, Form()] = False,
+    confirm: Annotated[bool, Form()] = False,
+) -> Response:
+    """A bundle installed, upgraded or uninstalled from the page: first a dry run whose diff the page shows
+    with a button to confirm it; the confirmed change is made, or — refused — the page says why."""
+    session, actor = form.session, form.actor
+
+    def run(dry_run: bool) -> bundles.Report:
+        if action == "uninstall":
+            return bundles.uninstall(session, actor, key, archive=archive, dry_run=dry_run)
+        if action not in BUNDLE_ACTIONS:
+            raise Invalid("未知操作 / unknown action", field="action", code="apps.unknown_bundle_action")
+        return bundles.apply(session, actor, load_shipped(key), upgrade=action == "upgrade", dry_run=dry_run)
+
+    try:
+        report = run(dry_run=not confirm)
+    except CityOpsError as exc:
+        session.rollback()
+        refused = {"bundle": key, "message": exc.detail}
+        return _ledger_page(
+            form.request, session, actor, ledger.AppFilter(), refused=refused, status_code=exc.status_code
+        )
+    if confirm:
+        return RedirectResponse(f"/apps?bundle={key}&done={action}#bundle-list", status_code=303)
+    preview = {**report.as_dict(), "action": action, "archive": archive}
+    return _ledger_page(form.request, session, actor, ledger.AppFilter(), preview=preview)
 
 
 def _app_page(
