@@ -5,15 +5,21 @@ it (archive, install again, uninstall) and is told why one is refused."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.apps import bundle_files
 from cityops.apps.models import BundleItem, InstalledBundle
 from cityops.core.actor import Role
 from cityops.core.db import session_scope
+from cityops.events.models import Category
 from tests.factories import PASSWORD, login, make_user, report
 from tests.web.conftest import log_in, shot
 
@@ -131,3 +137,41 @@ def test_a_bundle_is_previewed_then_archived_installed_again_and_uninstalled_fro
     expect(page.locator("#bundle-error")).to_contain_text("依赖民呼我为，请先卸载它们")
     expect(page.locator("#bundle-preview")).to_have_count(0)
     shot(page, "app-bundles.png")
+
+
+def test_a_newer_shipped_bundle_is_previewed_and_upgraded_from_the_ledger_page(
+    factory: sessionmaker[Session], live_url: str, page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release ships 根治欠薪 v2 with a new keyword: the row offers the upgrade, the preview names the one
+    category it changes and the field, and the confirmed upgrade writes it."""
+    root = tmp_path / "bundles"
+    shutil.copytree(str(bundle_files.shipped_root()), root)
+    meta = yaml.safe_load((root / "wages" / "bundle.yaml").read_text(encoding="utf-8"))
+    meta["version"] = 2
+    (root / "wages" / "bundle.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), encoding="utf-8")
+    categories = yaml.safe_load((root / "wages" / "categories.yaml").read_text(encoding="utf-8"))
+    categories[0]["keywords"].append("专户停发")
+    (root / "wages" / "categories.yaml").write_text(yaml.safe_dump(categories, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(bundle_files, "shipped_root", lambda: root)
+
+    make_user(factory, "bndu_admin", [Role.app_admin], unit_code="500000")
+    log_in(page, live_url, "bndu_admin", PASSWORD)
+    page.goto(f"{live_url}/apps")
+    row = page.locator("#bundle-list tr[data-bundle=wages]")
+    expect(row.locator("td:nth-child(3)")).to_have_text("v2")
+    expect(page.locator("#bundle-list tr[data-bundle=minhu] .bundle-upgrade")).to_have_count(0)  # nothing newer
+    row.locator(".bundle-upgrade button").click()
+    expect(page.locator("#bundle-preview h3")).to_have_text("预览：升级 根治欠薪 v2")
+    changed = page.locator("#bundle-changes tr[data-action=change]")
+    expect(changed).to_have_count(1)
+    expect(changed).to_contain_text("labour.wage_warning")
+    expect(changed).to_contain_text("keywords")
+    expect(row.locator("td:nth-child(2)")).to_have_text("v1")
+    page.click("#bundle-confirm button")
+    expect(page.locator("#bundle-notice")).to_have_text("根治欠薪：已升级")
+    expect(row.locator("td:nth-child(2)")).to_have_text("v2")
+    expect(row.locator(".bundle-upgrade")).to_have_count(0)
+    with session_scope(factory) as s:
+        assert s.get(InstalledBundle, "wages").version == 2
+        category = s.scalar(select(Category).where(Category.code == "labour.wage_warning"))
+        assert "专户停发" in category.keywords
