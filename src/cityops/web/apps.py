@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -125,7 +126,7 @@ def bundle_action(
             form.request, session, actor, ledger.AppFilter(), refused=refused, status_code=exc.status_code
         )
     if confirm:
-        return RedirectResponse(f"/apps?bundle={key}&done={action}#bundle-list", status_code=303)
+        return RedirectResponse(f"/apps?{urlencode({'bundle': key, 'done': action})}#bundles", status_code=303)
     preview = {**report.as_dict(), "action": action, "archive": archive}
     return _ledger_page(form.request, session, actor, ledger.AppFilter(), preview=preview)
 
