@@ -159,6 +159,10 @@ def test_a_newer_shipped_bundle_is_previewed_and_upgraded_from_the_ledger_page(
     page.goto(f"{live_url}/apps")
     row = page.locator("#bundle-list tr[data-bundle=wages]")
     expect(row.locator("td:nth-child(3)")).to_have_text("v2")
+    page.goto(f"{live_url}/apps?lang=en")  # the English page names the bundle and the action in English
+    expect(row.locator("td").first).to_contain_text("Wage arrears (Gen Zhi Qian Xin)")
+    expect(row.locator(".bundle-upgrade button")).to_have_text("Preview upgrade to v2")
+    page.goto(f"{live_url}/apps?lang=zh")
     expect(page.locator("#bundle-list tr[data-bundle=minhu] .bundle-upgrade")).to_have_count(0)  # nothing newer
     row.locator(".bundle-upgrade button").click()
     expect(page.locator("#bundle-preview h3")).to_have_text("预览：升级 根治欠薪 v2")

@@ -350,6 +350,7 @@ def status(session: Session) -> list[dict[str, Any]]:
             {
                 "key": key,
                 "name": b.name if b else (row.name if row else key),
+                "name_en": str(b.meta.get("name_en") or "") if b else "",
                 "available": b.version if b else None,
                 "installed": row.version if row else None,
                 "status": row.status if row else "available",

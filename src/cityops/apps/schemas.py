@@ -110,6 +110,7 @@ class DeploymentIn(InSchema):
 class BundleRead(Schema):
     key: str
     name: str
+    name_en: str = ""
     available: int | None
     installed: int | None
     status: str
