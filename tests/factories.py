@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,19 @@ def login(
     assert r.status_code == 200, r.text
     client.cookies.clear()  # tests authenticate with the bearer token, explicitly
     return Login(username, user_id, r.json()["token"])
+
+
+def page_login(client: TestClient, username: str) -> str:
+    """Log in through the login page, as a browser does: the client keeps the session cookie; the page forms'
+    CSRF token is returned."""
+    client.cookies.clear()
+    page = client.get("/login")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match is not None
+    token = match.group(1)
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 200, r.text
+    return token
 
 
 def department_id(session: Session, unit_code: str, code: str) -> int:

@@ -8,22 +8,11 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.catalog.conftest import World, request_body
-from tests.factories import PASSWORD
-
-
-def _page_login(client: TestClient, username: str) -> str:
-    client.cookies.clear()
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match is not None
-    token = match.group(1)
-    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 200, r.text
-    return token
+from tests.factories import page_login
 
 
 def test_bad_form_input_is_explained_in_chinese(client: TestClient, world: World) -> None:
-    token = _page_login(client, world.street.username)
+    token = page_login(client, world.street.username)
     url = f"/catalog/entries/{world.entry_id}/request"
     short = client.post(
         url, data={"purpose": "看看", "use_from": "2026-01-01", "use_until": "2026-12-31", "csrf_token": token}
@@ -58,12 +47,12 @@ def test_bad_form_input_is_explained_in_chinese(client: TestClient, world: World
 
     r = client.post("/api/catalog/requests", headers=world.street.headers, json=request_body(world.entry_id, ["day"]))
     rid = r.json()["id"]
-    token = _page_login(client, world.provider.username)
+    token = page_login(client, world.provider.username)
     refuse = client.post(f"/catalog/requests/{rid}/answer", data={"decision": "refuse", "csrf_token": token})
     assert refuse.status_code == 422 and "不予同意须写明理由" in refuse.text
     inbox = client.get("/catalog/requests?box=inbox")
     assert "北京时间" in inbox.text and r.json()["ref"] in inbox.text
 
-    _page_login(client, world.other_street.username)
+    page_login(client, world.other_street.username)
     assert client.get(f"/catalog/requests/{rid}").status_code == 404
     assert client.get("/catalog/components").status_code == 200
