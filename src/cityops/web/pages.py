@@ -47,7 +47,14 @@ def _local(value: datetime | str | None, fmt: str = "%m-%d %H:%M") -> str:
     return value.astimezone(CST).strftime(fmt) if value is not None else "—"
 
 
+def _in_lang(text: str, li: int) -> str:
+    """A bilingual message ("中文 / English", as the services raise them) in the page's language; a text with
+    no English half stays whole."""
+    return text.split(" / ")[0] if li == 0 else text.split(" / ", 1)[-1]
+
+
 templates.env.filters["local"] = _local
+templates.env.filters["in_lang"] = _in_lang
 FEED_ACTIONS = ("receive", "overdue", "escalate", "return", "close", "supervise", "alarm")
 
 
