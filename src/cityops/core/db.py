@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from operator import itemgetter
 from typing import Any, TypeAlias
 
@@ -180,46 +181,64 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suf
     """
     if not rows:
         return
-    table = model.__table__
-    dialect = session.get_bind().dialect
-    cols, data = _bound_rows(table, dialect, rows)
-    quote = dialect.identifier_preparer.quote
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    # Identifiers come from our own table metadata, quoted; values are bound parameters.
-    columns, marks = ", ".join(quote(c) for c in cols), "(" + ", ".join(mark for _ in cols) + ")"
-    head = f"INSERT INTO {quote(table.name)} ({columns}) VALUES "  # noqa: S608
+    plan = _insert_plan(model.__table__, tuple(rows[0]), session.get_bind().dialect)
+    data = plan.bind(rows)
     if len(data) > FEW_ROWS:
-        session.connection().exec_driver_sql(f"{head}{marks} {suffix}", data)
+        session.connection().exec_driver_sql(f"{plan.head}{plan.marks} {suffix}", data)
         return
     # A few rows (one request's) go as one statement of several VALUES: psycopg runs executemany in pipeline
     # mode, a sync more per statement, which costs a single create more than the rows themselves.
     flat = tuple(v for row in data for v in row)
-    session.connection().exec_driver_sql(f"{head}{', '.join([marks] * len(data))} {suffix}", flat)
+    session.connection().exec_driver_sql(f"{plan.head}{', '.join([plan.marks] * len(data))} {suffix}", flat)
 
 
-def _bound_rows(table: Any, dialect: Dialect, rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """The columns to insert (the rows' keys, then the defaulted ones) and each row's bound values."""
-    given = list(rows[0])
+@dataclass(frozen=True)
+class _InsertPlan:
+    """What `bulk_insert` works out once per (table, keys given, dialect): the columns in order (the rows'
+    keys, then the defaulted ones), the statement's head, and how each value is bound. A single create
+    inserts six rows of six tables; working this out on every call cost a fifth of its server time."""
+
+    cols: list[str]
+    head: str
+    marks: str
+    getter: Any
+    given: int
+    made: list[tuple[int, Any]]  # defaults made fresh per row (default=dict)
+    extra: list[Any]  # the defaulted columns' values, scalar ones already bound
+    processors: list[tuple[int, Any, bool]]  # (position, bind processor, memoised per batch)
+
+    def bind(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        getter, extra, made, n = self.getter, self.extra, self.made, self.given
+        active = [(i, _memo(p) if memo else p) for i, p, memo in self.processors]
+        data: list[tuple[Any, ...]] = []
+        for r in rows:
+            values = [*getter(r), *extra] if n > 1 else [getter(r), *extra]
+            for i, factory in made:
+                values[i] = factory()
+            for i, proc in active:
+                values[i] = proc(values[i])
+            data.append(tuple(values))
+        return data
+
+
+@lru_cache(maxsize=512)
+def _insert_plan(table: Any, given: tuple[str, ...], dialect: Dialect) -> _InsertPlan:
     defaults = _scalar_defaults(table, set(given))
-    cols = given + [c for c, _ in defaults]
+    cols = [*given, *(c for c, _ in defaults)]
     processor = {i: p for i, c in enumerate(cols) if (p := _fast_processor(table.c[c].type, dialect)) is not None}
     n = len(given)
-    made = [(n + k, v) for k, (_, v) in enumerate(defaults) if callable(v)]  # fresh per row (default=dict)
+    made = [(n + k, v) for k, (_, v) in enumerate(defaults) if callable(v)]
     # A scalar default is the same for every row: bound-processed once here, not once per row.
     extra = [v if callable(v) or n + k not in processor else processor[n + k](v) for k, (_, v) in enumerate(defaults)]
     per_row = set(range(n)) | {i for i, _ in made}
-    memo_cols = {c for c in cols if isinstance(table.c[c].type, UTCDateTime)}
-    active = [(i, _memo(p) if cols[i] in memo_cols else p) for i, p in processor.items() if i in per_row]
-    getter = itemgetter(*given)
-    data: list[tuple[Any, ...]] = []
-    for r in rows:
-        values = [*getter(r), *extra] if n > 1 else [getter(r), *extra]
-        for i, factory in made:
-            values[i] = factory()
-        for i, proc in active:
-            values[i] = proc(values[i])
-        data.append(tuple(values))
-    return cols, data
+    # A batch's rows share few distinct times (a batch's `now`, a few deadlines): each converted once.
+    processors = [(i, p, isinstance(table.c[cols[i]].type, UTCDateTime)) for i, p in processor.items() if i in per_row]
+    quote = dialect.identifier_preparer.quote
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    # Identifiers come from our own table metadata, quoted; values are bound parameters.
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) VALUES "  # noqa: S608
+    marks = "(" + ", ".join(mark for _ in cols) + ")"
+    return _InsertPlan(cols, head, marks, itemgetter(*given), n, made, extra, processors)
 
 
 def adopt(session: Session, model: Any, row: dict[str, Any]) -> Any:
@@ -227,15 +246,24 @@ def adopt(session: Session, model: Any, row: dict[str, Any]) -> Any:
     back (a single report answers with its event: one round trip fewer). It carries the row's values and
     the same Python-side defaults; a column filled by the database itself is loaded on first access."""
     values = dict(row)
-    for column, default in _scalar_defaults(model.__table__, set(row)):
+    defaults, nulls = _left_out(model.__table__, tuple(row))
+    for column, default in defaults:
         values[column] = default() if callable(default) else default
-    for column in model.__table__.columns:  # left out, no default of any kind: bulk_insert wrote NULL
-        if column.key not in values and column.server_default is None and not column.primary_key:
-            values[column.key] = None
+    values.update(dict.fromkeys(nulls))
     obj = model(**values)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+@lru_cache(maxsize=256)
+def _left_out(table: Any, given: tuple[str, ...]) -> tuple[list[tuple[str, Any]], list[str]]:
+    """For a row of `given` keys: the defaulted columns left out, and those left out with no default of any
+    kind (bulk_insert wrote NULL)."""
+    defaults = _scalar_defaults(table, set(given))
+    filled = set(given) | {c for c, _ in defaults}
+    nulls = [c.key for c in table.columns if c.key not in filled and c.server_default is None and not c.primary_key]
+    return defaults, nulls
 
 
 def _scalar_defaults(table: Any, given: set[str]) -> list[tuple[str, Any]]:
