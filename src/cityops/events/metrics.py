@@ -16,6 +16,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -86,7 +87,7 @@ def upsert(session: Session, model: Any, keys: list[str], rows: list[dict[str, A
     table = quote(model.__table__.name)
     sets = ", ".join(f"{quote(f)} = {table}.{quote(f)} + excluded.{quote(f)}" for f in fields)
     suffix = f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {sets}"
-    rows.sort(key=lambda r: tuple(r[k] for k in keys))  # a fixed order: concurrent upserts cannot deadlock
+    rows.sort(key=itemgetter(*keys))  # a fixed order: concurrent upserts cannot deadlock
     bulk_insert(session, model, rows, suffix=suffix)
 
 
