@@ -139,9 +139,11 @@ class Served:
 
 
 @contextmanager
-def serving(database_url: str, workers: int, *, seed_events: int = 0) -> Iterator[Served]:
+def serving(database_url: str, workers: int, *, seed_events: int = 0, table_events: int = 0) -> Iterator[Served]:
     """A real `cityops serve` on a prepared database (migrated, with the Chongqing tree and catalogue), a
-    grid worker's token, some streets to report in and, if asked, a few events to read."""
+    grid worker's token, some streets to report in and, if asked, a few events to read (`seed_events`, made
+    through the API) in a table of at least `table_events` (filled by bulk intake first)."""
+    from cityops.bench.intake import fill_to
     from cityops.core.actor import Role, system_actor
     from cityops.core.auth import User, create_user
     from cityops.core.db import make_engine, session_scope
@@ -152,6 +154,7 @@ def serving(database_url: str, workers: int, *, seed_events: int = 0) -> Iterato
 
     username, password = f"bench_http_{os.getpid()}_{workers}", "BenchHttp2026!"
     engine = make_engine(database_url)
+    fill_to(session_factory(engine), table_events)
     with session_scope(session_factory(engine)) as s:
         unit = get_by_code(s, "500000")
         codes = s.scalars(select(OrgUnit.code).where(OrgUnit.level == "street").order_by(OrgUnit.code))
@@ -245,6 +248,9 @@ def run(database_url: str, *, clients: int = 50, seconds: int = 60, workers: int
     )
 
 
+TABLE_EVENTS = 100_000  # about a week of Chongqing's grassroots matters (4.9 million a year)
+
+
 def run_open(
     database_url: str,
     *,
@@ -253,14 +259,16 @@ def run_open(
     seconds: int = 30,
     workers: int = 1,
     warmup: int = 5,
+    table_events: int = TABLE_EVENTS,
 ) -> BenchResult:
     """Open loop at a fixed offered rate of creates and reads; the baseline is /api/health at the same rate.
     The first `warmup` seconds after the servers start are offered the same load but reported apart: a fresh
     process (and each fresh PostgreSQL session) does about twice the work per request until its caches fill,
-    which is the figure after a restart, not the one traffic sees for the rest of the day."""
+    which is the figure after a restart, not the one traffic sees for the rest of the day. The reads run
+    against a table of at least `table_events` events (a fresh table would make every list cheap)."""
     from cityops.bench import http_open
 
-    with serving(database_url, workers, seed_events=50) as srv:
+    with serving(database_url, workers, seed_events=50, table_events=table_events) as srv:
 
         def offer(health_only: bool) -> tuple[http_open.Mix, http_open.Mix]:
             return http_open.drive(
@@ -291,7 +299,8 @@ def run_open(
         name=f"http: open loop {create_rate:g} creates/s + {read_rate:g} reads/s, {workers} process(es), "
         f"{_backend(database_url)}",
         what=(
-            f"{seconds} s offered on loopback after {warmup} s of warm-up; {http_open.describe(ours)}; "
+            f"{seconds} s offered on loopback after {warmup} s of warm-up, against a table of ≥ {table_events:,} "
+            f"events; {http_open.describe(ours)}; "
             f"the machine's CPUs {busy:.0%} busy{warm_up}"
         ),
         ours=p99,

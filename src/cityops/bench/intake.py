@@ -8,7 +8,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.bench import BenchResult
@@ -71,6 +71,19 @@ def make_items(session: Session, n: int, seed: int = 11) -> list[IntakeItem]:
                 )
             )
     return items
+
+
+def fill_to(factory: sessionmaker[Session], events: int, *, batch: int = 5_000) -> int:
+    """Bring the event table up to `events` rows through bulk intake (a bench that reads wants a city's
+    table, not a fresh one); the rows it added."""
+    actor = system_actor("system:bench")
+    with session_scope(factory, write=False) as s:
+        have = s.scalar(select(func.count(Event.id))) or 0
+        items = make_items(s, max(0, events - have), seed=100_000 + have) if have < events else []
+    for i in range(0, len(items), batch):
+        with session_scope(factory) as s:
+            intake_many(s, actor, items[i : i + batch])
+    return len(items)
 
 
 def run(engine: Engine, factory: sessionmaker[Session], *, events: int = 100_000, batch: int = 5_000) -> BenchResult:
