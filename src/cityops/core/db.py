@@ -196,7 +196,7 @@ def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]], *, suf
 class _InsertPlan:
     """What `bulk_insert` works out once per (table, keys given, dialect): the columns in order (the rows'
     keys, then the defaulted ones), the statement's head, and how each value is bound. A single create
-    inserts six rows of six tables; working this out on every call cost a fifth of its server time."""
+    inserts six rows of six tables; working this out on every call took about a fifth of its server thread."""
 
     cols: list[str]
     head: str
