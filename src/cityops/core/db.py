@@ -198,14 +198,14 @@ class _InsertPlan:
     keys, then the defaulted ones), the statement's head, and how each value is bound. A single create
     inserts six rows of six tables; working this out on every call took about a fifth of its server thread."""
 
-    cols: list[str]
+    cols: tuple[str, ...]
     head: str
     marks: str
     getter: Any
     given: int
-    made: list[tuple[int, Any]]  # defaults made fresh per row (default=dict)
-    extra: list[Any]  # the defaulted columns' values, scalar ones already bound
-    processors: list[tuple[int, Any, bool]]  # (position, bind processor, memoised per batch)
+    made: tuple[tuple[int, Any], ...]  # defaults made fresh per row (default=dict)
+    extra: tuple[Any, ...]  # the defaulted columns' values, scalar ones already bound
+    processors: tuple[tuple[int, Any, bool], ...]  # (position, bind processor, memoised per batch)
 
     def bind(self, rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         getter, extra, made, n = self.getter, self.extra, self.made, self.given
@@ -238,7 +238,7 @@ def _insert_plan(table: Any, given: tuple[str, ...], dialect: Dialect) -> _Inser
     # Identifiers come from our own table metadata, quoted; values are bound parameters.
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in cols)}) VALUES "  # noqa: S608
     marks = "(" + ", ".join(mark for _ in cols) + ")"
-    return _InsertPlan(cols, head, marks, itemgetter(*given), n, made, extra, processors)
+    return _InsertPlan(tuple(cols), head, marks, itemgetter(*given), n, tuple(made), tuple(extra), tuple(processors))
 
 
 def adopt(session: Session, model: Any, row: dict[str, Any]) -> Any:

@@ -50,7 +50,6 @@ class RoutingContext:
     codes: dict[str, int] = field(default_factory=dict)  # unit code -> id (units in force)
     unit_names: dict[int, str] = field(default_factory=dict)
     department_names: dict[int, str] = field(default_factory=dict)
-    root_paths: set[str] = field(default_factory=set)  # the tops of the tree in force (one: the city)
     _chains: dict[int, list[UnitInfo]] = field(default_factory=dict)
     _children: dict[int, list[UnitInfo]] | None = None
     _departments_of: dict[int, list[tuple[int, str]]] | None = None
@@ -107,8 +106,6 @@ def _build(session: Session, sig: Hashable) -> RoutingContext:
     for uid, name, level, path, code in rows:
         ctx.units[uid] = UnitInfo(uid, name, level, path, code or "")
         ctx.unit_names[uid] = name
-        if path.count("/") == 2:
-            ctx.root_paths.add(path)
         if code:
             ctx.codes[code] = uid
     for did, unit_id, code, name in session.execute(

@@ -20,7 +20,8 @@ def _names(session: Session, known: Mapping[int, str], ids: set[int], id_col: An
     """Names for `ids` from the per-process view, querying only for those it lacks."""
     names = {i: known[i] for i in ids if i in known}
     if missing := ids - names.keys():
-        names.update(session.execute(select(id_col, name_col).where(id_col.in_(missing))).tuples())
+        # Pairs, not the Result itself: a Result has keys() (its columns), so dict.update took it for a mapping.
+        names.update((i, n) for i, n in session.execute(select(id_col, name_col).where(id_col.in_(missing))))
     return names
 
 
