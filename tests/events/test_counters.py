@@ -89,3 +89,29 @@ def test_folding_past_days_keeps_every_figure_and_leaves_one_row_per_key(
         select(func.count(distinct(EventStat.shard))).where(EventStat.day == today - timedelta(days=1))
     )
     assert shards_yesterday is not None and shards_yesterday > 1  # yesterday and today are left to their writers
+
+
+def test_the_category_less_total_equals_the_sum_of_every_category(session: Session) -> None:
+    """The cockpit reads each unit's total row (category 0); it must equal the per-category rows summed, and a
+    listing by category must not show the total as a category of its own."""
+    actor = system_actor("system:test")
+    reports = [("municipal.streetlight_fault", 3), ("environment.noise", 2)]
+    for code, n in reports:
+        for i in range(n):
+            intake_one(
+                session,
+                actor,
+                IntakeItem(category=code, description=f"{code} {i}", address=STREETS[i % 2], source="import"),
+            )
+    session.commit()
+    today = metrics.local_day(clock.now())
+    city = unit(session, "500000")
+    categories = session.scalars(
+        select(EventStat.category_id).where(EventStat.category_id != metrics.ALL_CATEGORIES).distinct()
+    ).all()
+    total = metrics.figures(session, [city.id], today, today)[city.id]
+    per_category = metrics.figures(session, [city.id], today, today, category_ids=list(categories))[city.id]
+    assert total == per_category and total.received == 5 == len(session.scalars(select(Event)).all())
+    listed = metrics.by_category(session, city.id, today, today)
+    assert sorted(n for _, n in listed) == [2, 3] and metrics.ALL_CATEGORIES not in dict(listed)
+    assert metrics.trend(session, city.id, today, today) == [(today, 5, 0)]

@@ -8,6 +8,7 @@ leaves behind, built in minutes instead of hours."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import time
 from datetime import timedelta
@@ -130,16 +131,18 @@ def _derive_counters(con: sqlite3.Connection) -> None:
     shard = f"CASE WHEN date(e.received_at, '+8 hours') >= '{recent}' THEN e.id % {SHARDS} ELSE 0 END"
     con.execute("DELETE FROM event_stat")
     con.execute("DELETE FROM event_gauge")
-    for level in ("unit_id", "district", "city"):
+    # Each category's row and the category-less total (metrics.ALL_CATEGORIES), as metrics.count keeps them.
+    for level, category in itertools.product(("unit_id", "district", "city"), ("e.category_id", "0")):
         con.execute(
             f"INSERT INTO event_stat (unit_id, day, category_id, shard, received, closed, closed_on_time, "
             f"handling_seconds, returned, went_overdue, rated, satisfied) "
-            f"SELECT bu.{level}, date(e.received_at, '+8 hours'), e.category_id, {shard}, count(*), "
+            f"SELECT bu.{level}, date(e.received_at, '+8 hours'), {category}, {shard}, count(*), "
             f"sum(e.status = 'closed'), coalesce(sum(e.status = 'closed' AND e.closed_at <= e.due_at), 0), "
             f"total((julianday(e.closed_at) - julianday(e.received_at)) * 86400), "
             f"0, coalesce(sum(e.closed_at > e.due_at), 0), 0, 0 "
             f"FROM event e JOIN bu ON bu.unit_id = e.unit_id GROUP BY 1, 2, 3, 4"
         )
+    for level in ("unit_id", "district", "city"):
         con.execute(
             f"INSERT INTO event_gauge (unit_id, shard, open, overdue) SELECT bu.{level}, e.id % {SHARDS}, "
             f"count(*), 0 FROM event e JOIN bu ON bu.unit_id = e.unit_id WHERE e.status = 'dispatched' GROUP BY 1, 2"

@@ -8,6 +8,11 @@ No hot rows: every create used to update the city's counter row for today, so on
 writers queued on that one row lock. Each key is now split into shards; a transaction adds all its deltas
 to one shard picked at random (`Settings.counter_shards`, 8 on PostgreSQL), and readers sum the shards.
 Figures stay exact (a sum of deltas is order-free) and reads touch a few more rows, not more events.
+
+Every delta is also added to the key's category-less total (`ALL_CATEGORIES`, category id 0, which no
+category has), so a unit's figures over all categories — the cockpit's, the trend's — sum one row per day
+and shard instead of one per category: on PostgreSQL today's 8 shards × every category made the city's
+summary sum ≈ 11,000 rows. The per-category rows still answer "by category" and a category filter.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ STAT_FIELDS = (
     "reworked",
 )
 SATISFIED = frozenset({"satisfied", "basically_satisfied"})
+ALL_CATEGORIES = 0  # the category id of a key's total over every category (no category has id 0)
 
 
 def centre_units(path: str) -> list[int]:
@@ -56,9 +62,10 @@ def count(session: Session, path: str, at: datetime, category_id: int, **deltas:
     acc: dict[tuple[int, date, int], dict[str, float]] = session.info.setdefault(_STATS, {})
     day = local_day(at)
     for unit_id in centre_units(path):
-        row = acc.setdefault((unit_id, day, category_id), defaultdict(float))
-        for name, value in deltas.items():
-            row[name] += value
+        for key in ((unit_id, day, category_id), (unit_id, day, ALL_CATEGORIES)):
+            row = acc.setdefault(key, defaultdict(float))
+            for name, value in deltas.items():
+                row[name] += value
 
 
 def gauge(session: Session, path: str, *, open: int = 0, overdue: int = 0) -> None:
@@ -194,7 +201,9 @@ def _sums(stmt_where: list[Any], group: Any | None = None) -> Any:
 # costs the database (construction and cache-key generation; a reused statement memoizes its key).
 _UNITS: Any = bindparam("unit_ids", expanding=True)
 _IN_PERIOD = [EventStat.day >= bindparam("since"), EventStat.day <= bindparam("until")]
-_FIGURES = _sums([EventStat.unit_id.in_(_UNITS), *_IN_PERIOD], EventStat.unit_id)
+_TOTAL = EventStat.category_id == ALL_CATEGORIES
+_PER_CATEGORY = EventStat.category_id != ALL_CATEGORIES
+_FIGURES = _sums([EventStat.unit_id.in_(_UNITS), *_IN_PERIOD, _TOTAL], EventStat.unit_id)
 _FIGURES_OF_CATEGORIES = _sums(
     [EventStat.unit_id.in_(_UNITS), *_IN_PERIOD, EventStat.category_id.in_(bindparam("category_ids", expanding=True))],
     EventStat.unit_id,
@@ -207,7 +216,7 @@ _GAUGE_SUMS = (
 _RECEIVED = func.sum(EventStat.received)
 _BY_CATEGORY = (
     select(EventStat.category_id, _RECEIVED)
-    .where(EventStat.unit_id == bindparam("unit_id"), *_IN_PERIOD)
+    .where(EventStat.unit_id == bindparam("unit_id"), *_IN_PERIOD, _PER_CATEGORY)
     .group_by(EventStat.category_id)
     .order_by(_RECEIVED.desc())
     .limit(bindparam("limit"))
@@ -254,7 +263,7 @@ def by_category(session: Session, unit_id: int, since: date, until: date, limit:
 def trend(session: Session, unit_id: int, since: date, until: date) -> list[tuple[date, int, int]]:
     stmt = (
         select(EventStat.day, func.sum(EventStat.received), func.sum(EventStat.closed))
-        .where(EventStat.unit_id == unit_id, EventStat.day >= since, EventStat.day <= until)
+        .where(EventStat.unit_id == unit_id, EventStat.day >= since, EventStat.day <= until, _TOTAL)
         .group_by(EventStat.day)
         .order_by(EventStat.day)
     )
