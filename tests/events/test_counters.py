@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session
 
@@ -115,3 +116,19 @@ def test_the_category_less_total_equals_the_sum_of_every_category(session: Sessi
     listed = metrics.by_category(session, city.id, today, today)
     assert sorted(n for _, n in listed) == [2, 3] and metrics.ALL_CATEGORIES not in dict(listed)
     assert metrics.trend(session, city.id, today, today) == [(today, 5, 0)]
+
+
+def test_committing_transactions_on_postgresql_claim_different_shards(engine: Engine) -> None:
+    """Two transactions committing at once never add to the same counter row while a shard is free: the
+    second waits on nobody's row lock. When every shard is held the pick falls back to chance."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers take turns, on one shard")
+    factory = session_factory(engine, Settings(env="test", counter_shards=2))
+    with factory() as a, factory() as b, factory() as c:
+        first, second = metrics.pick_shard(a), metrics.pick_shard(b)
+        assert {first, second} == {0, 1}
+        assert metrics.pick_shard(c) in (0, 1)  # both held: any shard, the writer may wait
+        a.commit()  # a's shard is free again at its commit
+        assert metrics.pick_shard(c) == first
+        b.rollback()
+        c.rollback()

@@ -8,6 +8,9 @@ No hot rows: every create used to update the city's counter row for today, so on
 writers queued on that one row lock. Each key is now split into shards; a transaction adds all its deltas
 to one shard picked at random (`Settings.counter_shards`, 8 on PostgreSQL), and readers sum the shards.
 Figures stay exact (a sum of deltas is order-free) and reads touch a few more rows, not more events.
+On PostgreSQL the shard is not left to chance: a committing transaction claims one no other committing
+transaction holds (`pg_try_advisory_xact_lock`, released at its commit, the same moment as its counter
+row locks), so writers wait on each other's counter rows only when every shard is mid-commit at once.
 
 Every delta is also added to the key's category-less total (`ALL_CATEGORIES`, category id 0, which no
 category has), so a unit's figures over all categories — the cockpit's, the trend's — sum one row per day
@@ -24,7 +27,7 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from cityops.core.db import bulk_insert
@@ -108,13 +111,35 @@ def shard_count(session: Session) -> int:
     return 8 if session.get_bind().dialect.name == "postgresql" else 1
 
 
+# The advisory-lock key space of counter shards (an arbitrary constant no other lock in cityops uses).
+_SHARD_LOCKS = 0x636E7472
+# Without ORDER BY the scan yields the array in order and LIMIT stops at the first lock taken, so one
+# shard is locked (the lock is only a hint to spread writers: figures never depend on it).
+_CLAIM_SHARD = text(
+    "SELECT s FROM unnest(CAST(:order AS integer[])) AS s WHERE pg_try_advisory_xact_lock(:space, s) LIMIT 1"
+)
+
+
+def pick_shard(session: Session) -> int:
+    """The shard this transaction adds its deltas to: on PostgreSQL one no other committing transaction
+    holds (tried in a random order, so idle shards share the load); when all are held, or on SQLite
+    (whose writers take turns anyway), one at random."""
+    order = list(range(shard_count(session)))
+    _SHARD_PICK.shuffle(order)
+    if len(order) > 1 and session.get_bind().dialect.name == "postgresql":
+        claimed = session.execute(_CLAIM_SHARD, {"order": order, "space": _SHARD_LOCKS}).scalar()
+        if claimed is not None:
+            return int(claimed)
+    return order[0]
+
+
 def flush(session: Session) -> None:
     stats = session.info.pop(_STATS, None)
     gauges = session.info.pop(_GAUGES, None)
     depts = session.info.pop(_DEPTS, None)
     if not (stats or gauges or depts):
         return
-    shard = _SHARD_PICK.randrange(shard_count(session))
+    shard = pick_shard(session)
     if stats:
         # One upsert per set of fields that moved (a bulk intake moves only `received`): rows carry and
         # update just those; the other columns start at their default 0.
