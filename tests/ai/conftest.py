@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.ai import corpus, service, training
+from cityops.core import outbox
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
 from cityops.core.outbox import OutboxMessage
@@ -49,10 +50,11 @@ def answer_received(factory: sessionmaker[Session]) -> int:
 
     with session_scope(factory) as s:
         payloads = [
-            dict(m.payload)
+            payload
             for m in s.scalars(
                 select(OutboxMessage).where(OutboxMessage.topic == "event.received").order_by(OutboxMessage.id)
             )
+            for payload in outbox.payloads_of(dict(m.payload))
         ]
     for payload in payloads:
         with session_scope(factory) as s:

@@ -113,14 +113,16 @@ class Worker:
         return self._drain(outbox.OutboxMessage, lambda row: self._deliver_to_subscribers(row.topic), is_job=False)
 
     def _deliver_to_subscribers(self, topic: str) -> Any:
-        """Every subscriber of the topic, in one transaction: one failing means all are retried together
-        (their database effects were rolled back with it), so each effect happens once. A topic nobody
+        """Every subscriber of the topic, for each payload the row carries, in one transaction: one failing
+        means all are retried together (their database effects were rolled back with it; a shared row is
+        split first, `outbox.split`), so each effect happens once. A topic nobody
         subscribes to is simply marked delivered (the row stays as a log until retention purges it)."""
         handlers = self.hooks.handlers_for(topic)
 
-        def deliver(session: Session, payload: dict[str, Any]) -> None:
-            for handler in handlers:
-                handler(session, payload)
+        def deliver(session: Session, stored: dict[str, Any]) -> None:
+            for payload in outbox.payloads_of(stored):
+                for handler in handlers:
+                    handler(session, payload)
 
         return deliver
 
@@ -133,9 +135,10 @@ class Worker:
             row = s.get(outbox.OutboxMessage, row_id)
             if row is None or row.status != leases.RUNNING or row.lease_owner != self.owner:
                 return False
-            topic, payload = row.topic, dict(row.payload)
-        for deliver in self.hooks.external_for(topic):
-            deliver(self.hooks, payload)
+            topic, payloads = row.topic, outbox.payloads_of(dict(row.payload))
+        for payload in payloads:
+            for deliver in self.hooks.external_for(topic):
+                deliver(self.hooks, dict(payload))
         return True
 
     def _drain(self, model: Any, resolve: Any, *, is_job: bool) -> int:
@@ -175,7 +178,7 @@ class Worker:
                     self.stats.messages_failed += 1
                 with session_scope(self.factory) as s:
                     row = leases.lock_own(s, model, row_id, self.owner)
-                    if row is not None:
+                    if row is not None and (is_job or not outbox.split(s, row, error, clock.now())):
                         leases.mark_failed(row, error, clock.now(), max_attempts=self.max_attempts)
         return done
 
