@@ -32,7 +32,7 @@ def test_an_import_shares_rows_and_every_subscriber_sees_each_event_once(engine:
             )
             for i in range(45)
         ]
-        made = [r.event_id for r in intake_many(s, system_actor("system:test"), items)]
+        made = [r.event_id for r in intake_many(s, system_actor("system:test"), items) if r.event_id is not None]
     with factory() as s:
         rows = s.scalar(
             select(func.count()).select_from(outbox.OutboxMessage).where(outbox.OutboxMessage.topic == "event.received")
@@ -42,4 +42,4 @@ def test_an_import_shares_rows_and_every_subscriber_sees_each_event_once(engine:
     while worker.deliver_outbox():
         pass
     assert worker.stats.messages_failed == 0  # the platform's own subscribers (plans, ai, risks, wages) too
-    assert sorted(seen) == sorted(made) and len(set(made)) == 45
+    assert len(set(made)) == 45 and sorted(seen) == sorted(made)
