@@ -38,3 +38,31 @@ def test_an_idle_connection_is_kept_past_five_seconds_and_closed_after_the_confi
         closed.close()
     finally:
         stop(*servers)
+
+
+@pytest.mark.skipif(IS_PG, reason="HTTP behaviour, the same on either database")
+def test_the_open_loop_bench_sends_again_on_a_connection_the_server_closed_while_idle(db_url: str) -> None:
+    """`cityops bench http`'s open loop against a server that closes idle connections after 1 s: a request on
+    such a connection finds no answer; the client opens a new one and sends again, as a proxy would, instead of
+    counting an error the server never made."""
+    from cityops.bench import http_open
+
+    port = _free_port()
+    server = start_server(db_url, port, CITYOPS_KEEPALIVE_SECONDS="1")
+    try:
+        mix, _ = http_open.drive(
+            [f"http://127.0.0.1:{port}"],
+            "",
+            create_rate=0,
+            read_rate=1.2,  # two connections, each idle ≈ 1.7 s between its requests
+            seconds=8,
+            streets=[],
+            event_ids=[],
+            health_only=True,
+            pool=2,
+        )
+    finally:
+        stop(server)
+    health = mix.load("health")
+    assert not health.errors, health.errors
+    assert len(health.latencies_ms) >= 4 and health.retried >= 1

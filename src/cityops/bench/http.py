@@ -31,6 +31,7 @@ class Load:
     latencies_ms: list[float] = field(default_factory=list)
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    retried: int = 0  # requests sent again because the server had closed their kept-alive connection
 
     def pct(self, q: float) -> float:
         if not self.latencies_ms:

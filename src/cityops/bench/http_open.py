@@ -14,11 +14,17 @@ import queue
 import random
 import threading
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from cityops.bench.http import CATEGORIES, Load
 
 READS = ("/api/metrics", "/api/events?limit=20", "event")
+# How a request fails on a kept-alive connection the server has already closed (RemoteDisconnected is a
+# ConnectionResetError): nothing was answered, so the request may be sent again on a new connection.
+STALE = (ConnectionResetError, BrokenPipeError)
 
 
 @dataclass
@@ -34,6 +40,7 @@ class Mix:
         merged = Load(seconds=self.seconds)
         for part in self.loads.values():
             merged.latencies_ms.extend(part.latencies_ms)
+            merged.retried += part.retried
             for k, v in part.errors.items():
                 merged.errors[k] = merged.errors.get(k, 0) + v
         return merged
@@ -61,8 +68,10 @@ def _send(
     headers: dict[str, str],
     streets: list[str],
     event_ids: list[int],
+    run: str,
 ) -> int:
-    """One request of `kind` (health, create, event, or a path to read); its HTTP status."""
+    """One request of `kind` (health, create, event, or a path to read); its HTTP status. A create carries
+    an idempotency key unique to the run and the request, so sending it again is safe."""
     if kind == "health":
         conn.request("GET", "/api/health", headers=headers)
     elif kind == "create":
@@ -71,6 +80,7 @@ def _send(
             "description": f"开环压测 第{n}条：路面问题",
             "unit_code": rng.choice(streets),
             "source": "grid_worker",
+            "idempotency_key": f"open-loop-{run}-{n}",
         }
         conn.request("POST", "/api/events", body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
     elif kind == "event":
@@ -80,6 +90,46 @@ def _send(
     response = conn.getresponse()
     response.read()
     return response.status
+
+
+class _Connections:
+    """One client thread's kept-alive connection to each server process."""
+
+    def __init__(self, addresses: list[list[str]]) -> None:
+        self.addresses = addresses
+        self.conns = [self._open(a) for a in addresses]
+        self.used = [False] * len(addresses)
+
+    @staticmethod
+    def _open(address: list[str]) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(address[0], int(address[1]), timeout=30)
+
+    def _renew(self, j: int) -> None:
+        self.conns[j].close()
+        self.conns[j], self.used[j] = self._open(self.addresses[j]), False
+
+    def send(self, j: int, request: Callable[[http.client.HTTPConnection], int]) -> tuple[int | str, bool]:
+        """(the HTTP status, or the name of the failure; whether the request was sent a second time)."""
+        retried = False
+        try:
+            try:
+                status = request(self.conns[j])
+            except STALE:
+                if not self.used[j]:
+                    raise
+                # A kept-alive connection the server closed while it sat idle: open a new one and send again,
+                # as browsers and reverse proxies do (a create's idempotency key makes a repeat harmless).
+                self._renew(j)
+                status, retried = request(self.conns[j]), True
+        except (OSError, http.client.HTTPException) as exc:
+            self._renew(j)
+            return type(exc).__name__, retried
+        self.used[j] = True
+        return status, retried
+
+    def close(self) -> None:
+        for conn in self.conns:
+            conn.close()
 
 
 def drive(
@@ -105,37 +155,30 @@ def drive(
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     due: queue.Queue[tuple[float, str] | None] = queue.Queue()
 
-    def request(conn: http.client.HTTPConnection, kind: str, n: int, rng: random.Random) -> int:
-        return _send(conn, "health" if health_only else kind, n, rng, headers, streets, event_ids)
+    run = uuid.uuid4().hex[:12]
 
-    def connect(address: list[str]) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection(address[0], int(address[1]), timeout=30)
+    def request(conn: http.client.HTTPConnection, kind: str, n: int, rng: random.Random) -> int:
+        return _send(conn, "health" if health_only else kind, n, rng, headers, streets, event_ids, run)
 
     def worker(n: int) -> None:
         rng = random.Random(n)
-        conns = [connect(a) for a in addresses]
+        conns = _Connections(addresses)
         i = 0
         while (item := due.get()) is not None:
             at, kind = item
             i += 1
             key = "health" if health_only else kind
-            j = (n + i) % len(conns)
-            try:
-                status = request(conns[j], kind, n * 1_000_000 + i, rng)
-                ok, reason = status < 300, str(status)
-            except (OSError, http.client.HTTPException) as exc:
-                ok, reason = False, type(exc).__name__
-                conns[j].close()
-                conns[j] = connect(addresses[j])
+            send = partial(request, kind=kind, n=n * 1_000_000 + i, rng=rng)
+            status, retried = conns.send((n + i) % len(addresses), send)
             elapsed_ms = (time.perf_counter() - at) * 1000
             with lock:
                 part = (cold if at - start < warmup else mix).load(key)
-                if ok:
+                part.retried += retried
+                if isinstance(status, int) and status < 300:
                     part.latencies_ms.append(elapsed_ms)
                 else:
-                    part.errors[reason] = part.errors.get(reason, 0) + 1
-        for conn in conns:
-            conn.close()
+                    part.errors[str(status)] = part.errors.get(str(status), 0) + 1
+        conns.close()
 
     threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(pool)]
     for t in threads:
@@ -165,5 +208,6 @@ def describe(mix: Mix) -> str:
         parts.append(
             f"{kind}: {len(part.latencies_ms):,} ok, p50 {part.pct(0.5):.1f} / p95 {part.pct(0.95):.1f} / "
             f"p99 {part.pct(0.99):.1f} ms, {errors} errors"
+            + (f" ({part.retried} sent again on a new connection)" if part.retried else "")
         )
     return "; ".join(parts)
