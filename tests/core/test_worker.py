@@ -153,9 +153,9 @@ def test_every_subscriber_of_a_topic_gets_each_message_once(engine: Engine) -> N
 def test_a_shared_row_delivers_each_payload_once_and_a_bad_payload_is_retried_alone(
     engine: Engine, frozen: clock.FrozenClock
 ) -> None:
-    """`add_many` puts 50 payloads in a row (`per_row`); a failure rolls the whole row's effects back, splits it, and
-    the bad payload alone ends dead while the other 119 take effect exactly once (a repeat would hit the
-    primary key and fail)."""
+    """`add_many` puts 50 payloads in a row (`per_row`); a failure rolls the whole row's effects back; failing
+    twice, the row is split, keeping its attempts and backoff, and the bad payload alone ends dead while the
+    other 119 take effect exactly once (a repeat would hit the primary key and fail)."""
     hooks = build_hooks(Settings(env="test"))
 
     def record(session: Session, payload: dict[str, Any]) -> None:
@@ -170,17 +170,20 @@ def test_a_shared_row_delivers_each_payload_once_and_a_bad_payload_is_retried_al
         outbox.add_many(s, "test.many", [{"n": n} for n in range(120)], per_row=50)
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(outbox.OutboxMessage)) == 3  # 50 + 50 + 20
-    w = Worker(factory, owner="w1", max_attempts=2)
-    assert w.deliver_outbox() == 2  # the row holding 7 failed and was split into 50 rows
-    assert w.deliver_outbox() == 49  # each alone: 7 fails again
+    w = Worker(factory, owner="w1", max_attempts=3)
+    assert w.deliver_outbox() == 2  # the row holding 7 failed once: retried whole, after its backoff
     frozen.advance(seconds=3)
-    assert w.deliver_outbox() == 0  # 7's second attempt: dead
+    assert w.deliver_outbox() == 0  # failed twice: split into 50 rows, each at attempt 2, backing off
+    assert w.deliver_outbox() == 0
+    frozen.advance(seconds=5)
+    assert w.deliver_outbox() == 49  # each alone: 7 fails a third time and is dead
     with factory() as s:
         done = set(s.scalars(select(text("id")).select_from(text("audit_head")).where(text("id >= 1000"))))
         rows = {m.id: m for m in s.scalars(select(outbox.OutboxMessage))}
     assert done == {1000 + n for n in range(120) if n != 7}
     dead = [m for m in rows.values() if m.status == "dead"]
-    assert len(dead) == 1 and dead[0].payload == {"n": 7} and "payload 7" in (dead[0].last_error or "")
+    assert len(dead) == 1 and dead[0].payload == {"n": 7} and dead[0].attempts == 3
+    assert "payload 7" in (dead[0].last_error or "")
     split = rows[min(rows)]
     assert split.status == "done" and (split.last_error or "").startswith("split into 50 messages")
 

@@ -60,21 +60,16 @@ def _schedule(create_rate: float, read_rate: float, seconds: float, seed: int = 
     return sorted(out)
 
 
-def _send(
-    conn: http.client.HTTPConnection,
-    kind: str,
-    n: int,
-    rng: random.Random,
-    headers: dict[str, str],
-    streets: list[str],
-    event_ids: list[int],
-    run: str,
-) -> int:
-    """One request of `kind` (health, create, event, or a path to read); its HTTP status. A create carries
-    an idempotency key unique to the run and the request, so sending it again is safe."""
+Request = tuple[str, str, bytes | None]  # method, path, body
+
+
+def _prepare(kind: str, n: int, rng: random.Random, streets: list[str], event_ids: list[int], run: str) -> Request:
+    """One request of `kind` (health, create, event, or a path to read), drawn once: sent again after a closed
+    connection, it is the same request. A create carries an idempotency key unique to the run and the
+    request, so a repeat returns the event the first one made."""
     if kind == "health":
-        conn.request("GET", "/api/health", headers=headers)
-    elif kind == "create":
+        return "GET", "/api/health", None
+    if kind == "create":
         body = {
             "category": rng.choice(CATEGORIES),
             "description": f"开环压测 第{n}条：路面问题",
@@ -82,11 +77,15 @@ def _send(
             "source": "grid_worker",
             "idempotency_key": f"open-loop-{run}-{n}",
         }
-        conn.request("POST", "/api/events", body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
-    elif kind == "event":
-        conn.request("GET", f"/api/events/{rng.choice(event_ids)}", headers=headers)
-    else:
-        conn.request("GET", kind, headers=headers)
+        return "POST", "/api/events", json.dumps(body, ensure_ascii=False).encode()
+    if kind == "event":
+        return "GET", f"/api/events/{rng.choice(event_ids)}", None
+    return "GET", kind, None
+
+
+def _send(conn: http.client.HTTPConnection, request: Request, headers: dict[str, str]) -> int:
+    method, path, body = request
+    conn.request(method, path, body=body, headers=headers)
     response = conn.getresponse()
     response.read()
     return response.status
@@ -157,9 +156,6 @@ def drive(
 
     run = uuid.uuid4().hex[:12]
 
-    def request(conn: http.client.HTTPConnection, kind: str, n: int, rng: random.Random) -> int:
-        return _send(conn, "health" if health_only else kind, n, rng, headers, streets, event_ids, run)
-
     def worker(n: int) -> None:
         rng = random.Random(n)
         conns = _Connections(addresses)
@@ -168,8 +164,8 @@ def drive(
             at, kind = item
             i += 1
             key = "health" if health_only else kind
-            send = partial(request, kind=kind, n=n * 1_000_000 + i, rng=rng)
-            status, retried = conns.send((n + i) % len(addresses), send)
+            request = _prepare(key, n * 1_000_000 + i, rng, streets, event_ids, run)
+            status, retried = conns.send((n + i) % len(addresses), partial(_send, request=request, headers=headers))
             elapsed_ms = (time.perf_counter() - at) * 1000
             with lock:
                 part = (cold if at - start < warmup else mix).load(key)

@@ -7,8 +7,8 @@ row done).
 
 Many messages of one topic written together (a bulk import's `event.received`, a sweep's escalations)
 share rows, `PER_ROW` payloads to a row: the worker hands each payload to each subscriber just as if it
-had its own row. A shared row whose delivery fails is split into one row per payload, so a bad payload
-is retried, and in the end set aside, alone while the others are delivered.
+had its own row. A shared row whose delivery fails twice is split into one row per payload, so a bad
+payload is retried, and in the end set aside, alone while the others are delivered.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
 from cityops.core.db import Base, JSONRaw, JSONText, bulk_insert
-from cityops.core.leases import DONE, LeasedMixin
+from cityops.core.leases import DONE, LeasedMixin, backoff
 
 
 class OutboxMessage(LeasedMixin, Base):
@@ -76,17 +76,19 @@ def payloads_of(stored: dict[str, Any]) -> list[dict[str, Any]]:
     return [stored]
 
 
+SPLIT_AFTER = 2  # failed attempts of a whole shared row (one may be a passing lock timeout) before it is split
+
+
 def split(session: Session, row: OutboxMessage, error: str, now: datetime) -> bool:
-    """After a shared row's delivery failed (its effects rolled back): queue each payload in a row of its
-    own and close the shared one, saying so. False for a row with one payload, which is retried itself."""
+    """After a shared row's delivery failed again (its effects rolled back): queue each payload in a row of
+    its own, keeping the attempts made and the backoff, and close the shared one, saying so. False for a row
+    with one payload or failed only once, which is retried whole."""
     payloads = payloads_of(row.payload)
-    if len(payloads) < 2:
+    if len(payloads) < 2 or row.attempts < SPLIT_AFTER:
         return False
-    bulk_insert(
-        session,
-        OutboxMessage,
-        [{"topic": row.topic, "payload": p, "created_at": row.created_at, "available_at": now} for p in payloads],
-    )
+    kept = {"topic": row.topic, "created_at": row.created_at, "attempts": row.attempts}
+    later = now + backoff(row.attempts)
+    bulk_insert(session, OutboxMessage, [{**kept, "payload": p, "available_at": later} for p in payloads])
     row.status, row.done_at, row.lease_owner, row.lease_until = DONE, now, None, None
     row.last_error = f"split into {len(payloads)} messages, each retried alone, after: {error}"[:2000]
     return True
