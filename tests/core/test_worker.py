@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock, jobs, outbox
@@ -186,6 +186,32 @@ def test_a_shared_row_delivers_each_payload_once_and_a_bad_payload_is_retried_al
     assert "payload 7" in (dead[0].last_error or "")
     split = rows[min(rows)]
     assert split.status == "done" and (split.last_error or "").startswith("split into 50 messages")
+
+
+def test_a_worker_allowed_one_attempt_splits_a_failing_shared_row_rather_than_lose_it(engine: Engine) -> None:
+    """With `outbox_max_attempts` 1 a failing row is dead at once; a shared one is split instead, so the
+    payloads that can be delivered still are, and only the bad one ends dead."""
+    seen: list[int] = []
+    hooks = build_hooks(Settings(env="test"))
+
+    def record(session: Session, payload: dict[str, Any]) -> None:
+        if payload["n"] == 3:
+            raise ValueError("payload 3 cannot be handled")
+        seen.append(payload["n"])
+
+    hooks.subscribe("test.once", "record", record)
+    factory = make_sessionmaker(engine, hooks)
+    with session_scope(factory) as s:
+        outbox.add_many(s, "test.once", [{"n": n} for n in range(5)])
+    w = Worker(factory, owner="w1", max_attempts=1)
+    assert w.deliver_outbox() == 0  # the shared row failed and was split (its parts back off)
+    seen.clear()  # what ran inside the rolled-back transaction took no effect
+    with session_scope(factory) as s:
+        s.execute(update(outbox.OutboxMessage).values(available_at=clock.now()))  # skip the backoff
+    assert w.deliver_outbox() == 4
+    with factory() as s:
+        statuses = sorted(m.status for m in s.scalars(select(outbox.OutboxMessage)))
+    assert sorted(seen) == [0, 1, 2, 4] and statuses == ["dead", "done", "done", "done", "done", "done"]
 
 
 def test_a_second_registration_under_one_name_is_refused() -> None:

@@ -117,7 +117,7 @@ class _Connections:
                 if not self.used[j]:
                     raise
                 # A kept-alive connection the server closed while it sat idle: open a new one and send again,
-                # as browsers and reverse proxies do (a create's idempotency key makes a repeat harmless).
+                # as HTTP client libraries do (a create's idempotency key makes a repeat harmless).
                 self._renew(j)
                 status, retried = request(self.conns[j]), True
         except (OSError, http.client.HTTPException) as exc:

@@ -79,12 +79,12 @@ def payloads_of(stored: dict[str, Any]) -> list[dict[str, Any]]:
 SPLIT_AFTER = 2  # failed attempts of a whole shared row (one may be a passing lock timeout) before it is split
 
 
-def split(session: Session, row: OutboxMessage, error: str, now: datetime) -> bool:
-    """After a shared row's delivery failed again (its effects rolled back): queue each payload in a row of
-    its own, keeping the attempts made and the backoff, and close the shared one, saying so. False for a row
-    with one payload or failed only once, which is retried whole."""
+def split(session: Session, row: OutboxMessage, error: str, now: datetime, *, max_attempts: int) -> bool:
+    """After a shared row's delivery failed again, or for the last time allowed (its effects rolled back):
+    queue each payload in a row of its own, keeping the attempts made and the backoff, and close the shared
+    one, saying so. False for a row with one payload or failed only once, which is retried whole."""
     payloads = payloads_of(row.payload)
-    if len(payloads) < 2 or row.attempts < SPLIT_AFTER:
+    if len(payloads) < 2 or row.attempts < min(SPLIT_AFTER, max_attempts):
         return False
     kept = {"topic": row.topic, "created_at": row.created_at, "attempts": row.attempts}
     later = now + backoff(row.attempts)

@@ -178,8 +178,11 @@ class Worker:
                     self.stats.messages_failed += 1
                 with session_scope(self.factory) as s:
                     row = leases.lock_own(s, model, row_id, self.owner)
-                    if row is not None and (is_job or not outbox.split(s, row, error, clock.now())):
-                        leases.mark_failed(row, error, clock.now(), max_attempts=self.max_attempts)
+                    if row is None:
+                        continue
+                    now = clock.now()
+                    if is_job or not outbox.split(s, row, error, now, max_attempts=self.max_attempts):
+                        leases.mark_failed(row, error, now, max_attempts=self.max_attempts)
         return done
 
     def tick(self) -> int:
