@@ -15,8 +15,10 @@ from cityops.core import auth
 from cityops.core.actor import Role
 from cityops.core.auth import User
 from cityops.core.db import session_scope
+from cityops.events import routing
 from cityops.events.calendar import load_calendar
 from cityops.events.models import WorkCalendarDay
+from cityops.org.models import OrgUnit
 from tests.factories import login
 
 
@@ -60,3 +62,28 @@ def test_a_holiday_set_here_is_in_the_next_deadline(factory: sessionmaker[Sessio
         s.add(WorkCalendarDay(day=date(2026, 10, 9), kind="holiday", name="测试假日"))
     with session_scope(factory, write=False) as s:
         assert date(2026, 10, 9) in load_calendar(s).holidays
+
+
+def test_a_unit_renamed_by_another_process_is_routed_under_its_new_name_within_the_ttl(
+    factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The org tree's caches compare a signature (the newest unit, the newest recorded change) every TTL:
+    a rename leaves the number of units as it was, so only its `unit_change` row can tell them."""
+    monkeypatch.setattr(routing._CACHE, "ttl", 0.2)
+    with session_scope(factory, write=False) as s:
+        unit_id = s.scalars(select(OrgUnit.id).where(OrgUnit.code == "500103")).one()
+        assert routing.context(s).unit(unit_id).name == "渝中区"  # now cached
+    with session_scope(factory) as s:  # raw SQL, as another process's rename looks to this one
+        s.execute(text("UPDATE org_unit SET name = '新渝中区' WHERE id = :id"), {"id": unit_id})
+        s.execute(
+            text(
+                "INSERT INTO unit_change (at, kind, unit_id, data, actor_name) "
+                "VALUES (:at, 'rename', :id, '{}', 'other-process')"
+            ),
+            {"at": "2026-12-07 00:00:00.000000", "id": unit_id},
+        )
+    with session_scope(factory, write=False) as s:
+        assert routing.context(s).unit(unit_id).name == "渝中区"  # within the TTL: still the cached tree
+    time.sleep(0.3)
+    with session_scope(factory, write=False) as s:
+        assert routing.context(s).unit(unit_id).name == "新渝中区"

@@ -53,11 +53,14 @@ def unit_path_and_level(session: Session, unit_id: int) -> tuple[str, str]:
     return ("", "") if unit is None else (unit.path, unit.level)
 
 
-def org_signature(session: Session) -> tuple[int, int, int]:
-    """Changes whenever units are added or changed (caches of the tree compare it)."""
-    n, top = session.execute(select(func.count(OrgUnit.id), func.max(OrgUnit.id))).one()
-    changes = session.scalar(select(func.count(UnitChange.id))) or 0
-    return int(n or 0), int(top or 0), int(changes)
+def org_signature(session: Session) -> tuple[int, int]:
+    """Changes whenever units are added or changed (caches of the tree compare it, every few seconds in
+    every process): the newest unit and the newest recorded change. Units are never deleted (a merged or
+    retired unit keeps its row with `valid_to`) and every change writes a `UnitChange`, so two index
+    lookups suffice where counting the 24,000 units of Chongqing's tree each time did not."""
+    top = session.scalar(select(func.max(OrgUnit.id))) or 0
+    changes = session.scalar(select(func.max(UnitChange.id))) or 0
+    return int(top), int(changes)
 
 
 def _changed() -> None:
