@@ -14,6 +14,7 @@ from cityops.catalog.models import CatalogEntry, DataGrant, DataRequest
 from cityops.catalog.permissions import holds, is_party, is_provider
 from cityops.core import audit, clock
 from cityops.core.actor import Actor
+from cityops.core.db import write_after_read
 from cityops.core.errors import Conflict, Forbidden, NotFound
 from cityops.events.calendar import CST
 
@@ -95,7 +96,8 @@ def read(session: Session, actor: Actor, grant: DataGrant, *, limit: int = 100, 
         raise Conflict("该资源数据未归集到平台 / the data is not held on the platform", code="catalog.not_on_platform")
     rows = sources.rows(session, entry, grant.grantee_unit_path, list(grant.fields), limit=limit, offset=offset)
     total = sources.record_count(session, entry, grant.grantee_unit_path) or 0
-    grant.reads += 1
+    write_after_read(session)  # a GET: its read snapshot becomes a writer's turn before the audit
+    grant.reads = DataGrant.reads + 1  # in SQL: another reader's count since our read is kept
     grant.last_read_at = clock.now()
     audit.record(
         session,

@@ -359,6 +359,21 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_immediate": True})
 
 
+def write_after_read(session: Session) -> None:
+    """Before a read-only request writes (an audited read, an export's audit entry): on SQLite, end its
+    read snapshot and begin a writer's transaction. A snapshot cannot become a writer once another writer
+    has committed since it began (SQLite answers "database is locked" at once, without waiting), which on
+    a busy city is most of the time; taking a turn as a writer waits instead. The reads already made are
+    not repeated: they are the request's answer, and the write records them."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.connection().info.get(_HOLDS_WRITE_LOCK) or session.new or session.dirty or session.deleted:
+            return  # already a writer, or has written: nothing to switch
+        session.commit()
+    begin_write(session)
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session], *, write: bool = True) -> Iterator[Session]:
     """One transaction for a CLI command or a job: commit on success, roll back on error."""
