@@ -138,3 +138,28 @@ def test_grid_worker_fills_one_form_whose_facts_appear_in_two_reports(
     for template_id, extra in ((first, {"lives_alone": "是"}), (second, {"shelter": "解放碑小学"})):
         rows = client.get(f"/api/form-templates/{template_id}/report", headers=world.duty.headers).json()["rows"]
         assert rows[0]["values"] == {"age": "82", "contact_phone": "13800002222", **extra}
+
+
+def test_a_grid_worker_reports_a_missing_manhole_cover_with_its_type(
+    client: TestClient, world: GridWorld, live_url: str, page: Page
+) -> None:
+    """The category's own field (井盖类型) appears when the category is chosen and is stored with the report."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_url, "g_worker", PASSWORD)
+    page.goto(f"{live_url}/m/report")
+    kind = page.locator("input[name='attributes.manhole_type']")
+    page.select_option("select[name=category]", "city_appearance.exposed_garbage")
+    expect(kind).to_be_hidden()
+    page.select_option("select[name=category]", "municipal.manhole_missing")
+    expect(kind).to_be_visible()
+    page.fill("textarea[name=description]", "邹容路人行道井盖缺失，有踩空的危险")
+    page.click("#report-submit")  # the type left empty: refused, naming it, what was typed kept
+    expect(page.locator("#m-error")).to_contain_text("井盖类型")
+    expect(page.locator("textarea[name=description]")).to_have_value("邹容路人行道井盖缺失，有踩空的危险")
+    kind.fill("雨水井盖")
+    page.click("#report-submit")
+    page.wait_for_url("**/m/reports")
+    reported = client.get("/api/grid-reports/mine", headers=world.worker.headers).json()[-1]
+    event = client.get(f"/api/events/{reported['event_id']}", headers=world.duty.headers).json()
+    assert event["category"] == "municipal.manhole_missing"
+    assert event["attributes"] == {"manhole_type": "雨水井盖"}

@@ -49,7 +49,7 @@ def _close_loop(client: TestClient, factory: sessionmaker[Session], session: Ses
     event = client.get("/api/events", headers=duty.headers, params={"q": ref}).json()["items"][0]
     steps = [(duty, "accept", ""), (duty, "dispatch", ""), (handler, "sign", ""), (handler, "start", "")]
     steps.append((handler, "report", "已更换临江支路28号路灯灯泡，晚间照明已恢复"))
-    steps += [(duty, "verify", ""), (duty, "close", "")]
+    steps += [(duty, "verify", ""), (duty, "close", "已办结，请评价")]  # the close note must not hide the answer
     for who, action, note in steps:
         r = client.post(f"/api/events/{event['id']}/actions/{action}", headers=who.headers, json={"note": note})
         assert r.status_code == 200, r.text

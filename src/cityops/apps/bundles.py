@@ -140,10 +140,9 @@ def _check_versions(installed: InstalledBundle | None, bundle: Bundle, upgrade: 
 
 
 def _shipped_name(key: str) -> str:
-    try:
-        return load(key).name
-    except BundleNotFound:
-        return key
+    """A bundle's name for a message; the key comes from a request, so only a shipped key is looked up
+    (never read as a path on disk)."""
+    return load(key).name if key in shipped_keys() else key
 
 
 def _check_requires(session: Session, bundle: Bundle) -> None:

@@ -4,17 +4,29 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True, str_strip_whitespace=True)
 
 
-class InSchema(BaseModel):
-    """Request bodies: unknown fields are an error that names the field, not silently ignored."""
+INT64 = 2**63 - 1  # the widest integer a database column holds (SQLite's; PostgreSQL's bigint)
 
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+class InSchema(BaseModel):
+    """Request bodies: unknown fields are an error that names the field, not silently ignored; so is a number
+    no column can hold (JSON's `Infinity`/`NaN`, an integer past 64 bits), which would otherwise fail only
+    when stored, with no field named."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_integer(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64:
+            raise ValueError("数值超出范围 / number out of range")
+        return value
 
 
 class ErrorOut(BaseModel):

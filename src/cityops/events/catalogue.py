@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cityops.core import audit
+from cityops.core import audit, bodies
 from cityops.core.actor import Actor, Role
 from cityops.core.cache import VersionedCache
 from cityops.core.errors import Forbidden, Invalid, NotFound
@@ -239,14 +239,14 @@ def export_duties_csv(session: Session) -> str:
 def import_duties_csv(session: Session, actor: Actor, text: str) -> tuple[int, list[dict[str, Any]]]:
     """Apply a duty CSV; good rows are applied, bad rows reported with row number, field and reason."""
     _require_admin(actor)
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [f for f in ("category", "level", "assignee") if f not in (reader.fieldnames or [])]
+    columns, rows = bodies.csv_dicts(text, field="body", code="catalogue.invalid_csv")
+    missing = [f for f in ("category", "level", "assignee") if f not in columns]
     if missing:
         raise Invalid(
             f"CSV 缺少列 / CSV lacks column {missing[0]}", field=missing[0], code="catalogue.csv_missing_column"
         )
     applied, errors = 0, []
-    for n, row in enumerate(reader, start=2):
+    for n, row in enumerate(rows, start=2):
         try:
             cat = session.scalars(select(Category).where(Category.code == (row.get("category") or "").strip())).first()
             if cat is None:

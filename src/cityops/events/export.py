@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from cityops.core import xlsx
 from cityops.events.calendar import CST
 from cityops.events.models import RATING_NAMES, SEVERITY_NAMES, SOURCE_NAMES, STATUS_NAMES
 from cityops.events.schemas import EventRead
@@ -99,7 +100,7 @@ def to_xlsx(batches: Iterable[list[EventRead]]) -> tuple[bytes, int]:
         for r in batch:
             cells = []
             for value in row(r):
-                cell = WriteOnlyCell(ws, value=value)
+                cell = WriteOnlyCell(ws, value=xlsx.cell(value))
                 if isinstance(value, datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm:ss"
                 cells.append(cell)

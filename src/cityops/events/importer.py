@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from cityops.core import bodies
 from cityops.core.errors import Invalid
 from cityops.events.intake import IntakeItem
 from cityops.events.schemas import EventCreate
@@ -34,21 +34,18 @@ CSV_FIELDS = (
 
 def parse(body: bytes, content_type: str) -> list[tuple[int, dict[str, Any] | None, dict[str, Any] | None]]:
     """-> [(row number, raw dict or None, error or None)]; row numbers are 1-based data rows (CSV: line numbers)."""
-    text = body.decode("utf-8-sig", errors="strict")
+    try:
+        text = body.decode("utf-8-sig", errors="strict")
+    except UnicodeDecodeError:
+        raise Invalid("须为UTF-8文本 / the body must be UTF-8 text", field="body", code="event.invalid_body") from None
     kind = content_type.split(";")[0].strip().lower()
     if kind in ("text/csv", "application/csv"):
-        return _csv(text)
+        with bodies.readable_csv(field="body", code="event.invalid_body"):
+            return _csv(text)
     if kind in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
         return _lines(text)
     if kind in ("application/json", ""):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise Invalid(
-                f"JSON 无法解析 / body is not valid JSON: {exc.msg} (line {exc.lineno})",
-                field="body",
-                code="event.invalid_body",
-            ) from exc
+        data = bodies.loads_body(text, code="event.invalid_body")
         if not isinstance(data, list):
             raise Invalid("应为 JSON 数组 / expected a JSON array of events", field="body", code="event.invalid_body")
         _check_size(len(data))
@@ -85,9 +82,9 @@ def _lines(text: str) -> list[tuple[int, dict[str, Any] | None, dict[str, Any] |
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.append((n, None, _err("line", f"JSON 无法解析 / invalid JSON: {exc.msg}")))
+            row = bodies.loads(line)
+        except bodies.BadJSON as exc:
+            out.append((n, None, _err("line", str(exc))))
             continue
         out.append((n, row, None) if isinstance(row, dict) else (n, None, _err("line", "行应为对象 / not an object")))
     return out

@@ -33,6 +33,10 @@ class IntakeItem:
     received_at: datetime | None = None  # imports and replays keep their original time
     is_drill: bool = False
 
+    def __post_init__(self) -> None:
+        # A blank key is no key: stored as "" it would make the next blank one a unique-index conflict.
+        self.idempotency_key = (self.idempotency_key or "").strip() or None
+
 
 @dataclass
 class IntakeResult:

@@ -3,11 +3,11 @@ check-ins, missed), grid workers' reports (with photos, 就地解决) and the gr
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from sqlalchemy.orm import Session
 
 from cityops.core import clock
@@ -86,7 +86,9 @@ class GridEdit(InSchema):
     name: str = Field("", max_length=80)
     kind: str = Field("comprehensive", max_length=16, description="comprehensive (综合网格) | dedicated (专属网格)")
     dedicated_type: str = Field("", max_length=40, description="e.g. 学校, 农贸市场, 工业园区")
-    valid_from: datetime | None = Field(None, description="when the new version took effect (default now)")
+    valid_from: AwareDatetime | None = Field(
+        None, description="when the new version took effect (default now), with its time zone"
+    )
 
 
 @router.put("/grids/{grid_id}")

@@ -22,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityops.core import audit, clock
+from cityops.core import audit, clock, xlsx
 from cityops.core.actor import Actor, Role, system_actor
 from cityops.core.db import AnySelect
 from cityops.core.errors import CityOpsError, Conflict, Forbidden, Invalid, NotFound, one_or_raise
@@ -216,14 +216,16 @@ def export_xlsx(session: Session, actor: Actor) -> bytes:
     ws.append(list(XLSX_HEADER))
     for item in session.scalars(list_items(session, actor)):
         ws.append(
-            [
-                DUTY_LEVEL_NAMES[item.level],
-                DUTY_LIST_NAMES[item.list_kind],
-                item.name,
-                DEPARTMENT_NAMES.get(item.lead_department_code or "", ""),
-                item.legal_basis,
-                "、".join(item.category_codes or []),
-            ]
+            xlsx.cells(
+                [
+                    DUTY_LEVEL_NAMES[item.level],
+                    DUTY_LIST_NAMES[item.list_kind],
+                    item.name,
+                    DEPARTMENT_NAMES.get(item.lead_department_code or "", ""),
+                    item.legal_basis,
+                    "、".join(item.category_codes or []),
+                ]
+            )
         )
     out = io.BytesIO()
     wb.save(out)

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cityops.core import audit, clock
+from cityops.core import audit, clock, xlsx
 from cityops.core.actor import Actor, Role
 from cityops.core.db import AnySelect
 from cityops.core.errors import Conflict, Forbidden, Invalid, NotFound, one_or_raise
@@ -313,7 +313,7 @@ def export_xlsx(rep: Report, unit_names: dict[int, str]) -> bytes:
     ws.title = rep.template.name[:31]
     ws.append(["村社", RECORD_KINDS[rep.template.record_kind], *[f"{f.name}（{f.owner}）" for f in rep.fields]])
     for record, values in rep.rows:
-        ws.append([unit_names.get(record.community_id, ""), record.label, *values])
+        ws.append(xlsx.cells([unit_names.get(record.community_id, ""), record.label, *values]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

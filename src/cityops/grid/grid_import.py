@@ -3,13 +3,12 @@ each row in its own savepoint, so a bad row is reported by row, field and reason
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cityops.core import bodies
 from cityops.core.actor import Actor
 from cityops.core.errors import CityOpsError, Invalid
 from cityops.grid.models import GridKind
@@ -38,8 +37,8 @@ def _import_rows(session: Session, actor: Actor, rows: list[tuple[int, GridInput
 def import_csv(session: Session, actor: Actor, text: str) -> tuple[int, list[dict[str, Any]]]:
     """Columns community_code, seq, name, kind (综合网格/专属网格), dedicated_type; returns (saved, errors)."""
     require_admin(actor)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in CSV_COLUMNS[:2] if c not in (reader.fieldnames or [])]
+    columns, table = bodies.csv_dicts(text.lstrip("\ufeff"), field="file", code="grid.invalid_file")
+    missing = [c for c in CSV_COLUMNS[:2] if c not in columns]
     if missing:
         raise Invalid(
             f"CSV 缺少列 {', '.join(missing)} / missing columns",
@@ -49,7 +48,7 @@ def import_csv(session: Session, actor: Actor, text: str) -> tuple[int, list[dic
         )
     rows: list[tuple[int, GridInput]] = []
     errors: list[dict[str, Any]] = []
-    for i, r in enumerate(reader, start=2):
+    for i, r in enumerate(table, start=2):
         seq = (r.get("seq") or "").strip()
         if not seq.isdigit():
             errors.append({"row": i, "field": "seq", "reason": "网格序号须为数字 / seq must be a number"})

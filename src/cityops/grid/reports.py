@@ -37,6 +37,7 @@ class ReportInput:
     on_spot: bool = False
     note: str = ""  # what was done on the spot
     idempotency_key: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)  # the category's own fields (事项要素)
 
 
 def _grid_for(session: Session, actor: Actor, data: ReportInput) -> tuple[OrgUnit, int | None]:
@@ -92,7 +93,7 @@ def report(session: Session, actor: Actor, data: ReportInput) -> tuple[GridRepor
             unit_code=grid.code,
             reporter_user_id=actor.user_id,
             reporter_name=actor.username,
-            attributes={"on_spot": True} if data.on_spot else {},
+            attributes={**data.attributes, "on_spot": True} if data.on_spot else dict(data.attributes),
             attachments=described,
             idempotency_key=data.idempotency_key,
         ),

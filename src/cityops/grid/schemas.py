@@ -149,6 +149,9 @@ class ReportIn(InSchema):
     on_spot: bool = False
     note: str = Field("", max_length=400)
     idempotency_key: str | None = Field(None, max_length=120)
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, description="the category's required fields (e.g. manhole_type for a missing cover)"
+    )
 
 
 class ReportOut(Schema):

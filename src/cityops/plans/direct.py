@@ -48,6 +48,9 @@ class ReportIn:
     idempotency_key: str | None = None
     drill: bool = False
 
+    def __post_init__(self) -> None:
+        self.idempotency_key = (self.idempotency_key or "").strip() or None  # a blank key is no key
+
 
 def file_report(session: Session, actor: Actor, data: ReportIn) -> tuple[DirectReport, bool]:
     """File a report; returns (report, created). A repeated idempotency key returns the first report.

@@ -148,6 +148,8 @@ def load_yaml(text: str) -> list[dict[str, Any]]:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise Invalid(f"YAML 无法解析 / Unreadable YAML: {exc}", field="body", code="plan.invalid_body") from None
+    except RecursionError:
+        raise Invalid("YAML 嵌套过深 / YAML nested too deeply", field="body", code="plan.invalid_body") from None
     items = data.get("plans") if isinstance(data, dict) else data
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise Invalid("应为 plans 列表 / Expected a list under 'plans'", field="body", code="plan.invalid_body")

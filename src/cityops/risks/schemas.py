@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from cityops.core.pagination import Page
 from cityops.core.schemas import InSchema, Schema
@@ -138,7 +138,7 @@ class HazardCreate(InSchema):
     title: str = Field(min_length=1, max_length=200)
     grade: str = Field(pattern="^(general|major)$", description="general 一般隐患 | major 重大隐患")
     description: str = Field("", max_length=4000)
-    deadline: datetime | None = Field(None, description="一般隐患限期整改: the deadline")
+    deadline: AwareDatetime | None = Field(None, description="一般隐患限期整改: the deadline, with its time zone")
     inspection_id: int | None = None
 
 
@@ -181,7 +181,7 @@ class PlanIn(InSchema):
     funds: str = Field(min_length=1, max_length=200, description="amount and source of the funds")
     unit: str = Field(min_length=1, max_length=200)
     person: str = Field(min_length=1, max_length=40)
-    deadline: datetime
+    deadline: AwareDatetime
     interim_measures: str = Field(min_length=1, max_length=4000)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cityops.core import bodies, xlsx
 from cityops.core.actor import Actor
 from cityops.core.errors import CityOpsError, Invalid
 from cityops.events.calendar import CST
@@ -65,7 +66,8 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, Any]]]:
             raise Invalid(
                 "CSV 须为 UTF-8 编码 / the CSV must be UTF-8", field="file", code="risk.invalid_file"
             ) from None
-        table = list(csv.reader(io.StringIO(text)))
+        with bodies.readable_csv(field="file", code="risk.invalid_file"):
+            table = list(csv.reader(io.StringIO(text)))
     else:
         raise Invalid(
             "请上传 .xlsx 或 .csv 文件 / upload an .xlsx or .csv file", field="file", code="risk.invalid_file"
@@ -248,7 +250,7 @@ def to_xlsx(session: Session, items: Iterable[RiskPoint], *, title: str = "风�
     ws.title = title[:31]
     ws.append([zh for _, zh, _ in COLUMNS])
     for row in rows_for(session, items):
-        ws.append(row)
+        ws.append(xlsx.cells(row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from cityops.core import clock
+from cityops.core import bodies, clock
 from cityops.core.actor import Actor, Role
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, require, utf8_body
 from cityops.core.errors import Invalid
@@ -63,14 +62,10 @@ async def register_devices(request: Request, session: SessionDep, actor: Gateway
     """Register devices in bulk: a JSON array or CSV (code,type,name,unit_code,lon,lat,department_code,sector)."""
     body = (await request.body()).decode("utf-8-sig", errors="replace")
     if "csv" in request.headers.get("content-type", ""):
-        rows = service.parse_device_csv(body)
+        with bodies.readable_csv(field="body", code="sensing.invalid_body"):
+            rows = service.parse_device_csv(body)
     else:
-        try:
-            rows = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise Invalid(
-                f"JSON 无法解析 / invalid JSON: {exc.msg}", field="body", code="sensing.invalid_body"
-            ) from None
+        rows = bodies.loads_body(body, code="sensing.invalid_body")
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise Invalid("应为对象数组 / expected a JSON array of objects", field="body", code="sensing.invalid_body")
     registered, errors = await run_in_threadpool(service.register, session, actor, rows)

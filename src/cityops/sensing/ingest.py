@@ -5,7 +5,6 @@ rejected with its reason and counted; it never stops the batch."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from cityops.core import clock
+from cityops.core import bodies, clock
 from cityops.events import intake
 from cityops.sensing import alarms, store
 from cityops.sensing.models import Device, IngestCounter
@@ -45,9 +44,9 @@ def parse_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            bad.append({"line": n, "reason": "malformed", "detail": f"JSON: {exc.msg}"})
+            obj = bodies.loads(line)
+        except bodies.BadJSON as exc:
+            bad.append({"line": n, "reason": "malformed", "detail": str(exc)})
             continue
         if not isinstance(obj, dict):
             bad.append({"line": n, "reason": "malformed", "detail": "a line must be a JSON object"})

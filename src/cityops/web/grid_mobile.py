@@ -20,6 +20,7 @@ from cityops.events import catalogue
 from cityops.grid import patrols, reports
 from cityops.grid import service as grids
 from cityops.grid.models import POSITION_NAMES
+from cityops.web import category_fields
 from cityops.web.deps import PageActor, PageForm, PageFormContext
 from cityops.web.pages import change_or_show, render
 
@@ -123,6 +124,7 @@ def _report_form(
         status_code=status,
         actor=actor,
         categories=_categories(session),
+        category_specs=category_fields.specs_by_category(session),
         grids=grids.my_grids(session, actor),
         running=running,
         form=form,
@@ -166,6 +168,7 @@ def file_report(
     after_photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     _worker(form.actor)
+    typed = category_fields.entered(form.fields, form.session, category)
     entered = {
         "category": category,
         "description": description,
@@ -176,6 +179,7 @@ def file_report(
         "on_spot": on_spot == "on",
         "note": note,
         "idempotency_key": idempotency_key,
+        "typed": typed,
     }
 
     def change(_: None) -> None:
@@ -191,6 +195,7 @@ def file_report(
             on_spot=on_spot == "on",
             note=note,
             idempotency_key=idempotency_key or None,
+            attributes=category_fields.attributes(typed, form.session, category),
         )
         if not description.strip():
             raise Invalid("请描述问题 / description is required", field="description", code="page.invalid_description")

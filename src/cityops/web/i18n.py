@@ -182,6 +182,41 @@ NAMES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+# The platform's own actors (`system:<part>`), as a timeline names them: the part of the platform that acted.
+SYSTEM_PARTS: dict[str, tuple[str, str]] = {
+    "deadlines": ("时限监控", "deadline monitor"),
+    "sensing": ("感知告警", "sensor alarms"),
+    "plans": ("预案", "plans"),
+    "ai": ("智能助手", "AI assistant"),
+    "import": ("批量导入", "bulk import"),
+    "wages": ("欠薪监测", "wage monitoring"),
+    "muck": ("渣土监管", "muck monitoring"),
+    "risks": ("风险管理", "risk register"),
+    "sim": ("模拟", "simulation"),
+    "simulate": ("模拟", "simulation"),
+    "demo": ("演示数据", "demo data"),
+}
+
+
+def actor_label(name: str, li: int) -> str:
+    """Who acted, for a timeline: a staff member's username as it is; the platform's own actors and the
+    citizen's channels in words ("citizen:CQ…", "public:web", "system:deadlines" are no names)."""
+    kind, _, rest = name.partition(":")
+    if kind == "citizen":
+        return ("市民（反映人）", "Citizen (the reporter)")[li]
+    if kind == "public":
+        return ("市民（网页）", "Citizen (web form)")[li]
+    if kind == "open311":
+        return (f"Open311 应用 {rest}", f"Open311 app {rest}")[li]
+    if kind == "system":
+        if any("\u4e00" <= ch <= "\u9fff" for ch in rest):  # named in Chinese already (e.g. 值班员（模拟）)
+            return rest
+        part = SYSTEM_PARTS.get(rest)
+        platform = ("平台", "Platform")[li]
+        return f"{platform}·{part[li]}" if part else platform
+    return name
+
+
 def label(table: dict[str, tuple[str, str]], code: str | None, li: int) -> str:
     """A code's name in the page's language; an unknown code shows as itself rather than failing."""
     if code is None:

@@ -3,6 +3,7 @@ message on every page), a number, and the query string a list's paging links car
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -30,11 +31,15 @@ def day_at(text: str, field: str, at: time) -> datetime | None:
 
 
 def form_number(text: str, field: str) -> float:
-    """A number typed in a form; thousands separators (1,200) are accepted."""
+    """A number typed in a form; thousands separators (1,200) are accepted. `float` also reads "nan" and
+    "inf", which are no amount or count anyone types: refused like any other text."""
     try:
-        return float(text.strip().replace(",", ""))
+        value = float(text.strip().replace(",", ""))
     except ValueError:
-        raise Invalid("请填写数字 / a number is needed", field=field, code="page.invalid_number") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise Invalid("请填写数字 / a number is needed", field=field, code="page.invalid_number")
+    return value
 
 
 def query_string(given: dict[str, Any]) -> str:

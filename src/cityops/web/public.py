@@ -25,6 +25,7 @@ from cityops.events import service as events
 from cityops.events.intake import IntakeItem, intake_one
 from cityops.events.models import Category, Event, EventLog, Source
 from cityops.org.models import OrgUnit, UnitGeometry
+from cityops.web import category_fields
 from cityops.web.deps import FormContext, checked_form
 from cityops.web.pages import render
 from cityops.web.public_forms import FIELDS, FormError, check_form, number, plain
@@ -69,7 +70,7 @@ def _categories(session: Session) -> list[tuple[str, list[tuple[str, str]]]]:
 
 @router.get("/report", response_class=HTMLResponse)
 def report_form(request: Request, session: SessionDep) -> HTMLResponse:
-    return render(request, "public_report.html", categories=_categories(session), form={}, errors={})
+    return _report_page(request, session, {}, {})
 
 
 @router.post("/report", response_class=HTMLResponse)
@@ -95,8 +96,9 @@ def report_submit(
         "name": name,
         "phone": phone,
     }
+    typed = category_fields.entered(form.fields, form.session, category)
     if website:  # the honeypot: people never see this field, bots fill it
-        return _form_again(form.request, form.session, entered, FormError("提交未被接受。", field=""), 400)
+        return _form_again(form.request, form.session, entered, typed, FormError("提交未被接受。", field=""), 400)
     try:
         point = (number(lon), number(lat))
         check_form(
@@ -111,13 +113,14 @@ def report_submit(
             lat=point[1],
             reporter_name=name,
             reporter_phone=phone.strip(),
+            attributes=category_fields.attributes(typed, form.session, category),
             attachments=[{"name": photo_name[:200], "size": photo_size[:12]}] if photo_name else [],
         )
         result = intake_one(form.session, PUBLIC_ACTOR, item)
     except FormError as exc:
-        return _form_again(form.request, form.session, entered, exc, 422)
+        return _form_again(form.request, form.session, entered, typed, exc, 422)
     except CityOpsError as exc:
-        return _form_again(form.request, form.session, entered, plain(exc), 422)
+        return _form_again(form.request, form.session, entered, typed, plain(exc), 422)
     event = form.session.get(Event, result.event_id)
     assert event is not None
     code = tracking.issue_code(event) if not event.reporter_phone else ""
@@ -126,16 +129,32 @@ def report_submit(
     )
 
 
-def _form_again(request: Request, session: Session, form: dict[str, str], exc: FormError, status: int) -> HTMLResponse:
-    field = str(exc.data.get("field", ""))
+def _report_page(
+    request: Request,
+    session: Session,
+    form: dict[str, str],
+    typed: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
     return render(
         request,
         "public_report.html",
         status_code=status,
         categories=_categories(session),
+        category_specs=category_fields.specs_by_category(session),
         form=form,
-        errors={field if field in FIELDS else "form": exc.detail},
+        typed=typed,
+        errors=errors or {},
     )
+
+
+def _form_again(
+    request: Request, session: Session, form: dict[str, str], typed: dict[str, str], exc: FormError, status: int
+) -> HTMLResponse:
+    field = str(exc.data.get("field", ""))
+    placed = field in FIELDS or field.startswith(category_fields.PREFIX)
+    return _report_page(request, session, form, typed, {field if placed else "form": exc.detail}, status)
 
 
 @router.get("/districts.geojson", response_class=JSONResponse)
@@ -158,11 +177,13 @@ def _find(session: Session, ref: str, secret: str) -> Event:
 
 
 def _reply(timeline: list[EventLog]) -> dict[str, Any] | None:
-    """The handler's answer to the citizen: the note of the latest 反馈 (report back) or 办结 (close), with
-    the handling unit (never a staff member's name) and personal numbers masked."""
-    for entry in reversed(timeline):
-        if entry.action in ("report", "close") and entry.note.strip():
-            return {"at": entry.at, "unit": entry.actor_unit, "text": mask_text(entry.note)}
+    """The handler's answer to the citizen: the note of the latest 反馈 (report back: what was done), else of
+    办结 (a matter closed without one), with the handling unit (never a staff member's name) and personal
+    numbers masked. The centre's close note ("已办结") comes after the answer and must not hide it."""
+    for actions in (("report",), ("close",)):
+        for entry in reversed(timeline):
+            if entry.action in actions and entry.note.strip():
+                return {"at": entry.at, "unit": entry.actor_unit, "text": mask_text(entry.note)}
     return None
 
 

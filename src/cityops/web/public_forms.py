@@ -42,10 +42,15 @@ def plain(exc: CityOpsError) -> FormError:
         target, message = PLAIN[field]
         return FormError(message, field=target)
     if field == "description":
-        return FormError(exc.detail.split(" / ")[0].rstrip("。") + "。", field="description")
-    if field.startswith("attributes."):
-        return FormError(exc.detail.split(" / ")[0] + "。", field="description")
+        return FormError(_chinese(exc.detail), field="description")
+    if field.startswith("attributes."):  # beside the category's own field (web.category_fields)
+        return FormError(_chinese(exc.detail), field=field)
     return FormError("提交未成功，请检查后重试。", field="")
+
+
+def _chinese(detail: str) -> str:
+    """The Chinese half of a service message ("缺少必填项「拖欠金额(元)」/ attribute amount_yuan is required")."""
+    return re.split(r"\s?/ ", detail, maxsplit=1)[0].strip().rstrip("。") + "。"
 
 
 def number(text: str) -> float | None:

@@ -1,0 +1,63 @@
+"""Request bodies that routes parse themselves (bulk imports, sensor lines, device lists, CSV uploads):
+what Pydantic refuses on the other routes is refused here too, as a 4xx that says why, never a crash —
+JSON nested deeper than Python's parser goes, a lone UTF-16 surrogate escape (`"\\ud800"`, which no
+database can store), a CSV the csv module cannot read (a NUL byte, a field over its size limit)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from cityops.core.errors import Invalid
+
+_HIGH = r"\\u[dD][89abAB][0-9a-fA-F]{2}"
+_LOW = r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+# An escape not itself escaped (an even run of backslashes before it) of a high surrogate with no low one
+# after it, or of a low one with no high one before it; a pair (an emoji written as two escapes) is fine.
+_LONE_SURROGATE = re.compile(rf"(?<!\\)(?:\\\\)*(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})")
+
+
+class BadJSON(ValueError):
+    """Why a JSON text was refused, in Chinese and English (the caller places it: a field, a line)."""
+
+
+def loads(text: str) -> Any:
+    """`json.loads`, raising `BadJSON` for everything a client can get wrong."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadJSON(f"JSON 无法解析 / invalid JSON: {exc.msg} (line {exc.lineno})") from None
+    except RecursionError:
+        raise BadJSON("JSON 嵌套过深 / JSON nested too deeply") from None
+    if "\\u" in text and _LONE_SURROGATE.search(text):
+        raise BadJSON("含无效字符（孤立的代理项 \\uD800–\\uDFFF）/ the text holds a lone UTF-16 surrogate escape")
+    return value
+
+
+def loads_body(text: str, *, code: str) -> Any:
+    """A whole body as JSON: refused as a 422 on `body` under the route's `code`."""
+    try:
+        return loads(text)
+    except BadJSON as exc:
+        raise Invalid(str(exc), field="body", code=code) from None
+
+
+@contextmanager
+def readable_csv(*, field: str, code: str) -> Iterator[None]:
+    """Around reading a CSV body: what the csv module cannot read becomes a 422 naming `field`."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise Invalid(f"CSV 无法读取 / unreadable CSV: {exc}", field=field, code=code) from None
+
+
+def csv_dicts(text: str, *, field: str, code: str) -> tuple[list[str], list[dict[str, str]]]:
+    """A CSV body's header and rows (as `csv.DictReader` gives them), read whole under `readable_csv`."""
+    with readable_csv(field=field, code=code):
+        reader = csv.DictReader(io.StringIO(text))
+        return list(reader.fieldnames or []), list(reader)
