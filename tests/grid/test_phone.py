@@ -163,3 +163,7 @@ def test_a_grid_worker_reports_a_missing_manhole_cover_with_its_type(
     event = client.get(f"/api/events/{reported['event_id']}", headers=world.duty.headers).json()
     assert event["category"] == "municipal.manhole_missing"
     assert event["attributes"] == {"manhole_type": "雨水井盖"}
+    # The street's cockpit shows the worker the grid figures, but no link to the centre's own grid page (a 403).
+    page.goto(f"{live_url}/cockpit")
+    expect(page.locator("h2.section-title", has_text="基层智治")).to_be_visible()
+    expect(page.locator("#grid-page-link")).to_have_count(0)

@@ -162,3 +162,34 @@ def test_no_payment_warning_raised_once_per_period_and_other_channels_get_cases(
     drain(factory)  # the worker delivers event.received to the wages subscriber
     case = client.get(f"/api/wages/cases/{r.json()['id']}", headers=cast.district.headers).json()
     assert case["employer_id"] == emp["id"] and case["amount_owed_yuan"] == 8800 and case["workers"] == 2
+
+
+def test_a_wage_report_that_arrives_closed_gets_no_case(
+    client: TestClient, factory: sessionmaker[Session], cast: Cast
+) -> None:
+    """Imported closed history (the AI's training corpus) has nothing to follow up: no case, so the wage
+    figures count no closure without a recovery; an open report of the same import gets its case."""
+    from cityops.core.actor import system_actor
+    from cityops.events.bulk import Closure, close_many
+    from cityops.events.intake import IntakeItem, intake_many
+    from cityops.wages.models import WageCase
+    from tests.plans.conftest import drain
+
+    def item() -> IntakeItem:
+        return IntakeItem(
+            category="labour.wage_arrears",
+            source="import",
+            description="工地拖欠工资",
+            address="沙坪坝区",
+            attributes={"amount_yuan": 1, "workers": 1},
+        )
+
+    with session_scope(factory) as s:
+        actor = system_actor("system:import")
+        closed, still_open = intake_many(s, actor, [item(), item()])
+        assert closed.event_id is not None and still_open.event_id is not None
+        close_many(s, actor, [Closure(closed.event_id, clock.now())], note="历史办结")
+    drain(factory)
+    with session_scope(factory, write=False) as s:
+        cases = set(s.scalars(select(WageCase.event_id)))
+    assert still_open.event_id in cases and closed.event_id not in cases

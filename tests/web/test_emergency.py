@@ -41,6 +41,11 @@ def test_grid_worker_reports_and_the_street_acknowledges(
     expect(street_row).to_contain_text("e_duty")
     expect(page.locator('.direct-report tr[data-level="city"]')).to_contain_text("未确认")
     expect(page.locator("#ack-button")).to_have_count(0)
+    page.goto(f"{live_url}/todo")  # the street's plan task is named by the event's reference, not a step code
+    task = page.locator('tr[data-kind="plan.task"]').first
+    expect(task).to_contain_text("CQ")
+    expect(task).not_to_contain_text("evacuate")
+    page.goto(event_url)
     # The street's own plan task is completed from the same page; the district's tasks offer no button here.
     evacuate = page.locator('.plan-run tr[data-step="evacuate"]')
     evacuate.locator("input[name=note]").fill("已划定50米警戒区")

@@ -8,6 +8,7 @@ rows go in with one executemany per table.
 
 from __future__ import annotations
 
+import math
 import re
 
 from sqlalchemy import select
@@ -108,9 +109,10 @@ def _validate(item: IntakeItem, cats: CatalogueView, sources: frozenset[str]) ->
                 field=f"attributes.{spec['code']}",
                 code="event.attribute_required",
             )
-        if spec.get("type") == "number" and not isinstance(value, int | float):
+        if spec.get("type") == "number":
             try:
-                float(str(value))
+                if not math.isfinite(float(str(value))):  # "nan", "inf": read as floats, are no amount
+                    raise ValueError(value)
             except ValueError:
                 raise Invalid(
                     f"「{spec['name']}」须为数字 / attribute {spec['code']} must be a number",

@@ -258,6 +258,7 @@ def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
     from datetime import timedelta
 
     from cityops.core.hooks import hooks_of
+    from cityops.events.models import Event
     from cityops.plans import direct, runs
 
     items: list[TodoItem] = []
@@ -276,7 +277,15 @@ def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
             )
         )
     if actor.has(*runs.STEP_ACTORS):
-        for step, run in session.execute(runs.my_tasks(actor).limit(200)).all():
+        tasks = session.execute(runs.my_tasks(actor).limit(200)).all()
+        # A task is named by the event its plan answers (the step's key is a code, not for people).
+        event_ids = {run.event_id for _, run in tasks if run.event_id}
+        refs: dict[int, str] = {}
+        if event_ids:
+            refs = {
+                eid: ref for eid, ref in session.execute(select(Event.id, Event.ref).where(Event.id.in_(event_ids)))
+            }
+        for step, run in tasks:
             items.append(
                 TodoItem(
                     kind="plan.task",
@@ -286,7 +295,7 @@ def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
                     unit_name=_unit_name(session, step.unit_id),
                     due_at=step.due_at,
                     urgent=step.overdue,
-                    ref=step.key,
+                    ref=refs.get(run.event_id, "") if run.event_id else "",
                 )
             )
     return items

@@ -4,6 +4,7 @@ district; handling records the amount recovered and the date paid, and closing r
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -182,12 +183,16 @@ def new_case(
 
 def on_event_received(session: Session, payload: dict[str, Any]) -> None:
     """A wage-arrears event from any channel (the citizen form, Open311, an import) gets its case; the
-    employer is linked when the report carried a known credit code. Idempotent."""
+    employer is linked when the report carried a known credit code. Idempotent.
+
+    A case is the follow-up of an open complaint: a report already closed when it arrives here (imported
+    history such as the AI's training corpus, a grid worker's on-the-spot settlement) gets none, since a
+    closed case without the amount recovered would count in the wage figures as a recovery nobody made."""
     event_id = payload.get("event_id")
     if not isinstance(event_id, int) or session.scalar(select(WageCase.id).where(WageCase.event_id == event_id)):
         return
     event = session.get(Event, event_id)
-    if event is None:
+    if event is None or event.status in TERMINAL:
         return
     cat = catalogue_view(session).by_id.get(event.category_id)
     if cat is None or cat.code != COMPLAINT_CATEGORY:
@@ -203,10 +208,9 @@ def on_event_received(session: Session, payload: dict[str, Any]) -> None:
 
 def _number(value: Any) -> bool:
     try:
-        float(str(value))
+        return math.isfinite(float(str(value)))  # "nan" and "inf" read as floats but count nothing
     except ValueError:
         return False
-    return True
 
 
 def _int(value: Any) -> int:

@@ -28,6 +28,7 @@ from cityops.events.calendar import CST
 from cityops.events.models import Event, EventLog
 from cityops.events.service import EventFilter
 from cityops.events.views import read_events
+from cityops.grid.service import GRID_ADMINS
 from cityops.indicators.boards import boards_for
 from cityops.org import service as org
 from cityops.org.models import OrgLevel
@@ -176,6 +177,7 @@ def cockpit_page(
         latest=latest,
         communities=communities,
         grid_tiles=grid_tiles,
+        may_manage_grids=actor.has(*GRID_ADMINS),  # /grid is the centre's page: a grid worker gets no link to a 403
         hotspots=spots,
         map_layers=data["layers"],
         critical_alarms=_critical_alarms(session, actor, unit),
