@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock
 from cityops.core.db import session_scope
+from cityops.org import geo
 from cityops.risks import inspections, signals
 from cityops.risks.models import Hazard, Inspection, RiskPoint, RiskPointDevice
 from cityops.sensing import ingest
@@ -28,6 +29,10 @@ def test_the_demo_register(factory: sessionmaker[Session], frozen: clock.FrozenC
         assert len(demo) == 300 and all(p.is_demo and p.name.startswith("【演示】") for p in demo)
         assert len({p.unit_id for p in demo}) > 100
         assert {p.level for p in demo} == {"major", "significant", "general", "low"}
+        # Each point is drawn inside its own street's district (a 渝中区 point is not on a 万州区 meter).
+        assert all(p.lon is not None and p.lat is not None for p in demo)
+        drawn = geo.districts_for_points(geo.index(s), [p.lon or 0.0 for p in demo], [p.lat or 0.0 for p in demo])
+        assert drawn == [int(p.unit_path.strip("/").split("/")[1]) for p in demo]
         linked = s.execute(
             select(RiskPointDevice.point_id, Device.code).join(Device, Device.id == RiskPointDevice.device_id)
         ).all()

@@ -1,8 +1,9 @@
 """Demo data for the 风险清单: a few hundred risk points in the real streets of the main urban districts,
 every one named 【演示】 and flagged `is_demo` (the places are the streets' districts' centres with a random
-offset, like the demo sensors: not surveyed locations). Rock points are linked to the demo displacement
-meters that the rainstorm moves, inspections fall due over the coming days (a few are already late, so the
-first sweep escalates them), and one 重大隐患 is midway through rectification."""
+offset that stays inside the district's outline, like the demo sensors: not surveyed locations). Rock points
+are placed beside the demo displacement meters that the rainstorm moves, in the meters' own streets;
+inspections fall due over the coming days (a few are already late, so the first sweep escalates them), and
+one 重大隐患 is midway through rectification."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from cityops.core import clock
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
 from cityops.events.calendar import load_calendar
+from cityops.org import geo
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.risks import hazards, inspections
 from cityops.risks import service as points
@@ -55,13 +57,15 @@ def seed_register(factory: sessionmaker[Session], *, count: int = 300, seed: int
             )
             if str(code)[:6] in DISTRICTS
         ]
-        centres = {
+        centres: dict[int, tuple[float, float]] = {
             uid: (lon, lat)
             for uid, lon, lat in s.execute(
                 select(OrgUnit.id, OrgUnit.lon, OrgUnit.lat).where(OrgUnit.level == OrgLevel.district)
             )
+            if lon is not None and lat is not None
         }
         rocks = _rock_meters(s)
+        idx = geo.index(s)
         leaf_names = {
             c.code: c.name for c in s.scalars(select(RiskCategory).where(RiskCategory.parent_id.is_not(None)))
         }
@@ -78,9 +82,11 @@ def seed_register(factory: sessionmaker[Session], *, count: int = 300, seed: int
                 code = rng.choices(codes, weights)[0]
                 lon, lat = centres.get(district_id or 0) or (106.55, 29.56)
                 devices: tuple[str, ...] = ()
-                if code == "geohazard.rock" and rocks:
-                    meter, lon, lat = rocks.pop(0)
-                    devices = (meter,)
+                spread = 0.02
+                if code == "geohazard.rock" and rocks:  # beside its meter, in the meter's street
+                    meter, lon, lat, street_id, street_name, district_id = rocks.pop(0)
+                    devices, spread = (meter,), 0.002
+                lon, lat = _place_inside(idx, district_id, lon, lat, spread, rng)
                 item = points.PointInput(
                     name=f"【演示】{street_name}{leaf_names[code]}{i + 1:03d}",
                     category=code,
@@ -88,8 +94,8 @@ def seed_register(factory: sessionmaker[Session], *, count: int = 300, seed: int
                     likelihood=rng.choices([1, 2, 3, 4, 5], [2, 4, 4, 2, 1])[0],
                     consequence=rng.choices([1, 2, 3, 4, 5], [1, 3, 4, 3, 1])[0],
                     address=f"{street_name}（演示数据）",
-                    lon=round((lon or 106.55) + rng.uniform(-0.02, 0.02), 6),
-                    lat=round((lat or 29.56) + rng.uniform(-0.02, 0.02), 6),
+                    lon=lon,
+                    lat=lat,
                     responsible_person="演示责任人",
                     control_measures=MEASURES,
                     device_codes=devices,
@@ -104,16 +110,35 @@ def seed_register(factory: sessionmaker[Session], *, count: int = 300, seed: int
     return len(ids)
 
 
-def _rock_meters(session: Session) -> list[tuple[str, float | None, float | None]]:
-    """The demo displacement meters the storm moves (every fifth one), at their places."""
+def _rock_meters(session: Session) -> list[tuple[str, float, float, int, str, int]]:
+    """The demo displacement meters the storm moves (every fifth one): (code, lon, lat, and the street,
+    its name and its district the meter stands in)."""
     from cityops.sensing.models import Device
 
     rows = session.execute(
-        select(Device.code, Device.lon, Device.lat)
+        select(Device.code, Device.lon, Device.lat, Device.unit_path)
         .where(Device.code.like("DEMO-rock_displacement-%"))
         .order_by(Device.code)
     )
-    return [(c, lon, lat) for c, lon, lat in rows if int(c[-3:]) % 5 == 0]
+    placed = []
+    for code, lon, lat, path in rows:
+        ids = [int(p) for p in str(path).strip("/").split("/") if p]
+        if int(code[-3:]) % 5 == 0 and lon is not None and lat is not None and len(ids) > 2:
+            placed.append((code, lon, lat, ids[2], ids[1]))
+    names = dict(session.execute(select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_({p[3] for p in placed}))).all())
+    return [(code, lon, lat, street, names.get(street, ""), district) for code, lon, lat, street, district in placed]
+
+
+def _place_inside(
+    idx: geo.GeoIndex, district_id: int | None, lon: float, lat: float, spread: float, rng: random.Random
+) -> tuple[float, float]:
+    """A random place within `spread` degrees of (lon, lat) that lies inside the district's outline (a
+    street's point must not be drawn in another district); the place itself when no try lands inside."""
+    for _ in range(20):
+        x, y = round(lon + rng.uniform(-spread, spread), 6), round(lat + rng.uniform(-spread, spread), 6)
+        if district_id is None or geo.districts_for_points(idx, [x], [y])[0] == district_id:
+            return x, y
+    return round(lon, 6), round(lat, 6)
 
 
 def _fall_due(session: Session, made: list[RiskPoint], rng: random.Random) -> None:
