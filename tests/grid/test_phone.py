@@ -163,6 +163,15 @@ def test_a_grid_worker_reports_a_missing_manhole_cover_with_its_type(
     event = client.get(f"/api/events/{reported['event_id']}", headers=world.duty.headers).json()
     assert event["category"] == "municipal.manhole_missing"
     assert event["attributes"] == {"manhole_type": "雨水井盖"}
+    # Where it is, in words: the grid's name alone ("第1网格") is every community's.
+    assert event["unit_place"].startswith("渝中区 › 解放碑街道 › ") and event["unit_place"].endswith(event["unit_name"])
+    assert event["unit_place"].count(" › ") == 3  # district › street › community › grid
+    page.context.clear_cookies()
+    log_in(page, live_url, "g_duty", PASSWORD)
+    page.goto(f"{live_url}/events")
+    expect(page.locator("table tbody tr", has_text=event["ref"])).to_contain_text(event["unit_place"])
+    page.context.clear_cookies()
+    log_in(page, live_url, "g_worker", PASSWORD)
     # The street's cockpit shows the worker the grid figures, but no link to the centre's own grid page (a 403).
     page.goto(f"{live_url}/cockpit")
     expect(page.locator("h2.section-title", has_text="基层智治")).to_be_visible()

@@ -49,7 +49,7 @@ COLUMNS: tuple[tuple[str, str, Callable[[EventRead, str], Any]], ...] = (
     ("category_name", "事项类别", _plain),
     ("severity", "紧急程度", _name(SEVERITY_NAMES)),
     ("source", "来源", _name(SOURCE_NAMES)),
-    ("unit_name", "所在区域", _plain),
+    ("unit_place", "所在区域", _plain),
     ("owner_name", "承办单位", _plain),
     ("address", "地址", _plain),
     ("title", "标题", _plain),

@@ -47,6 +47,7 @@ class EventRead(Schema):
     lat: float | None
     unit_id: int
     unit_name: str = ""
+    unit_place: str = Field("", description="where, in words: district › street › community › grid (no city)")
     locate_reason: str
     owner_unit_id: int
     owner_department_id: int | None

@@ -25,6 +25,14 @@ def _names(session: Session, known: Mapping[int, str], ids: set[int], id_col: An
     return names
 
 
+def _place(ctx: routing.RoutingContext, unit_id: int) -> str:
+    """The unit's chain below the city in words: "第1网格" alone tells nothing (every community has one)."""
+    unit = ctx.units.get(unit_id)
+    if unit is None:
+        return ""
+    return " › ".join(u.name for u in ctx.chain(unit)[1:]) or unit.name
+
+
 def read_events(session: Session, events: list[Event], *, reveal: bool = False) -> list[EventRead]:
     """Events as API objects, with names from the per-process org view (a query only for a name it lacks:
     a unit retired since, or one made by another process in the last seconds)."""
@@ -41,6 +49,7 @@ def read_events(session: Session, events: list[Event], *, reveal: bool = False) 
         r.category, r.category_name = (cat.code, cat.name) if cat else ("", "")
         r.category_name_en = cat.name_en if cat else ""
         r.unit_name = units.get(e.unit_id, "")
+        r.unit_place = _place(ctx, e.unit_id) or r.unit_name
         r.owner_name = depts.get(e.owner_department_id or 0) or f"{units.get(e.owner_unit_id, '')}治理中心"
         r.reporter_phone = e.reporter_phone if reveal else service.mask_phone(e.reporter_phone)
         if not reveal:  # ID card and mobile numbers typed into the text are personal data too
