@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import clock
 from cityops.core.actor import system_actor
+from cityops.core.auth import User
 from cityops.core.db import session_scope
 from cityops.core.files import Attachment, LocalFileStore
 from cityops.demo.users import ensure_demo_users
 from cityops.events.calendar import CST
 from cityops.grid import figures, kpis
-from cityops.grid.models import GridReport, PatrolCheckIn
+from cityops.grid.models import GridReport, PatrolCheckIn, PatrolPlan, PatrolSession
 from cityops.indicators.models import Indicator
 from cityops.sim.grid import STREET, GridPatrols
 from tests.factories import unit
@@ -45,6 +46,10 @@ def test_grid_workers_patrol_report_and_fix_on_the_spot(factory: sessionmaker[Se
             k = kpis.compute(s, system_actor("system:test"), street, day, day)
             assert k.reports == sim.stats.reports and k.on_spot == sim.stats.on_spot and k.workers == 4
             assert k.checkins_flagged >= 1  # some check-ins came from the next community
+            # The README's login for a person (jfb_grid) has grids and plans, but no patrol the simulation ran.
+            person = s.scalars(select(User.id).where(User.username == "jfb_grid")).one()
+            assert s.scalar(select(func.count(PatrolSession.id)).where(PatrolSession.user_id == person)) == 0
+            assert (s.scalar(select(func.count(PatrolPlan.id))) or 0) >= 8
             # The same figures are the street's runway rows, and the demo 一表通 figure counts today's visits.
             rows = {i.code: i for i in s.scalars(select(Indicator).where(Indicator.source.is_not(None)))}
             month = kpis.compute(s, system_actor("system:test"), street, day - timedelta(days=29), day)

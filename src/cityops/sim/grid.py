@@ -35,6 +35,9 @@ from cityops.sim.texts import report_text
 
 STREET = "500103003"  # 解放碑街道, where the demo's grid worker logs in
 WORKERS = ("jfb_grid", "jfb_grid_demo2", "jfb_grid_demo3", "jfb_grid_demo4")
+# The first is the login the README gives a person trying the phone pages: it gets grids and patrol plans
+# but the simulation never acts as it (it used to end the person's own patrol within minutes).
+SIMULATED = WORKERS[1:]
 ON_THE_SPOT = ("city_appearance.exposed_garbage", "city_appearance.illegal_ads", "municipal.drain_blocked")
 PLATFORM = system_actor("system:demo-grid")
 
@@ -99,7 +102,7 @@ class GridPatrols:
 
     def tick(self, s: Session, now: datetime) -> None:
         local = now.astimezone(CST).strftime("%H:%M")
-        for username in WORKERS:
+        for username in SIMULATED:
             user = s.scalars(select(User).where(User.username == username)).one_or_none()
             if user is None:
                 continue
