@@ -41,6 +41,9 @@ def test_self_parsed_bodies_refuse_what_they_cannot_read(client: TestClient, adm
     _refused(client.post("/api/devices", headers={**h, **JSON}, content=lone), 422, "body")
     yaml_ = {**h, "Content-Type": "application/yaml"}
     _refused(client.post("/api/plans/import", headers=yaml_, content=DEEP), 422, "body")
+    deep_geojson = b'{"type": "FeatureCollection", "features": ' + DEEP + b"}"
+    files = {"file": ("grids.geojson", deep_geojson, "application/geo+json")}
+    _refused(client.post("/api/grids/import", headers=h, files=files), 422, "file")
     huge_field = b'"' + b"a" * 200_000 + b'"'
     _refused(
         client.post("/api/duties/import", headers={**h, "Content-Type": "text/csv"}, content=huge_field), 422, "body"

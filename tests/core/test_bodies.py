@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 
+from cityops.core.bodies import BadJSON, loads
 from cityops.core.deps import limited_body, utf8_body
 from cityops.core.errors import Invalid
 
@@ -41,3 +42,11 @@ def test_too_large_or_not_utf8_is_refused_under_the_routes_code() -> None:
         _run(utf8_body(_request(b"\xff\xfe"), max_mb=20, kind="JSON lines", code="sensing.invalid_body"))
     assert not_text.value.detail == "须为UTF-8文本 / body must be UTF-8 JSON lines"
     assert (not_text.value.code, not_text.value.data) == ("sensing.invalid_body", {"field": "body"})
+
+
+def test_a_lone_surrogate_is_found_in_the_decoded_text_not_guessed_from_the_escapes() -> None:
+    for text in ('"\\ud800"', '"\\udc00x"', '"\\\\\\ud800"', '{"\\ud800": 1}', '"\\\\ud800\\udc00"'):
+        with pytest.raises(BadJSON):
+            loads(text)
+    assert loads('"\\ud83d\\udca1"') == "\U0001f4a1"  # a pair is one character
+    assert loads('"\\\\ud800"') == "\\ud800"  # an escaped backslash: six plain characters

@@ -8,18 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from cityops.core.errors import Invalid
-
-_HIGH = r"\\u[dD][89abAB][0-9a-fA-F]{2}"
-_LOW = r"\\u[dD][c-fC-F][0-9a-fA-F]{2}"
-# An escape not itself escaped (an even run of backslashes before it) of a high surrogate with no low one
-# after it, or of a low one with no high one before it; a pair (an emoji written as two escapes) is fine.
-_LONE_SURROGATE = re.compile(rf"(?<!\\)(?:\\\\)*(?:{_HIGH}(?!{_LOW})|(?<!{_HIGH}){_LOW})")
 
 
 class BadJSON(ValueError):
@@ -34,9 +27,20 @@ def loads(text: str) -> Any:
         raise BadJSON(f"JSON 无法解析 / invalid JSON: {exc.msg} (line {exc.lineno})") from None
     except RecursionError:
         raise BadJSON("JSON 嵌套过深 / JSON nested too deeply") from None
-    if "\\u" in text and _LONE_SURROGATE.search(text):
+    # Only an escape can smuggle in a lone surrogate (a str read from UTF-8 holds none); whether one is lone is
+    # asked of the decoded value, since judging the escapes in the text is fooled by escaped backslashes.
+    if "\\u" in text and not _encodable(value):
         raise BadJSON("含无效字符（孤立的代理项 \\uD800–\\uDFFF）/ the text holds a lone UTF-16 surrogate escape")
     return value
+
+
+def _encodable(value: Any) -> bool:
+    """Whether every string in a parsed value (keys too) can be written as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def loads_body(text: str, *, code: str) -> Any:

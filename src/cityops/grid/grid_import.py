@@ -3,7 +3,6 @@ each row in its own savepoint, so a bad row is reported by row, field and reason
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -74,8 +73,8 @@ def import_geojson(session: Session, actor: Actor, text: str) -> tuple[int, list
     """A FeatureCollection; each feature's properties name community_code and seq (or code = community+Gnn)."""
     require_admin(actor)
     try:
-        doc = json.loads(text)
-    except ValueError:
+        doc = bodies.loads(text)
+    except bodies.BadJSON:
         raise Invalid(
             "不是有效的 GeoJSON / the file is not valid JSON", field="file", code="grid.invalid_file"
         ) from None

@@ -15,7 +15,6 @@ worker acknowledges only after its batch committed. A reading re-delivered after
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -29,6 +28,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.orm import Session, sessionmaker
 
+from cityops.core import bodies
 from cityops.core.db import session_scope
 from cityops.sensing import fold, ingest
 
@@ -73,20 +73,19 @@ def decode(payload: bytes, topic: str) -> tuple[list[dict[str, Any]], list[str]]
         return [], ["malformed"]
     device = topic.rsplit("/", 1)[-1]
     objs: list[Any]
+    bad: list[str] = []
     try:
-        data = json.loads(text)
+        data = bodies.loads(text)
         objs = data if isinstance(data, list) else [data]
-    except json.JSONDecodeError:
-        objs, bad = [], []
+    except bodies.BadJSON:  # not one JSON value (or one no column can store): maybe JSON lines
+        objs = []
         for line in text.splitlines():
             if line.strip():
                 try:
-                    objs.append(json.loads(line))
-                except json.JSONDecodeError:
+                    objs.append(bodies.loads(line))
+                except bodies.BadJSON:  # too deep, a lone surrogate, not JSON: this line alone is malformed
                     bad.append("malformed")
-        if bad and not objs:
-            return [], bad
-    out, bad = [], []
+    out = []
     for obj in objs:
         if not isinstance(obj, dict):
             bad.append("malformed")
