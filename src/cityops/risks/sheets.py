@@ -282,21 +282,13 @@ def district_report(session: Session, actor: Actor, unit: OrgUnit, now: datetime
     for child in [unit, *children] if children != [unit] else [unit]:
         f = figures(session, child.path, now)
         rate = f"{f.rectification_rate:.1%}" if f.rectification_rate is not None else "—"
-        summary.append(
-            [
-                child.name,
-                f.points,
-                *[f.by_level[lv] for lv in matrix.LEVELS],
-                f.overdue_inspections,
-                f.open_major_hazards,
-                rate,
-            ]
-        )
+        counts = [child.name, f.points, *[f.by_level[lv] for lv in matrix.LEVELS], f.overdue_inspections]
+        summary.append(xlsx.cells([*counts, f.open_major_hazards, rate]))
     listing = wb.create_sheet("清单")
     listing.append([zh for _, zh, _ in COLUMNS])
     stmt = points.list_points(session, actor, points.PointFilter(unit_id=unit.id))
     for row in rows_for(session, session.scalars(stmt)):
-        listing.append(row)
+        listing.append(xlsx.cells(row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
