@@ -25,12 +25,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cityops.core import clock
 from cityops.core.actor import Actor
-from cityops.core.db import Base, bulk_insert, dumps
+from cityops.core.db import AUDIT_QUEUE, Base, bulk_insert, dumps, write_after_read
 from cityops.core.hooks import Hooks
 
 GENESIS = "0" * 64
 T = TypeVar("T")
-_PENDING = "audit_pending"
+_PENDING = AUDIT_QUEUE
 
 
 class AuditHead(Base):
@@ -101,7 +101,17 @@ def entry(actor: Actor, action: str, subject: Any = None, *, at: datetime | None
 
 def record(session: Session, actor: Actor, action: str, subject: Any = None, **data: Any) -> None:
     """Write an audit entry in the caller's transaction ("<domain>.<verb>" actions)."""
-    session.info.setdefault(_PENDING, []).append(entry(actor, action, subject, **data))
+    _queue(session).append(entry(actor, action, subject, **data))
+
+
+def _queue(session: Session) -> list[dict[str, Any]]:
+    """The session's queued entries. The first makes a read-only request (a GET: an audited read, a
+    revealed phone number, an export) a writer before it writes (see db.write_after_read)."""
+    queue: list[dict[str, Any]] | None = session.info.get(_PENDING)
+    if queue is None:
+        write_after_read(session)
+        queue = session.info[_PENDING] = []
+    return queue
 
 
 def add_new(session: Session, actor: Actor, action: str, row: T, /, **data: Any) -> T:
@@ -113,7 +123,7 @@ def add_new(session: Session, actor: Actor, action: str, row: T, /, **data: Any)
 
 
 def record_many(session: Session, entries: Iterable[dict[str, Any]]) -> None:
-    session.info.setdefault(_PENDING, []).extend(entries)
+    _queue(session).extend(entries)
 
 
 def _digest(seq: int, e: dict[str, Any], prev_hash: str) -> str:

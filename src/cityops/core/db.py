@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached,
 
 from cityops.core import cache, clock, idle_ping
 from cityops.core.hooks import HOOKS_KEY, Hooks
-from cityops.core.sqlite_turns import BUSY_SECONDS, WriterTurns
+from cityops.core.sqlite_turns import BUSY_SECONDS, HOLDS_WRITE_LOCK, configure_sqlite
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -105,66 +105,6 @@ def _json_text(value: Any) -> str | None:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), str: String(255)}  # noqa: RUF012
-
-
-_HOLDS_WRITE_LOCK = "cityops.holds_write_lock"
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # We emit BEGIN ourselves (below) so write transactions can take the lock up front.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_SECONDS * 1000}")
-        # 32 MiB of page cache (the default is 2 MiB): a batch of readings dirties more pages than that,
-        # and a spilled cache writes them to the WAL twice.
-        cur.execute("PRAGMA cache_size=-32768")
-        cur.close()
-
-    turns = WriterTurns(engine.url.database)  # writers take turns before SQLite's lock (see sqlite_turns)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        # A write transaction that starts deferred and upgrades later fails with SQLITE_BUSY when
-        # another writer committed in between; BEGIN IMMEDIATE queues for the lock instead.
-        if not conn.get_execution_options().get("sqlite_immediate", False):
-            conn.exec_driver_sql("BEGIN")
-            return
-        turns.take()
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            turns.give_back()
-            raise
-        conn.info[_HOLDS_WRITE_LOCK] = True
-
-    @event.listens_for(engine, "commit")
-    def _on_commit(conn: Any) -> None:
-        if conn.info.pop(_HOLDS_WRITE_LOCK, False):
-            try:  # commit now, so the next writer never finds SQLite's lock still held
-                conn.connection.dbapi_connection.commit()
-            finally:
-                turns.give_back()
-
-    @event.listens_for(engine, "rollback")
-    def _on_rollback(conn: Any) -> None:
-        if conn.info.pop(_HOLDS_WRITE_LOCK, False):
-            try:
-                conn.connection.dbapi_connection.rollback()
-            finally:
-                turns.give_back()
-
-    @event.listens_for(engine, "checkin")
-    @event.listens_for(engine, "invalidate")
-    def _on_gone(_dbapi_conn: Any, record: Any, *_exc: Any) -> None:
-        # A connection given back or dropped while its write transaction was never ended (an error on
-        # the way) must not keep the other writers waiting.
-        if record.info.pop(_HOLDS_WRITE_LOCK, False):
-            turns.give_back()
 
 
 FEW_ROWS = 16  # up to this many rows, bulk_insert sends one multi-row INSERT instead of an executemany
@@ -317,7 +257,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": BUSY_SECONDS})
         engine = create_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -359,6 +299,26 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_immediate": True})
 
 
+AUDIT_QUEUE = "audit_pending"  # core.audit's entries queued on a session, inserted when it commits
+_FLUSHED = "cityops.flushed"  # the session's transaction has flushed ORM changes
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flushed(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FLUSHED, None)
+
+
+def _has_written(session: Session) -> bool:
+    changed = session.new or session.dirty or session.deleted
+    return bool(changed or session.info.get(_FLUSHED) or session.info.get(AUDIT_QUEUE))
+
+
 def write_after_read(session: Session) -> None:
     """Before a read-only request writes (an audited read, an export's audit entry): on SQLite, end its
     read snapshot and begin a writer's transaction. A snapshot cannot become a writer once another writer
@@ -368,8 +328,8 @@ def write_after_read(session: Session) -> None:
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
-        if session.connection().info.get(_HOLDS_WRITE_LOCK) or session.new or session.dirty or session.deleted:
-            return  # already a writer, or has written: nothing to switch
+        if session.connection().info.get(HOLDS_WRITE_LOCK) or _has_written(session):
+            return  # already a writer, or has written (its work is not to be committed half done)
         session.commit()
     begin_write(session)
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
-from cityops.core.db import write_after_read
 from cityops.core.deps import ActorDep, SessionDep, TransactionalRoute, limited_body
 from cityops.core.errors import CityOpsError, Invalid, NotFound
 from cityops.core.pagination import PageDep, paginate
@@ -183,7 +182,6 @@ def export_events(session: SessionDep, actor: ActorDep, f: FilterDep, limit: Exp
     """CSV export of the same scoped, filtered list for people: Chinese headers and names, China time,
     phones masked, with a BOM so Excel opens it as UTF-8."""
     text, rows = export.to_csv(_export_batches(session, actor, f, limit))
-    write_after_read(session)
     audit.record(session, actor, "event.exported", ("event", "*"), rows=rows, format="csv")
     return Response(
         text.encode("utf-8"),
@@ -200,7 +198,6 @@ def export_events(session: SessionDep, actor: ActorDep, f: FilterDep, limit: Exp
 def export_events_xlsx(session: SessionDep, actor: ActorDep, f: FilterDep, limit: ExportLimit = 50_000) -> Response:
     """The same export as an Excel workbook (times as date cells in China time)."""
     data, rows = export.to_xlsx(_export_batches(session, actor, f, limit))
-    write_after_read(session)
     audit.record(session, actor, "event.exported", ("event", "*"), rows=rows, format="xlsx")
     return Response(
         data,
