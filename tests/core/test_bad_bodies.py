@@ -70,6 +70,8 @@ def test_numbers_no_column_holds_are_refused_naming_the_field(client: TestClient
         "/api/wages/employers", headers=admin.headers, json={"credit_code": "x", "name": "n", "unit_id": 10**30}
     )
     _refused(r, 422, "unit_id")
+    split = {"name": "新街道", "child_ids": [1, 10**30]}  # an id inside a list is a number a column holds too
+    _refused(client.post("/api/org/units/1/split", headers=admin.headers, json=split), 422, "child_ids")
     body = b'{"paid_on":"2026-03-01","amount_yuan":Infinity,"workers":3,"wage_month":"2026-02"}'
     _refused(
         client.post("/api/wages/projects/1/payments", headers={**admin.headers, **JSON}, content=body),

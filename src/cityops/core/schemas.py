@@ -24,9 +24,20 @@ class InSchema(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _storable_integer(cls, value: Any) -> Any:
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64:
+        if _too_wide(value):
             raise ValueError("数值超出范围 / number out of range")
         return value
+
+
+def _too_wide(value: Any) -> bool:
+    """An integer no column holds, alone or inside a list of ids or a mapping's values."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) > INT64
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_too_wide(v) for v in value)
+    if isinstance(value, dict):
+        return any(_too_wide(v) for v in value.values())
+    return False
 
 
 class ErrorOut(BaseModel):
