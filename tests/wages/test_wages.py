@@ -4,9 +4,11 @@ once per period, and the KPIs against a hand count."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -193,3 +195,44 @@ def test_a_wage_report_that_arrives_closed_gets_no_case(
     with session_scope(factory, write=False) as s:
         cases = set(s.scalars(select(WageCase.event_id)))
     assert still_open.event_id in cases and closed.event_id not in cases
+
+
+def test_a_wage_reports_amount_and_count_are_bounded_and_a_case_always_fits(
+    client: TestClient, factory: sessionmaker[Session], cast: Cast
+) -> None:
+    """拖欠金额 and 涉及人数 are refused beside their field when no real report has them (a count of 2.5
+    people, 10^30 yuan); a case made from attributes stored without those bounds still fits its columns,
+    so the subscriber never fails on every retry."""
+    from cityops.events.models import Event
+    from cityops.wages.models import WageCase
+    from tests.plans.conftest import drain
+
+    def report(attributes: Mapping[str, float]) -> Response:
+        body = {
+            "category": "labour.wage_arrears",
+            "source": "citizen",
+            "description": "市民来信：某工地拖欠工资",
+            "unit_code": "500106004",
+            "attributes": attributes,
+        }
+        return client.post("/api/events", headers=cast.district.headers, json=body)
+
+    for attributes, field in (
+        ({"amount_yuan": 1e30, "workers": 3}, "attributes.amount_yuan"),
+        ({"amount_yuan": -5, "workers": 3}, "attributes.amount_yuan"),
+        ({"amount_yuan": 100, "workers": 2.5}, "attributes.workers"),
+        ({"amount_yuan": 100, "workers": 0}, "attributes.workers"),
+    ):
+        r = report(attributes)
+        assert r.status_code == 422 and r.json()["data"]["field"] == field, (attributes, r.text)
+    r = report({"amount_yuan": 100, "workers": 3})
+    assert r.status_code == 201, r.text
+    event_id = r.json()["id"]
+    with session_scope(factory) as s:  # as a category edited to drop its bounds would have let in
+        ev = s.get(Event, event_id)
+        assert ev is not None
+        ev.attributes = {"amount_yuan": 1e30, "workers": 10**12}
+    drain(factory)
+    with session_scope(factory, write=False) as s:
+        case = s.scalar(select(WageCase).where(WageCase.event_id == event_id))
+    assert case is not None and case.workers == 2**31 - 1 and case.owed_fen == 10**13

@@ -39,7 +39,7 @@ class CategoryView:
     family_code: str
     default_severity: str
     deadlines: dict[str, dict[str, str]]
-    required_fields: tuple[dict[str, str], ...]
+    required_fields: tuple[dict[str, Any], ...]
     keywords: tuple[str, ...]
     name_en: str = ""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -110,16 +111,38 @@ def _validate(item: IntakeItem, cats: CatalogueView, sources: frozenset[str]) ->
                 code="event.attribute_required",
             )
         if spec.get("type") == "number":
-            try:
-                if not math.isfinite(float(str(value))):  # "nan", "inf": read as floats, are no amount
-                    raise ValueError(value)
-            except ValueError:
-                raise Invalid(
-                    f"「{spec['name']}」须为数字 / attribute {spec['code']} must be a number",
-                    field=f"attributes.{spec['code']}",
-                    code="event.attribute_not_a_number",
-                ) from None
+            _check_number(spec, value)
     return cat
+
+
+def _check_number(spec: dict[str, Any], value: Any) -> None:
+    """A number field's value: finite ("nan", "inf" read as floats but are no amount), and within the
+    field's bounds when the catalogue gives them (`min`, `max`, `integer`: 涉及人数 is a whole count)."""
+    field, name = f"attributes.{spec['code']}", spec["name"]
+    try:
+        number = float(str(value))
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        raise Invalid(
+            f"「{name}」须为数字 / attribute {spec['code']} must be a number",
+            field=field,
+            code="event.attribute_not_a_number",
+        )
+    if spec.get("integer") and not number.is_integer():
+        raise Invalid(
+            f"「{name}」须为整数 / attribute {spec['code']} must be a whole number",
+            field=field,
+            code="event.attribute_out_of_range",
+        )
+    low, high = spec.get("min"), spec.get("max")
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = f"{low if low is not None else '…'}–{high if high is not None else '…'}"
+        raise Invalid(
+            f"「{name}」须在{bounds}之间 / attribute {spec['code']} must be within {bounds}",
+            field=field,
+            code="event.attribute_out_of_range",
+        )
 
 
 def _validate_all(

@@ -144,7 +144,7 @@ class CategoryUpdate(InSchema):
     name: str | None = Field(None, min_length=1, max_length=80)
     default_severity: str | None = Field(None, pattern="^(urgent|high|normal)$", description="urgent | high | normal")
     keywords: list[str] | None = None
-    required_fields: list[dict[str, str]] | None = None
+    required_fields: list[dict[str, str | int | float | bool]] | None = None
     deadlines: dict[str, dict[str, str]] | None = None
     active: bool | None = None
 

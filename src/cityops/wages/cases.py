@@ -23,6 +23,8 @@ from cityops.wages import service
 from cityops.wages.defaults import COMPLAINT_CATEGORY, WARNING_CATEGORY
 from cityops.wages.models import Employer, Project, WageCase
 
+INT32 = 2**31 - 1  # WageCase.workers is an INTEGER column
+
 CHANNELS = {"citizen": "市民投诉", "hotline": "12345热线", "grid_worker": "网格员上报", "system": "专户预警"}
 CHANNEL_SOURCE = {"citizen": Source.citizen, "hotline": Source.citizen, "grid_worker": Source.grid_worker}
 RECORDERS = (Role.handler, Role.dispatcher, Role.leader)
@@ -200,10 +202,13 @@ def on_event_received(session: Session, payload: dict[str, Any]) -> None:
     attrs = event.attributes if isinstance(event.attributes, dict) else {}
     code = str(attrs.get("credit_code") or "").strip().upper()
     employer = session.scalar(select(Employer).where(Employer.credit_code == code)) if code else None
-    workers = _int(attrs.get("workers"))
+    # Intake bounds these fields (the catalogue's min/max); a category edited without bounds still never
+    # makes a case the columns cannot hold, which would fail this subscriber on every retry.
+    workers = min(max(_int(attrs.get("workers")), 0), INT32)
     owed = round(float(attrs.get("amount_yuan") or 0) * 100) if _number(attrs.get("amount_yuan")) else 0
+    owed = min(max(owed, 0), service.MAX_FEN)
     channel = "grid_worker" if event.source == Source.grid_worker else "citizen"
-    new_case(session, event_id, "complaint", channel, employer, None, workers, max(owed, 0))
+    new_case(session, event_id, "complaint", channel, employer, None, workers, owed)
 
 
 def _number(value: Any) -> bool:
