@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cityops.core import auth
@@ -18,7 +18,7 @@ from cityops.core.db import session_scope
 from cityops.events import routing
 from cityops.events.calendar import load_calendar
 from cityops.events.models import WorkCalendarDay
-from cityops.org.models import OrgUnit
+from cityops.org.models import OrgUnit, UnitChange
 from tests.factories import login
 
 
@@ -67,23 +67,31 @@ def test_a_holiday_set_here_is_in_the_next_deadline(factory: sessionmaker[Sessio
 def test_a_unit_renamed_by_another_process_is_routed_under_its_new_name_within_the_ttl(
     factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The org tree's caches compare a signature (the newest unit, the newest recorded change) every TTL:
-    a rename leaves the number of units as it was, so only its `unit_change` row can tell them."""
-    monkeypatch.setattr(routing._CACHE, "ttl", 0.2)
+    """The org tree's caches compare a signature (the newest unit, the newest recorded change, how many
+    changes) every TTL: a rename leaves the units as they were, so only its `unit_change` row can tell; and
+    a change numbered below the newest (PostgreSQL hands out ids before commit, not in commit order) is
+    told by the count."""
+    monkeypatch.setattr(routing._CACHE, "ttl", 3600.0)
+
+    def name_after_the_ttl(unit_id: int) -> str:
+        routing._CACHE._checked = 0.0  # as if the TTL had passed
+        with session_scope(factory, write=False) as s:
+            return routing.context(s).unit(unit_id).name
+
     with session_scope(factory, write=False) as s:
         unit_id = s.scalars(select(OrgUnit.id).where(OrgUnit.code == "500103")).one()
         assert routing.context(s).unit(unit_id).name == "渝中区"  # now cached
-    with session_scope(factory) as s:  # raw SQL, as another process's rename looks to this one
-        s.execute(text("UPDATE org_unit SET name = '新渝中区' WHERE id = :id"), {"id": unit_id})
-        s.execute(
-            text(
-                "INSERT INTO unit_change (at, kind, unit_id, data, actor_name) "
-                "VALUES (:at, 'rename', :id, '{}', 'other-process')"
-            ),
-            {"at": "2026-12-07 00:00:00.000000", "id": unit_id},
-        )
-    with session_scope(factory, write=False) as s:
-        assert routing.context(s).unit(unit_id).name == "渝中区"  # within the TTL: still the cached tree
-    time.sleep(0.3)
-    with session_scope(factory, write=False) as s:
-        assert routing.context(s).unit(unit_id).name == "新渝中区"
+        newest = s.scalar(select(func.max(UnitChange.id))) or 0
+    for name, change_id in (("新渝中区", newest + 100), ("又名渝中区", newest + 50)):
+        with session_scope(factory) as s:  # raw SQL, as another process's rename looks to this one
+            s.execute(text("UPDATE org_unit SET name = :name WHERE id = :id"), {"name": name, "id": unit_id})
+            s.execute(
+                text(
+                    "INSERT INTO unit_change (id, at, kind, unit_id, data, actor_name) "
+                    "VALUES (:change, :at, 'rename', :id, '{}', 'other-process')"
+                ),
+                {"change": change_id, "at": "2026-12-07 00:00:00.000000", "id": unit_id},
+            )
+        with session_scope(factory, write=False) as s:
+            assert routing.context(s).unit(unit_id).name != name  # within the TTL: still the cached tree
+        assert name_after_the_ttl(unit_id) == name
