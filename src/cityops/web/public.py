@@ -179,9 +179,11 @@ def _find(session: Session, ref: str, secret: str) -> Event:
 def _reply(timeline: list[EventLog]) -> dict[str, Any] | None:
     """The handler's answer to the citizen: the note of the latest 反馈 (report back: what was done), else of
     办结 (a matter closed without one), with the handling unit (never a staff member's name) and personal
-    numbers masked. The centre's close note ("已办结") comes after the answer and must not hide it."""
+    numbers masked. The centre's close note ("已办结") comes after the answer and must not hide it. Only the
+    latest round counts: after a reopen, the answer given before it is not the answer to the reopened matter."""
+    reopened = max((i for i, entry in enumerate(timeline) if entry.action == "reopen"), default=-1)
     for actions in (("report",), ("close",)):
-        for entry in reversed(timeline):
+        for entry in reversed(timeline[reopened + 1 :]):
             if entry.action in actions and entry.note.strip():
                 return {"at": entry.at, "unit": entry.actor_unit, "text": mask_text(entry.note)}
     return None
