@@ -273,6 +273,7 @@ def _page_routers() -> list[APIRouter]:
     from cityops.web.layers import router as layers_router
     from cityops.web.muck import router as muck_pages_router
     from cityops.web.pages import router as pages_router
+    from cityops.web.plan_runs import router as plan_runs_router
     from cityops.web.public import router as public_router
     from cityops.web.risks import router as risk_pages_router
     from cityops.web.runways import router as runways_router
@@ -287,6 +288,7 @@ def _page_routers() -> list[APIRouter]:
         pages_router,
         event_page_router,
         emergency_router,
+        plan_runs_router,
         grid_mobile_router,
         grid_forms_router,
         grid_street_router,

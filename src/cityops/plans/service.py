@@ -291,7 +291,7 @@ def todo_items(session: Session, actor: Actor, now: datetime) -> list[TodoItem]:
                     kind="plan.task",
                     kind_label="预案任务 / Plan task",
                     title=("【演练】" if run.is_drill else "") + f"{run.name}：{step.title}",
-                    url=f"/events/{run.event_id}" if run.event_id else "/todo",
+                    url=f"/events/{run.event_id}" if run.event_id else f"/plan-runs/{run.id}",
                     unit_name=_unit_name(session, step.unit_id),
                     due_at=step.due_at,
                     urgent=step.overdue,

@@ -1,5 +1,5 @@
-"""突发事件直报 and plan tasks in the browser: the report form for grid workers and staff, the
-acknowledgement button of a notified centre, and done/skip on plan tasks (both on the event page)."""
+"""突发事件直报 in the browser: the report form for grid workers and staff, and the acknowledgement button
+of a notified centre on the event page (its plan tasks are done in web/plan_runs)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from cityops.core.deps import SessionDep, TransactionalRoute
 from cityops.core.errors import Invalid
 from cityops.events import catalogue
-from cityops.plans import direct, runs
+from cityops.plans import direct
 from cityops.web.deps import PageActor, PageForm
 from cityops.web.pages import change_or_show, local_url, render
 
@@ -79,17 +79,3 @@ def acknowledge(report_id: int, form: PageForm, next: Annotated[str, Form(max_le
     report = direct.access(form.session, form.actor, report_id)
     direct.acknowledge(form.session, form.actor, report)
     return RedirectResponse(local_url(next, f"/events/{report.event_id}"), status_code=303)
-
-
-@router.post("/plan-runs/{run_id}/steps/{step_id}")
-def finish_step(
-    run_id: int,
-    step_id: int,
-    form: PageForm,
-    action: Annotated[str, Form(pattern="^(done|skip)$")],
-    note: Annotated[str, Form(max_length=400)] = "",
-) -> RedirectResponse:
-    """A plan task completed or skipped from the event page."""
-    run = runs.access_run(form.session, form.actor, run_id)
-    runs.finish_step(form.session, form.actor, run, step_id, action=action, note=note, checklist=None)
-    return RedirectResponse(f"/events/{run.event_id}" if run.event_id else "/cockpit", status_code=303)
