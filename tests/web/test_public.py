@@ -94,6 +94,9 @@ def test_a_wage_report_asks_for_the_amount_owed_and_stores_it(
     expect(page.locator("#error-attributes-amount_yuan")).to_contain_text("拖欠金额")
     expect(page.locator("#error-attributes-amount_yuan")).not_to_contain_text("amount_yuan")
     expect(workers).to_have_value("３")
+    amount.fill("-5")  # an amount no arrears can be: refused beside the field, in Chinese
+    page.click("#submit")
+    expect(page.locator("#error-attributes-amount_yuan")).to_contain_text("「拖欠金额(元)」须在0至1000亿之间")
     amount.fill("12,000")
     page.click("#submit")
     ref = page.locator("#receipt-ref").inner_text()

@@ -99,6 +99,9 @@ def test_errors_stand_beside_their_field_in_plain_chinese(live_url: str, page: P
     page.goto(f"{live_url}/public/report")
     page.click("#submit")
     expect(page.locator("#error-category")).to_have_text("请选择问题类别。")
+    # An empty form is answered with everything it lacks at once, not one field per try.
+    expect(page.locator("#error-description")).to_have_text("请描述您看到的问题。")
+    expect(page.locator("#location-field #error-location")).to_contain_text("请填写问题所在的地址")
     page.select_option("select[name=category]", "municipal.streetlight_fault")
     page.click("#submit")
     expect(page.locator("#error-description")).to_have_text("请描述您看到的问题。")

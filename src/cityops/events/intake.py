@@ -137,12 +137,25 @@ def _check_number(spec: dict[str, Any], value: Any) -> None:
         )
     low, high = spec.get("min"), spec.get("max")
     if (low is not None and number < low) or (high is not None and number > high):
-        bounds = f"{low if low is not None else '…'}–{high if high is not None else '…'}"
+        if low is not None and high is not None:
+            zh, en = f"在{_zh_number(low)}至{_zh_number(high)}之间", f"within {low:,}–{high:,}"
+        elif low is not None:
+            zh, en = f"不小于{_zh_number(low)}", f"at least {low:,}"
+        else:
+            zh, en = f"不大于{_zh_number(float(high))}", f"at most {high:,}"
         raise Invalid(
-            f"「{name}」须在{bounds}之间 / attribute {spec['code']} must be within {bounds}",
+            f"「{name}」须{zh} / attribute {spec['code']} must be {en}",
             field=field,
             code="event.attribute_out_of_range",
         )
+
+
+def _zh_number(value: float) -> str:
+    """100000000000 as 1000亿, 1000000 as 100万: how a Chinese reader takes a bound in."""
+    for unit, size in (("亿", 10**8), ("万", 10**4)):
+        if abs(value) >= size and value % size == 0:
+            return f"{value / size:g}{unit}"
+    return f"{value:g}"
 
 
 def _validate_all(

@@ -28,7 +28,7 @@ from cityops.org.models import OrgUnit, UnitGeometry
 from cityops.web import category_fields
 from cityops.web.deps import FormContext, checked_form
 from cityops.web.pages import render
-from cityops.web.public_forms import FIELDS, FormError, check_form, number, plain
+from cityops.web.public_forms import FIELDS, FormError, form_errors, number, plain
 
 router = APIRouter(prefix="/public", route_class=TransactionalRoute, include_in_schema=False)
 PUBLIC_ACTOR = Actor(user_id=None, username="public:web", roles=frozenset({Role.citizen}))
@@ -100,10 +100,23 @@ def report_submit(
     if website:  # the honeypot: people never see this field, bots fill it
         return _form_again(form.request, form.session, entered, typed, FormError("提交未被接受。", field=""), 400)
     try:
-        point = (number(lon), number(lat))
-        check_form(
-            form.session, category=category, description=description, lon=point[0], lat=point[1], address=address
-        )
+        point, unreadable = (number(lon), number(lat)), ""
+    except FormError as exc:  # the map's hidden fields tampered with: told beside the map
+        point, unreadable = (None, None), exc.detail
+    errors = form_errors(
+        form.session,
+        category=category,
+        description=description,
+        point=point,
+        address=address,
+        phone=phone,
+        typed=typed,
+    )
+    if unreadable:
+        errors["location"] = unreadable
+    if errors:
+        return _report_page(form.request, form.session, entered, typed, errors, 422)
+    try:
         item = IntakeItem(
             category=category,
             description=description,

@@ -9,6 +9,8 @@ import re
 from sqlalchemy.orm import Session
 
 from cityops.core.errors import CityOpsError, Invalid
+from cityops.events import catalogue
+from cityops.events.intake import PHONE
 from cityops.org import geo
 
 # The form's own fields; an error on any other (internal) field is shown at the top of the form.
@@ -62,21 +64,45 @@ def number(text: str) -> float | None:
         raise FormError("地图位置不正确，请在地图上重新点选。", field="location") from None
 
 
-def check_form(
-    session: Session, *, category: str, description: str, lon: float | None, lat: float | None, address: str
-) -> None:
-    """What the form checks before intake (which checks the rest)."""
+def form_errors(
+    session: Session,
+    *,
+    category: str,
+    description: str,
+    point: tuple[float | None, float | None],
+    address: str,
+    phone: str,
+    typed: dict[str, str],
+) -> dict[str, str]:
+    """Everything the form itself can tell is wrong, all at once, each beside its field (intake checks the
+    rest once these pass): a citizen who sent an empty form learns every missing field from one answer."""
+    errors: dict[str, str] = {}
     if not category:
-        raise FormError("请选择问题类别。", field="category")
+        errors["category"] = "请选择问题类别。"
     if not description.strip():
-        raise FormError("请描述您看到的问题。", field="description")
+        errors["description"] = "请描述您看到的问题。"
+    place = _place_error(session, point, address)
+    if place:
+        errors["location"] = place
+    if phone.strip() and not PHONE.match(phone.strip()):
+        errors["phone"] = PLAIN["reporter_phone"][1]
+    cat = catalogue.view(session).by_code.get(category) if category else None
+    for spec in cat.required_fields if cat else ():
+        if not typed.get(spec["code"]):
+            errors[f"attributes.{spec['code']}"] = f"缺少必填项「{spec['name']}」。"
+    return errors
+
+
+def _place_error(session: Session, point: tuple[float | None, float | None], address: str) -> str:
+    lon, lat = point
     if lon is None and lat is None and not address.strip():
-        raise FormError("请填写问题所在的地址，或在地图上点选位置。", field="location")
+        return "请填写问题所在的地址，或在地图上点选位置。"
     if (lon is None) != (lat is None):
-        raise FormError("地图位置不完整，请在地图上重新点选。", field="location")
+        return "地图位置不完整，请在地图上重新点选。"
     if _OTHER_REGIONS.match(address.strip()):
-        raise FormError(OUTSIDE, field="location")
+        return OUTSIDE
     if lon is not None and lat is not None:
         idx = geo.index(session)
         if idx.tree is not None and geo.districts_for_points(idx, [lon], [lat])[0] is None:
-            raise FormError(OUTSIDE, field="location")
+            return OUTSIDE
+    return ""
