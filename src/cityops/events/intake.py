@@ -142,7 +142,8 @@ def _check_number(spec: dict[str, Any], value: Any) -> None:
         elif low is not None:
             zh, en = f"不小于{_zh_number(low)}", f"at least {low:,}"
         else:
-            zh, en = f"不大于{_zh_number(float(high))}", f"at most {high:,}"
+            assert high is not None  # one bound at least was crossed
+            zh, en = f"不大于{_zh_number(high)}", f"at most {high:,}"
         raise Invalid(
             f"「{name}」须{zh} / attribute {spec['code']} must be {en}",
             field=field,
