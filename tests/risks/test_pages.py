@@ -4,6 +4,7 @@ an inspection is recorded from its form with a photo."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,11 @@ def test_a_hazard_goes_through_rectification_from_its_page(
     page.click('[data-action="accept"]')
     expect(page.locator("#hazard-status")).to_have_text("销号")
     expect(page.locator("#hazard-log tbody tr")).to_have_count(7)
+    # Every step of the history by name in Chinese, and its note without the English half beside it.
+    history = page.locator("#hazard-log tbody").inner_text()
+    for step in ("登记", "制定整改方案", "开始整改", "申请验收", "挂牌督办", "复查", "验收通过（销号）"):
+        assert step in history, step
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"rkp_\w+", "", history)), history
     shot(page, "risk-hazard.png")
     assert client.get("/api/risks/hazards", headers=duty.headers, params={"status": "closed"}).json()["total"] == 1
 

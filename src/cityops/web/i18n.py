@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -198,6 +199,9 @@ SYSTEM_PARTS: dict[str, tuple[str, str]] = {
 }
 
 
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
 def actor_label(name: str, li: int) -> str:
     """Who acted, for a timeline: a staff member's username as it is; the platform's own actors and the
     citizen's channels in words ("citizen:CQ…", "public:web", "system:deadlines" are no names)."""
@@ -215,6 +219,18 @@ def actor_label(name: str, li: int) -> str:
         platform = ("平台", "Platform")[li]
         return f"{platform}·{part[li]}" if part else platform
     return name
+
+
+def bilingual(text: str | None, li: int) -> str:
+    """The page's half of a message the services write in both languages ("无权查看 / you may not see"):
+    the Chinese before the first " / ", the English after it. Text not in that shape (a person's note, a
+    message in one language) is shown as it is."""
+    if not text:
+        return ""
+    zh, sep, en = text.partition(" / ")
+    if not sep or not zh.strip() or not en.strip() or not _HAN.search(zh) or _HAN.search(en):
+        return text
+    return (zh.strip(), en.strip())[li]
 
 
 def label(table: dict[str, tuple[str, str]], code: str | None, li: int) -> str:

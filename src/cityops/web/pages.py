@@ -34,7 +34,18 @@ from cityops.org import service as org
 from cityops.org.models import OrgLevel
 from cityops.web import cockpit, csrf
 from cityops.web.deps import PageActor, SessionForm
-from cityops.web.i18n import ACTIONS, NAMES, STATUS, actor_label, countdown, duration_label, label, lang_of, translator
+from cityops.web.i18n import (
+    ACTIONS,
+    NAMES,
+    STATUS,
+    actor_label,
+    bilingual,
+    countdown,
+    duration_label,
+    label,
+    lang_of,
+    translator,
+)
 from cityops.web.params import page_of, query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -57,6 +68,7 @@ def _in_lang(text: str, li: int) -> str:
 templates.env.filters["local"] = _local
 templates.env.filters["in_lang"] = _in_lang
 templates.env.filters["actor_label"] = actor_label
+templates.env.filters["bilingual"] = bilingual
 FEED_ACTIONS = ("receive", "overdue", "escalate", "return", "close", "supervise", "alarm")
 
 

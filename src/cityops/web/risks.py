@@ -32,7 +32,7 @@ NAMES = {
     "levels_en": matrix.LEVEL_NAME_EN,
     "colors": matrix.LEVEL_COLOR,
     "statuses": hazards.STATUS_NAME,
-    "actions": hazards.ACTION_NAME,
+    "actions": hazards.LOG_NAME,
     "grades": hazards.GRADE_NAME,
     "missing": hazards.MISSING_NAME,
     "likelihood": matrix.LIKELIHOOD,
