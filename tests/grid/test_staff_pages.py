@@ -67,6 +67,10 @@ def test_street_imports_and_edits_grids_and_keeps_patrol_plans(
     )
     log_in(page, live_url, "g_duty", PASSWORD)
     page.click("#nav-grid")
+    # How each figure is counted is on the page itself, not in a file of the source tree.
+    page.click("#grid-kpi-definitions summary")
+    expect(page.locator("#grid-kpi-definitions")).to_contain_text("就地解决的上报数 ÷ 上报数")
+    expect(page.locator("main")).not_to_contain_text("docs/")
     page.click("#tab-grids")
     page.set_input_files("#import-form input[name=file]", str(csv_file))
     page.click("#import-submit")

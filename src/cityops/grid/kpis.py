@@ -19,6 +19,26 @@ from cityops.org import service as org
 from cityops.org.models import OrgUnit
 
 INVALID_OUTCOMES = (Status.voided.value, Status.merged.value)  # 作废、并案（重复）: not a valid report
+# How each figure is counted, in words for the pages (the same as docs/grid.md; the code below is the rule).
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "reports_per_worker": (
+        "统计期内网格员上报的问题数 ÷ 辖区内在岗（有有效任职）的网格员人数",
+        "grid reports in the period ÷ grid workers with an active assignment in the area",
+    ),
+    "valid_report_rate": (
+        "所转事件既未作废、也未作为重复并案的上报数 ÷ 上报数",
+        "reports whose event was neither voided nor merged as a duplicate ÷ reports",
+    ),
+    "on_spot_rate": ("就地解决的上报数 ÷ 上报数", "reports fixed on the spot ÷ reports"),
+    "patrol_coverage": (
+        "各巡查计划每个已结束日的 min(实际巡查次数, 每日要求次数) 之和 ÷ 每日要求次数之和",
+        "Σ min(patrols started, required per day) ÷ Σ required per day, over active plans and finished days",
+    ),
+    "on_time_checkin_rate": (
+        "在计划每日时段内的签到数 ÷ 统计期内签到数",
+        "check-ins inside their plan's daily window ÷ check-ins in the period",
+    ),
+}
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def kpi_tiles(session: Session, actor: Actor, unit: OrgUnit) -> dict[str, Any]:
     """The grid KPI tiles of a unit's subtree over the last seven China days (for this page and the cockpit)."""
     first, last = kpis.default_period(clock.now())
     k = kpis.compute(session, actor, unit, first, last)
-    return {"kpis": k, "figures": k.as_dict(), "labels": TILES}
+    return {"kpis": k, "figures": k.as_dict(), "labels": TILES, "definitions": kpis.DEFINITIONS}
 
 
 @router.get("/grid", response_class=HTMLResponse)
