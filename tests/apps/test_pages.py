@@ -44,6 +44,7 @@ def test_the_ledger_page_filters_and_moves_an_application(
     page.click("#app-filter-button")
     expect(page.locator("#app-list tbody tr")).to_have_count(1)
     expect(page.locator("#app-list")).to_contain_text("城市生命线")
+    expect(page.locator("#app-list")).not_to_contain_text("lifeline")  # its bundle by name, not by key
     page.fill("#app-filters input[name=q]", "")
     page.select_option("#app-filters select[name=status]", "launched")
     page.click("#app-filter-button")

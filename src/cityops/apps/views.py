@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cityops.apps import figures, ledger, usage
-from cityops.apps.models import App, AppMenuEntry, BundleItem
+from cityops.apps import bundle_files, figures, ledger, usage
+from cityops.apps.models import App, AppMenuEntry, BundleItem, InstalledBundle
 from cityops.apps.schemas import AppDetail, AppRead, DeploymentRead, LevelUseRead, StatusLogRead, UsageRead
 from cityops.core import clock
 from cityops.core.actor import Actor
@@ -87,4 +88,21 @@ def names(session: Session) -> dict[str, Any]:
         "actions": ledger.ACTION_NAMES,
         "kinds": {k: (h.label, h.label_en) for k, h in hooks_of(session).bundle_kinds.items()},
         "departments": {d.code: (d.short_name, d.code.replace("_", " ")) for d in DEPARTMENTS},
+        "bundles": bundle_names(session),
     }
+
+
+def bundle_names(session: Session) -> dict[str, tuple[str, str]]:
+    """The installed bundles' names (an app's bundle is shown by name, never by key)."""
+    return {
+        key: (name or key, _shipped_name_en(key) or name or key)
+        for key, name in session.execute(select(InstalledBundle.key, InstalledBundle.name))
+    }
+
+
+@lru_cache(maxsize=64)
+def _shipped_name_en(key: str) -> str:
+    """A shipped bundle's English name (files in the package: read once per process)."""
+    if key not in bundle_files.shipped_keys():
+        return ""
+    return str(bundle_files.load_shipped(key).meta.get("name_en") or "")
