@@ -4,6 +4,7 @@ displacement meter re-levelling its rock point."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -37,6 +38,10 @@ def test_the_demo_register(factory: sessionmaker[Session], frozen: clock.FrozenC
             select(RiskPointDevice.point_id, Device.code).join(Device, Device.id == RiskPointDevice.device_id)
         ).all()
         assert linked and all(code.startswith("DEMO-rock_displacement-") for _, code in linked)
+        # The demo's devices are named as staff read them (an alarm's title): demo, street, type, number.
+        named = s.scalars(select(Device.name).where(Device.code.like("DEMO-rock_displacement-%"))).all()
+        assert named and all(re.fullmatch(r"【演示】\w+(街道|镇|乡)\w*\d{3}", n) for n in named), named[:3]
+        assert not any(re.search(r"[a-z_]{4,}", n) for n in named)
         week = clock.now() + timedelta(days=7)
         due_soon = s.scalar(select(func.count()).select_from(Inspection).where(Inspection.due_at <= week))
         assert due_soon and due_soon > 50

@@ -31,7 +31,7 @@ from cityops.events.models import Event
 from cityops.org.models import OrgLevel, OrgUnit
 from cityops.sensing import ingest
 from cityops.sensing import service as sensing
-from cityops.sensing.models import Device
+from cityops.sensing.models import Device, DeviceType
 from cityops.sim.grid import GridPatrols
 from cityops.sim.places import Place, Reporter, district_shapes, load_places, point_in
 from cityops.sim.texts import DAILY_RHYTHM
@@ -136,6 +136,7 @@ class Simulation:
         ):
             streets.setdefault(str(code)[:6], []).append((str(code), lon, lat))
         names = {str(c): str(n) for c, n in s.execute(select(OrgUnit.code, OrgUnit.name))}
+        type_names = {str(c): str(n) for c, n in s.execute(select(DeviceType.code, DeviceType.name))}
         rows, fleet = [], []
         for kind, count, districts in SENSOR_TYPES:
             for i in range(count):
@@ -149,7 +150,8 @@ class Simulation:
                     {
                         "code": code,
                         "type": kind,
-                        "name": f"{kind}-{i:03d}",
+                        # Named as staff read it (an alarm's title is its type and the device's name).
+                        "name": f"【演示】{names.get(street, '')}{type_names.get(kind, kind)}{i + 1:03d}",
                         "unit_code": street,
                         "lon": lon,  # demo devices: a point inside their district
                         "lat": lat,
