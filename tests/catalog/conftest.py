@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,9 +14,13 @@ from cityops.catalog.models import CatalogEntry
 from cityops.catalog.sources import seed_self_catalogue
 from cityops.core.actor import Role, system_actor
 from cityops.core.db import session_scope
+from cityops.events.calendar import CST
 from tests.factories import Login, department_id, login
 
 CITY, STREET_A, STREET_B = "500000", "500103003", "500103001"
+# A use period around today (China days), so a grant is readable whenever the suite runs.
+_TODAY = datetime.now(CST).date()
+USE_FROM, USE_UNTIL = (_TODAY - timedelta(days=30)).isoformat(), (_TODAY + timedelta(days=180)).isoformat()
 URBAN_ENTRY = "CQ-URBANMANAGEMENT-EVT-0001"
 
 
@@ -52,8 +57,8 @@ def request_body(entry_id: int, fields: list[str], **extra: object) -> dict[str,
         "entry_id": entry_id,
         "purpose": "街道网格化治理研判：分析辖区城市管理类事件高发点位",
         "fields": fields,
-        "use_from": "2026-01-01",
-        "use_until": "2026-12-31",
+        "use_from": USE_FROM,
+        "use_until": USE_UNTIL,
     }
     body.update(extra)
     return body

@@ -4,6 +4,8 @@ data_admin approves part of it from 待我答复, and the street reads exactly t
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
@@ -14,7 +16,8 @@ from cityops.catalog.models import DataGrant
 from cityops.core import audit
 from cityops.core.audit import AuditEntry
 from cityops.core.db import session_scope
-from tests.catalog.conftest import STREET_A, World
+from cityops.events.calendar import CST
+from tests.catalog.conftest import STREET_A, USE_FROM, USE_UNTIL, World, request_body
 from tests.factories import PASSWORD, report
 from tests.web.conftest import log_in, shot
 
@@ -34,8 +37,8 @@ def test_search_request_approve_read(
     for label in ("统计日期", "事件分类名称", "受理量"):
         page.check(f"#request-form label:has-text('{label}') input")
     page.fill("#request-form textarea[name=purpose]", "街道网格化治理研判：分析辖区城市管理类事件高发点位")
-    page.fill("#request-form input[name=use_from]", "2026-01-01")
-    page.fill("#request-form input[name=use_until]", "2026-12-31")
+    page.fill("#request-form input[name=use_from]", USE_FROM)
+    page.fill("#request-form input[name=use_until]", USE_UNTIL)
     page.click("#request-submit")
     expect(page.locator("#request-state")).to_have_text("待答复")
     ref = page.locator("h1").inner_text().split()[-1]
@@ -90,3 +93,21 @@ def test_search_request_approve_read(
     refused = page.goto(f"{live_url}/catalog/grants/{grant_id}")
     assert refused is not None and refused.status == 403
     expect(page.locator("body")).to_contain_text("授权已撤销")
+
+
+def test_a_grant_not_yet_begun_says_when_it_can_be_read(
+    client: TestClient, factory: sessionmaker[Session], world: World, live_url: str, page: Page
+) -> None:
+    start = (datetime.now(CST).date() + timedelta(days=10)).isoformat()
+    body = request_body(world.entry_id, [], use_from=start)
+    r = client.post("/api/catalog/requests", headers=world.street.headers, json=body)
+    assert r.status_code == 201, r.text
+    answer = client.post(
+        f"/api/catalog/requests/{r.json()['id']}/answer", headers=world.provider.headers, json={"decision": "approve"}
+    )
+    assert answer.status_code == 200, answer.text
+    log_in(page, live_url, world.street.username, PASSWORD)
+    page.goto(f"{live_url}/catalog/requests/{r.json()['id']}")
+    expect(page.locator("#request-state")).to_have_text("已同意")
+    expect(page.locator("#grant-not-yet")).to_have_text(f"授权自 {start} 起可读取。")
+    expect(page.locator("#read-data")).to_have_count(0)  # no button that could only answer 403

@@ -87,8 +87,7 @@ def read(session: Session, actor: Actor, grant: DataGrant, *, limit: int = 100, 
         raise Forbidden("只有被授权单位可以读取 / only the grantee reads", code="catalog.not_grantee")
     if grant.revoked_at is not None:
         raise Forbidden("授权已撤销 / the grant was revoked", code="catalog.grant_revoked")
-    today = clock.now().astimezone(CST).date()
-    if not grant.valid_from <= today <= grant.valid_until:
+    if period_state(grant) != "current":
         raise Forbidden("不在授权有效期内 / the grant is not valid today", code="catalog.grant_expired")
     entry = session.get(CatalogEntry, grant.entry_id)
     assert entry is not None
@@ -110,3 +109,11 @@ def read(session: Session, actor: Actor, grant: DataGrant, *, limit: int = 100, 
         offset=offset,
     )
     return ReadResult(grant, entry, rows, total)
+
+
+def period_state(grant: DataGrant) -> str:
+    """Where today (a China day) stands in the grant's period: `not_yet`, `current` or `ended`."""
+    today = clock.now().astimezone(CST).date()
+    if today < grant.valid_from:
+        return "not_yet"
+    return "current" if today <= grant.valid_until else "ended"

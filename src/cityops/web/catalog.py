@@ -185,6 +185,8 @@ def _request_context(session: SessionDep, actor: Any, row: DataRequest, **extra:
         and holds(actor, "request.answer")
         and is_provider(actor, row.provider_department_id, row.provider_unit_id),
         can_read=grant is not None and is_party(actor, grant.grantee_unit_id, grant.grantee_department_id),
+        # The grant's period in China days, as the read itself checks it: before it, or after, no button.
+        grant_today=grants.period_state(grant) if grant is not None else "",
         can_revoke=grant is not None
         and grant.revoked_at is None
         and holds(actor, "grant.revoke")
