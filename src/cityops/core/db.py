@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached,
 
 from cityops.core import cache, clock, idle_ping
 from cityops.core.hooks import HOOKS_KEY, Hooks
-from cityops.core.sqlite_turns import BUSY_SECONDS, HOLDS_WRITE_LOCK, configure_sqlite
+from cityops.core.sqlite_turns import BUSY_SECONDS, HOLDS_WRITE_LOCK, configure_sqlite, wrote_since_begin
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -300,23 +300,14 @@ def begin_write(session: Session) -> None:
 
 
 AUDIT_QUEUE = "audit_pending"  # core.audit's entries queued on a session, inserted when it commits
-_FLUSHED = "cityops.flushed"  # the session's transaction has flushed ORM changes
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flushed(session: Session, _context: Any) -> None:
-    session.info[_FLUSHED] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_flushed(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(_FLUSHED, None)
 
 
 def _has_written(session: Session) -> bool:
-    changed = session.new or session.dirty or session.deleted
-    return bool(changed or session.info.get(_FLUSHED) or session.info.get(AUDIT_QUEUE))
+    """Whether the session's transaction holds work: changes not flushed yet, audit entries queued, or rows
+    written on its connection (ORM flushes and Core statements alike: SQLite counts them)."""
+    if session.new or session.dirty or session.deleted or session.info.get(AUDIT_QUEUE):
+        return True
+    return wrote_since_begin(session.connection())
 
 
 def write_after_read(session: Session) -> None:

@@ -74,6 +74,14 @@ class WriterTurns:
 
 
 HOLDS_WRITE_LOCK = "cityops.holds_write_lock"
+_CHANGES_AT_BEGIN = "cityops.changes_at_begin"
+
+
+def wrote_since_begin(conn: Any) -> bool:
+    """Whether this SQLite connection's transaction has inserted, updated or deleted a row (sqlite3 counts
+    every change since the connection opened; the count at BEGIN is kept). False on other databases."""
+    start = conn.info.get(_CHANGES_AT_BEGIN)
+    return start is not None and conn.connection.dbapi_connection.total_changes != start
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -98,6 +106,7 @@ def configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        conn.info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
         # A write transaction that starts deferred and upgrades later fails with SQLITE_BUSY when
         # another writer committed in between; BEGIN IMMEDIATE queues for the lock instead.
         if not conn.get_execution_options().get("sqlite_immediate", False):
