@@ -48,15 +48,6 @@ ACTION_NAME = {
     "return": ("退回", "Return"),
     "supervise": ("挂牌督办", "Put under supervision"),
 }
-# Every step of a hazard's history by name, the actions above and the steps that are not actions.
-LOG_NAME = {
-    **ACTION_NAME,
-    "register": ("登记", "Registered"),
-    "deadline": ("设定整改期限", "Deadline set"),
-    "plan": ("制定整改方案", "Rectification plan set"),
-    "reinspect": ("复查", "Re-inspection"),
-    "to_event": ("转为事件", "Turned into an event"),
-}
 GRADE_NAME = {"general": ("一般隐患", "General hazard"), "major": ("重大隐患", "Major hazard")}
 OPEN = ("registered", "rectifying", "acceptance", "returned")
 REPORTERS = (Role.grid_worker, Role.handler, Role.dispatcher, Role.leader)

@@ -27,12 +27,21 @@ from cityops.web.params import day_at, page_of, query_string
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 50
+# Every step of a hazard's history by name: its actions and the steps that are not actions.
+HAZARD_STEPS = {
+    **hazards.ACTION_NAME,
+    "register": ("登记", "Registered"),
+    "deadline": ("设定整改期限", "Deadline set"),
+    "plan": ("制定整改方案", "Rectification plan set"),
+    "reinspect": ("复查", "Re-inspection"),
+    "to_event": ("转为事件", "Turned into an event"),
+}
 NAMES = {
     "levels": matrix.LEVEL_NAME,
     "levels_en": matrix.LEVEL_NAME_EN,
     "colors": matrix.LEVEL_COLOR,
     "statuses": hazards.STATUS_NAME,
-    "actions": hazards.LOG_NAME,
+    "actions": HAZARD_STEPS,
     "grades": hazards.GRADE_NAME,
     "missing": hazards.MISSING_NAME,
     "likelihood": matrix.LIKELIHOOD,
