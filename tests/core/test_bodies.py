@@ -50,3 +50,12 @@ def test_a_lone_surrogate_is_found_in_the_decoded_text_not_guessed_from_the_esca
             loads(text)
     assert loads('"\\ud83d\\udca1"') == "\U0001f4a1"  # a pair is one character
     assert loads('"\\\\ud800"') == "\\ud800"  # an escaped backslash: six plain characters
+
+
+def test_nesting_at_the_parsers_limit_is_refused_not_raised() -> None:
+    for depth in range(900, 1100):  # where the parser stops and the encoder's check begins
+        text = "[" * depth + '"\\u0041"' + "]" * depth
+        try:
+            loads(text)
+        except BadJSON:
+            pass

@@ -74,7 +74,7 @@ def test_a_unit_renamed_by_another_process_is_routed_under_its_new_name_within_t
     monkeypatch.setattr(routing._CACHE, "ttl", 3600.0)
 
     def name_after_the_ttl(unit_id: int) -> str:
-        routing._CACHE._checked = 0.0  # as if the TTL had passed
+        routing._CACHE._checked = float("-inf")  # as if the TTL had passed (monotonic time starts at boot)
         with session_scope(factory, write=False) as s:
             return routing.context(s).unit(unit_id).name
 

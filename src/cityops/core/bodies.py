@@ -40,6 +40,8 @@ def _encodable(value: Any) -> bool:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return False
+    except RecursionError:  # a value just inside the parser's depth can be beyond the encoder's
+        raise BadJSON("JSON 嵌套过深 / JSON nested too deeply") from None
     return True
 
 

@@ -30,14 +30,15 @@ class InSchema(BaseModel):
 
 
 def _too_wide(value: Any) -> bool:
-    """An integer no column holds, alone or inside a list of ids or a mapping's values."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return abs(value) > INT64
+    """An integer no column holds, alone or in a list of ids. Free-form JSON (a mapping, nested lists) is
+    stored as text and not looked into: walking it would recurse as deep as a client nests it."""
     if isinstance(value, list | tuple | set | frozenset):
-        return any(_too_wide(v) for v in value)
-    if isinstance(value, dict):
-        return any(_too_wide(v) for v in value.values())
-    return False
+        return any(_wide_int(v) for v in value)
+    return _wide_int(value)
+
+
+def _wide_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT64
 
 
 class ErrorOut(BaseModel):
