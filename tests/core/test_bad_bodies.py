@@ -121,3 +121,16 @@ def test_a_bundle_key_is_a_name_never_a_path(client: TestClient, admin: Login) -
     for key in ("x" * 300, "minhu%00", "..%5Cminhu", "minhu.yaml"):
         r = client.post(f"/api/bundles/{key}/uninstall", headers=admin.headers)
         assert r.status_code == 404 and r.json()["code"] == "apps.bundle_not_found", (key, r.text)
+
+
+def test_a_category_fields_bounds_are_numbers(client: TestClient, admin: Login) -> None:
+    """A bound given as text would fail every report of the category; it is refused where it is set."""
+    url = "/api/catalogue/categories/labour.wage_arrears"
+    for spec, field in (
+        ({"code": "workers", "name": "涉及人数", "type": "number", "min": "1"}, "required_fields[0].min"),
+        ({"code": "workers", "name": "涉及人数", "type": "number", "integer": "false"}, "required_fields[0].integer"),
+        ({"code": "workers", "name": "涉及人数", "type": "number", "min": 5, "max": 1}, "required_fields[0].min"),
+    ):
+        _refused(client.patch(url, headers=admin.headers, json={"required_fields": [spec]}), 422, field)
+    ok = {"code": "workers", "name": "涉及人数", "type": "number", "integer": True, "min": 1, "max": 1000}
+    assert client.patch(url, headers=admin.headers, json={"required_fields": [ok]}).status_code == 200

@@ -64,6 +64,7 @@ def write_categories(session: Session, actor: Actor, items: list[Item]) -> None:
         cat.deadlines = item.get("deadlines") or {}
         cat.keywords = list(item.get("keywords") or [])
         cat.required_fields = list(item.get("required") or [])
+        catalogue.validate_field_specs(cat.required_fields, field=f"categories.{item['code']}.required")
         if parent is None:
             session.flush()  # its id is the parent_id of the categories that follow
     session.flush()

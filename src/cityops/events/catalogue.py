@@ -138,10 +138,34 @@ def validate_deadlines(deadlines: dict[str, dict[str, str]]) -> None:
             parse_duration(text, field_name=f"deadlines.{severity}.{stage}")
 
 
+def validate_field_specs(specs: list[dict[str, Any]], *, field: str = "required_fields") -> None:
+    """A category's own fields as intake reads them: a code and a name each; a number field's `min` and
+    `max` numbers (not text: a bound "0" would fail every report of the category) in order, `integer` a
+    yes/no."""
+    for i, spec in enumerate(specs):
+        where = f"{field}[{i}]"
+        if not isinstance(spec, dict) or not spec.get("code") or not spec.get("name"):
+            raise Invalid("每项须有 code 和 name / each field needs a code and a name", field=where, code=_SPEC)
+        for bound in ("min", "max"):
+            value = spec.get(bound)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise Invalid(f"{bound} 须为数字 / {bound} must be a number", field=f"{where}.{bound}", code=_SPEC)
+        if not isinstance(spec.get("integer", False), bool):
+            raise Invalid("integer 须为 true 或 false / integer is true or false", field=f"{where}.integer", code=_SPEC)
+        low, high = spec.get("min"), spec.get("max")
+        if low is not None and high is not None and low > high:
+            raise Invalid("min 不能大于 max / min is above max", field=f"{where}.min", code=_SPEC)
+
+
+_SPEC = "category.invalid_field_spec"
+
+
 def update_category(session: Session, actor: Actor, category: Category, changes: dict[str, Any]) -> Category:
     _require_admin(actor)
     if "deadlines" in changes:
         validate_deadlines(changes["deadlines"])
+    if "required_fields" in changes:
+        validate_field_specs(changes["required_fields"])
     before = {k: getattr(category, k) for k in changes}
     for key, value in changes.items():
         setattr(category, key, value)

@@ -119,31 +119,28 @@ def _check_number(spec: dict[str, Any], value: Any) -> None:
     """A number field's value: finite ("nan", "inf" read as floats but are no amount), and within the
     field's bounds when the catalogue gives them (`min`, `max`, `integer`: 涉及人数 is a whole count)."""
     field, name = f"attributes.{spec['code']}", spec["name"]
-    try:
-        number = float(str(value))
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
+    number = _number_of(value)
+    if number is None:
         raise Invalid(
             f"「{name}」须为数字 / attribute {spec['code']} must be a number",
             field=field,
             code="event.attribute_not_a_number",
         )
-    if spec.get("integer") and not number.is_integer():
+    if spec.get("integer") is True and not (isinstance(number, int) or number.is_integer()):
         raise Invalid(
             f"「{name}」须为整数 / attribute {spec['code']} must be a whole number",
             field=field,
             code="event.attribute_out_of_range",
         )
-    low, high = spec.get("min"), spec.get("max")
+    low, high = _number_of(spec.get("min")), _number_of(spec.get("max"))
     if (low is not None and number < low) or (high is not None and number > high):
         if low is not None and high is not None:
-            zh, en = f"在{_zh_number(low)}至{_zh_number(high)}之间", f"within {low:,}–{high:,}"
+            zh, en = f"在{_zh_number(low)}至{_zh_number(high)}之间", f"within {_plain(low)}–{_plain(high)}"
         elif low is not None:
-            zh, en = f"不小于{_zh_number(low)}", f"at least {low:,}"
+            zh, en = f"不小于{_zh_number(low)}", f"at least {_plain(low)}"
         else:
             assert high is not None  # one bound at least was crossed
-            zh, en = f"不大于{_zh_number(high)}", f"at most {high:,}"
+            zh, en = f"不大于{_zh_number(high)}", f"at most {_plain(high)}"
         raise Invalid(
             f"「{name}」须{zh} / attribute {spec['code']} must be {en}",
             field=field,
@@ -151,12 +148,31 @@ def _check_number(spec: dict[str, Any], value: Any) -> None:
         )
 
 
+def _number_of(value: Any) -> int | float | None:
+    """A number as given (an int however large), or read from its text; None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        number = float(str(value))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _plain(value: float) -> str:
+    if isinstance(value, int) or value.is_integer():
+        return str(int(value))
+    return repr(value)
+
+
 def _zh_number(value: float) -> str:
     """100000000000 as 1000亿, 1000000 as 100万: how a Chinese reader takes a bound in."""
     for unit, size in (("亿", 10**8), ("万", 10**4)):
         if abs(value) >= size and value % size == 0:
-            return f"{value / size:g}{unit}"
-    return f"{value:g}"
+            return f"{_plain(value / size)}{unit}"
+    return _plain(value)
 
 
 def _validate_all(
