@@ -93,7 +93,7 @@ def test_a_hazard_goes_through_rectification_from_its_page(
     page.click('[data-action="supervise"]')
     expect(page.locator("#supervised")).to_be_visible()
     page.select_option("#reinspect-form select[name=result]", "pass")
-    page.fill("#reinspect-form input[name=note]", "防护网锚固合格，裂缝已封闭")
+    page.fill("#reinspect-form input[name=note]", "防护网锚固合格 / 2mm")  # typed with a slash
     page.click("#reinspect-submit")
     expect(page.locator("#hazard-missing")).to_have_count(0)
     page.click('[data-action="accept"]')
@@ -104,6 +104,7 @@ def test_a_hazard_goes_through_rectification_from_its_page(
     for step in ("登记", "制定整改方案", "开始整改", "申请验收", "挂牌督办", "复查", "验收通过（销号）"):
         assert step in history, step
     assert not re.search(r"[A-Za-z]{4,}", re.sub(r"rkp_\w+", "", history)), history
+    assert "复查合格：防护网锚固合格 / 2mm" in history  # a note someone typed is shown as typed
     shot(page, "risk-hazard.png")
     assert client.get("/api/risks/hazards", headers=duty.headers, params={"status": "closed"}).json()["total"] == 1
 

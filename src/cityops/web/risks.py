@@ -36,12 +36,15 @@ HAZARD_STEPS = {
     "reinspect": ("复查", "Re-inspection"),
     "to_event": ("转为事件", "Turned into an event"),
 }
+# Steps whose note the platform writes (in both languages); the other notes are typed by people, as typed.
+SYSTEM_NOTES = ("register", "plan", "to_event")
 NAMES = {
     "levels": matrix.LEVEL_NAME,
     "levels_en": matrix.LEVEL_NAME_EN,
     "colors": matrix.LEVEL_COLOR,
     "statuses": hazards.STATUS_NAME,
     "actions": HAZARD_STEPS,
+    "system_notes": SYSTEM_NOTES,
     "grades": hazards.GRADE_NAME,
     "missing": hazards.MISSING_NAME,
     "likelihood": matrix.LIKELIHOOD,
