@@ -45,6 +45,8 @@ def test_a_drill_started_by_hand_is_done_from_its_own_page(
     page.wait_for_url(run_url)
 
     evacuate = page.locator('.plan-run tr[data-step="evacuate"]')
+    evacuate.locator('[data-step-action="skip"]').click()  # a skip needs its reason: told on this page
+    expect(page.locator("#run-error")).to_have_text("跳过须说明理由")
     evacuate.locator("input[name=note]").fill("三栋楼疏散完毕，清点 212 人")
     evacuate.locator('[data-step-action="done"]').click()
     page.wait_for_url(run_url)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from cityops.plans import activation, runs
 from cityops.plans import service as plans
 from cityops.plans.models import PlanRun
 from cityops.web.deps import PageActor, PageForm
-from cityops.web.pages import change_or_show, render
+from cityops.web.pages import change_or_show, local_url, render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 RECENT = 50
@@ -120,18 +120,29 @@ def _run_page(
     )
 
 
-@router.post("/plan-runs/{run_id}/steps/{step_id}")
+@router.post("/plan-runs/{run_id}/steps/{step_id}", response_class=HTMLResponse)
 def finish_step(
     run_id: int,
     step_id: int,
     form: PageForm,
     action: Annotated[str, Form(pattern="^(done|skip)$")],
     note: Annotated[str, Form(max_length=400)] = "",
-) -> RedirectResponse:
-    """A plan task completed or skipped, from the event's page or the run's; back to the page it came from."""
-    run = runs.access_run(form.session, form.actor, run_id)
-    runs.finish_step(form.session, form.actor, run, step_id, action=action, note=note, checklist=None)
-    return RedirectResponse(f"/events/{run.event_id}" if run.event_id else f"/plan-runs/{run.id}", status_code=303)
+    back: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """A plan task completed or skipped, from the event's page or the run's: back to that page; a refusal
+    (a skip without its reason) is shown on the run's page beside its steps."""
+
+    def load() -> PlanRun:
+        return runs.access_run(form.session, form.actor, run_id)
+
+    def change(run: PlanRun) -> str:
+        runs.finish_step(form.session, form.actor, run, step_id, action=action, note=note, checklist=None)
+        return local_url(back, f"/plan-runs/{run_id}")
+
+    def show(run: PlanRun, error: str, status: int) -> Response:
+        return _run_page(form.request, form.session, form.actor, run, error=error, status_code=status)
+
+    return change_or_show(form.session, load, change, show, f"/plan-runs/{run_id}")
 
 
 @router.post("/plan-runs/{run_id}/close", response_class=HTMLResponse)
