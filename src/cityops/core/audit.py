@@ -245,5 +245,5 @@ def _after_rollback(session: Session) -> None:
 
 def install(hooks: Hooks) -> None:
     """Queue entries at every commit of the sessions these hooks are installed on; chain them in the worker."""
-    hooks.on_commit("audit.queue", _before_commit, _after_rollback)
+    hooks.on_commit("audit.queue", _before_commit, _after_rollback, pending=(_PENDING,))
     hooks.every("audit.sequence", timedelta(seconds=2), sequence_job)

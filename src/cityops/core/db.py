@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 
-from cityops.core import cache, clock, idle_ping
+from cityops.core import cache, clock, idle_ping, savepoints
 from cityops.core.hooks import HOOKS_KEY, Hooks
 from cityops.core.sqlite_turns import BUSY_SECONDS, HOLDS_WRITE_LOCK, configure_sqlite, wrote_since_begin
 
@@ -289,6 +289,8 @@ def make_sessionmaker(engine: Engine, hooks: Hooks) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={HOOKS_KEY: hooks})
     event.listen(factory, "before_commit", hooks.run_before_commit)
     event.listen(factory, "after_rollback", hooks.run_after_rollback)
+    event.listen(factory, "after_transaction_create", hooks.note_savepoint)
+    event.listen(factory, "after_transaction_end", savepoints.forget)
     cache.install(factory)
     return factory
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
+from cityops.core import savepoints
 from cityops.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -72,6 +73,7 @@ class Hooks:
     tasks: dict[str, TaskFn] = field(default_factory=dict)
     before_commit: list[tuple[str, SessionFn]] = field(default_factory=list)
     after_rollback: list[tuple[str, SessionFn]] = field(default_factory=list)
+    pending_keys: list[str] = field(default_factory=list)  # session.info keys a savepoint's rollback restores
     unit_changed: list[tuple[str, UnitChangedFn]] = field(default_factory=list)
     indicator_sources: dict[str, IndicatorSource] = field(default_factory=dict)
     action_guards: dict[str, dict[str, ActionGuard]] = field(default_factory=dict)
@@ -113,12 +115,16 @@ class Hooks:
             raise DuplicateHook(f"task {name!r} is registered twice")
         self.tasks[name] = fn
 
-    def on_commit(self, name: str, before_commit: SessionFn, after_rollback: SessionFn) -> None:
-        """Work every transaction does last (chaining audit entries, folding counters), and its undo."""
+    def on_commit(
+        self, name: str, before_commit: SessionFn, after_rollback: SessionFn, *, pending: tuple[str, ...] = ()
+    ) -> None:
+        """Work every transaction does last (chaining audit entries, folding counters), and its undo;
+        `pending` names the session.info keys where it queues that work (see core.savepoints)."""
         if any(n == name for n, _ in self.before_commit):
             raise DuplicateHook(f"commit hook {name!r} is registered twice")
         self.before_commit.append((name, before_commit))
         self.after_rollback.append((name, after_rollback))
+        self.pending_keys.extend(pending)
 
     def indicator_source(self, kind: str, fn: IndicatorSource) -> None:
         """A domain above indicators offers the values of indicators whose source type is `kind`, so
@@ -155,8 +161,14 @@ class Hooks:
             fn(session)
 
     def run_after_rollback(self, session: Session) -> None:
+        if session.in_nested_transaction():  # a savepoint: only what it queued is undone
+            savepoints.restore(session)
+            return
         for _, fn in self.after_rollback:
             fn(session)
+
+    def note_savepoint(self, session: Session, transaction: SessionTransaction) -> None:
+        savepoints.note(session, transaction, self.pending_keys)
 
 
 HOOKS_KEY = "cityops.hooks"

@@ -167,7 +167,7 @@ def _discard(session: Session) -> None:
 
 def install(hooks: Hooks) -> None:
     """Fold each transaction's counter deltas into the counter rows just before it commits."""
-    hooks.on_commit("events.counters", flush, _discard)
+    hooks.on_commit("events.counters", flush, _discard, pending=(_STATS, _GAUGES, _DEPTS))
 
 
 # -- reading -------------------------------------------------------------------------------------------
