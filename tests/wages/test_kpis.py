@@ -4,7 +4,7 @@ the viewer's)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cityops.core.actor import system_actor
 from cityops.core.db import session_scope
 from cityops.events import service as events
+from cityops.events.calendar import CST
 from cityops.events.models import Event
 from cityops.muck import kpis as muck_kpis
 from cityops.wages import cases, kpis, service
@@ -22,6 +23,8 @@ from cityops.wages.defaults import DEFAULT_PAY_PERIOD_DAYS
 from cityops.wages.models import WageCase
 from tests.factories import unit
 from tests.wages.conftest import DISTRICT, OTHER_DISTRICT, STREET, Cast, Wide
+
+TODAY = datetime.now(CST).date()
 
 SYSTEM = system_actor("system:test")
 
@@ -74,7 +77,7 @@ def test_kpis_match_a_hand_count(client: TestClient, cast: Cast, wide: Wide, fac
             SYSTEM,
             s.scalars(select(WageCase).where(WageCase.event_id == a1)).one(),
             recovered_yuan=48000,
-            paid_on=date(2026, 3, 1),
+            paid_on=TODAY,
             workers_paid=9,
         )
         _walk(s, a1, ["close"])
@@ -85,17 +88,17 @@ def test_kpis_match_a_hand_count(client: TestClient, cast: Cast, wide: Wide, fac
             SYSTEM,
             s.scalars(select(WageCase).where(WageCase.event_id == c1)).one(),
             recovered_yuan=7000,
-            paid_on=date(2026, 3, 1),
+            paid_on=TODAY,
         )
         _walk(s, c1, ["close"])
         assert a2 and b1
 
-    period = {"first": "2026-01-01", "last": "2026-12-31"}
+    # The cases are filed on the real clock: the period is this (China) year, whatever year the suite runs in.
+    period = {"first": f"{TODAY.year}-01-01", "last": f"{TODAY.year}-12-31"}
     got = client.get("/api/wages/kpis", headers=cast.district.headers, params=period).json()
     # by hand, 沙坪坝区 only: a1, a2, b1 count (b2 voided); a1 closed with 48,000 for 9 workers; employer a twice
     assert got == {
-        "first": "2026-01-01",
-        "last": "2026-12-31",
+        **period,
         "cases": 3,
         "closed": 1,
         "closure_rate": round(1 / 3, 4),
