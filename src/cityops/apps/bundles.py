@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cityops.apps import ledger
-from cityops.apps.bundle_files import Bundle, BundleNotFound, install_order, load, shipped_keys
+from cityops.apps.bundle_files import KEY, Bundle, BundleNotFound, install_order, load, shipped_keys
 from cityops.apps.models import BundleItem, InstalledBundle
 from cityops.core import audit, clock
 from cityops.core.actor import Actor, Role
@@ -274,7 +274,8 @@ def uninstall(session: Session, actor: Actor, key: str, *, archive: bool = False
     """Remove what the bundle wrote. Refused (409, naming it) while live data depends on it or another
     installed bundle requires it; `archive` keeps the content and retires the bundle instead."""
     require_admin(session, actor)
-    installed = session.get(InstalledBundle, key)
+    # A key is a name (never sent to the database otherwise: PostgreSQL refuses a NUL in any text).
+    installed = session.get(InstalledBundle, key) if KEY.fullmatch(key) else None
     if installed is None or installed.status != "installed":
         raise BundleNotFound(f"应用包{_shipped_name(key)}未安装 / bundle {key} is not installed", field="bundle")
     needed_by = _installed_requiring(session, key)
